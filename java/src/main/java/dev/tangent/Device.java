@@ -1,0 +1,67 @@
+package dev.tangent;
+
+import java.util.Objects;
+
+/**
+ * Where a tensor's storage lives: the CPU (native memory) or a CUDA device.
+ *
+ * <p>Instances are values: {@code Device.cpu().equals(Device.cpu())}.
+ */
+public final class Device {
+    /** The kind of device. */
+    public enum Type { CPU, CUDA }
+
+    private static final Device CPU = new Device(Type.CPU, 0);
+
+    private final Type type;
+    private final int index;
+
+    private Device(Type type, int index) {
+        this.type = type;
+        this.index = index;
+    }
+
+    /** The host CPU. */
+    public static Device cpu() {
+        return CPU;
+    }
+
+    /** CUDA device {@code index} (0-based). Whether it exists is checked when it is first used. */
+    public static Device cuda(int index) {
+        if (index < 0) {
+            throw new IllegalArgumentException("Device.cuda: index must be >= 0, got " + index);
+        }
+        return new Device(Type.CUDA, index);
+    }
+
+    /** The kind of device. */
+    public Type type() {
+        return type;
+    }
+
+    /** The device index (0 for the CPU). */
+    public int index() {
+        return index;
+    }
+
+    /** True for the CPU. */
+    public boolean isCpu() {
+        return type == Type.CPU;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Device d && d.type == type && d.index == index;
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(type, index);
+    }
+
+    /** PyTorch's spelling: {@code cpu} or {@code cuda:0}. */
+    @Override
+    public String toString() {
+        return type == Type.CPU ? "cpu" : "cuda:" + index;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.tangent;
+
+import dev.tangent.autograd.BackwardRules;
+import dev.tangent.autograd.ForwardRules;
+import dev.tangent.autograd.GradMode;
+import dev.tangent.autograd.Node;
+import dev.tangent.ops.Attrs;
+import dev.tangent.ops.Prim;
+import java.util.Arrays;
+
+/**
+ * Applies a primitive: forward mode first (a dual input of the highest level is split into primal
+ * and tangent, the primitive runs on the primals and its jvp rule on the tangents), then the plain
+ * computation, recorded on the reverse-mode tape when an input requires grad.
+ */
+final class Dispatch {
+    private Dispatch() {}
+
+    static Tensor apply(Prim p, Attrs a, Tensor... in) {
+        int level = 0;
+        for (int i = 0; i < in.length; i++) {
+            if (in[i] == null) {
+                throw new NullPointerException(p.opName() + ": argument " + i + " is null");
+            }
+            level = Math.max(level, in[i].level);
+        }
+        return level > 0 ? applyDual(level, p, a, in) : applyPlain(p, a, in);
+    }
+
+    private static Tensor applyDual(int level, Prim p, Attrs a, Tensor[] in) {
+        Tensor[] primals = new Tensor[in.length];
+        Tensor[] tangents = new Tensor[in.length];
+        boolean any = false;
+        for (int i = 0; i < in.length; i++) {
+            if (in[i].level == level) {
+                primals[i] = in[i].primal;
+                tangents[i] = in[i].tangent;
+                any |= tangents[i] != null;
+            } else {
+                primals[i] = in[i];
+            }
+        }
+        Tensor y = apply(p, a, primals);
+        if (!any || !y.dtype.isFloatingPoint()) {
+            return y;
+        }
+        Tensor ty = ForwardRules.jvp(p, a, primals, tangents, y);
+        return ty == null ? y : makeDual(level, y, ty);
+    }
+
+    /** Wraps primal and tangent at {@code level}, fitting the tangent to the primal's shape and dtype. */
+    static Tensor makeDual(int level, Tensor primal, Tensor tangent) {
+        if (tangent == null) {
+            return primal;
+        }
+        if (!Arrays.equals(tangent.shape, primal.shape)) {
+            tangent = tangent.expand(primal.shape);
+        }
+        if (tangent.dtype != primal.dtype) {
+            tangent = tangent.to(primal.dtype);
+        }
+        return new Tensor(level, primal, tangent);
+    }
+
+    private static Tensor applyPlain(Prim p, Attrs a, Tensor[] in) {
+        Tensor y = Compute.run(p, a, in);
+        if (GradMode.isEnabled() && y.dtype.isFloatingPoint() && BackwardRules.isDifferentiable(p)) {
+            boolean req = false;
+            for (Tensor t : in) {
+                req |= t.requiresGrad;
+            }
+            if (req) {
+                y.gradFn = new Node(p, a, in, y);
+                y.requiresGrad = true;
+            }
+        }
+        return y;
+    }
+
+    /** Copy to another device; differentiable (tangents and gradients travel back and forth). */
+    static Tensor transfer(Tensor x, Device target) {
+        return apply(Prim.TO_DEVICE, Attrs.ints(target.type().ordinal(), target.index()), x);
+    }
+}

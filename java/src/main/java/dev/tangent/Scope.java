@@ -1,0 +1,141 @@
+package dev.tangent;
+
+import dev.tangent.backend.Storage;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A memory scope: every tensor created on this thread while the scope is the innermost open one
+ * is freed when it closes, at once (not at garbage collection).
+ *
+ * <pre>{@code
+ * try (Scope s = Scope.open()) {
+ *     Tensor y = x.exp().sum(1);
+ *     result = s.keep(y);          // survives the scope: moves to the enclosing one
+ * }
+ * }</pre>
+ *
+ * <p>Scopes nest and may be closed in any order; a tensor created with no scope open is freed by
+ * the garbage collector (or by the scope it is later {@linkplain #adopt(Tensor) adopted} into).
+ * A scope belongs to the thread that opened it: tensors may be read from other threads, but the
+ * scope must not be closed while another thread still computes with its tensors.
+ */
+public final class Scope implements AutoCloseable {
+    private static final ThreadLocal<ArrayDeque<Scope>> STACK = ThreadLocal.withInitial(ArrayDeque::new);
+
+    private final List<Storage> storages = new ArrayList<>();
+    private final Scope parent;
+    private final Thread thread;
+    private boolean closed;
+
+    private Scope(Scope parent) {
+        this.parent = parent;
+        this.thread = Thread.currentThread();
+    }
+
+    /** Opens a scope nested in the current thread's innermost open scope. */
+    public static Scope open() {
+        ArrayDeque<Scope> stack = STACK.get();
+        Scope s = new Scope(stack.peek());
+        stack.push(s);
+        return s;
+    }
+
+    /** The innermost open scope of this thread, or null. */
+    public static Scope current() {
+        return STACK.get().peek();
+    }
+
+    /** Registers new storage with the current scope; with none open, the GC frees it. */
+    static void register(Storage storage) {
+        Scope s = STACK.get().peek();
+        if (s != null) {
+            storage.owner(s);
+            s.storages.add(storage);
+        } else {
+            storage.owner(null);
+        }
+    }
+
+    /**
+     * Keeps {@code t} (its storage, its tangents' storages and gradient) alive past this scope: it
+     * moves to the enclosing scope, or to the garbage collector when there is none.
+     */
+    public <T extends Value> T keep(T value) {
+        checkOpen("keep");
+        if (value instanceof Tuple tu) {
+            for (Value v : tu) {
+                keep(v);
+            }
+            return value;
+        }
+        Tensor t = (Tensor) value;
+        for (Storage st : t.storagesForScope()) {
+            if (st.owner() == this) {
+                Scope target = parent;
+                while (target != null && target.closed) {
+                    target = target.parent;
+                }
+                if (target != null) {
+                    st.owner(target);
+                    target.storages.add(st);
+                } else {
+                    st.owner(null);
+                }
+            }
+        }
+        return value;
+    }
+
+    /** Moves {@code t}'s storage into this scope so that closing it frees the tensor. */
+    public Tensor adopt(Tensor t) {
+        checkOpen("adopt");
+        for (Storage st : t.storagesForScope()) {
+            if (st.owner() != this) {
+                st.owner(this);
+                storages.add(st);
+            }
+        }
+        return t;
+    }
+
+    /** True once closed. */
+    public boolean isClosed() {
+        return closed;
+    }
+
+    /** Frees every storage this scope still owns. Idempotent. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        if (Thread.currentThread() != thread) {
+            throw new IllegalStateException("Scope.close: a scope must be closed by the thread that opened it ("
+                    + thread.getName() + ")");
+        }
+        closed = true;
+        STACK.get().remove(this);
+        RuntimeException failure = null;
+        for (Storage st : storages) {
+            if (st.owner() == this) {
+                try {
+                    st.free();
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+            }
+        }
+        storages.clear();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    private void checkOpen(String op) {
+        if (closed) {
+            throw new IllegalStateException("Scope." + op + ": scope is closed");
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package dev.tangent.backend;
+
+import dev.tangent.Device;
+import dev.tangent.Tensor;
+import dev.tangent.ops.Attrs;
+import dev.tangent.ops.Prim;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The kernel contract: a handful of methods every device implements. Inputs arrive validated
+ * (alive, same device, shapes already broadcast by strided views, dtypes already promoted);
+ * outputs arrive allocated, contiguous, of the result's shape and dtype. Kernels never allocate
+ * tensors and never call back into the autograd layer.
+ *
+ * <p>Implementations must be safe to call from many threads at once on distinct outputs.
+ */
+public interface Backend {
+    /** The device this backend computes on. */
+    Device device();
+
+    /** Uninitialised memory of {@code bytes} bytes on this device. */
+    MemorySegment allocate(long bytes);
+
+    /** Returns memory from {@link #allocate(long)}. */
+    void free(MemorySegment segment, long bytes);
+
+    /** out = op(x) element-wise; {@code x} has out's shape (possibly strided). */
+    void unary(Prim op, Attrs attrs, Tensor x, Tensor out);
+
+    /** out = op(a, b) element-wise; a and b are views of out's shape (stride 0 where broadcast). */
+    void binary(Prim op, Tensor a, Tensor b, Tensor out);
+
+    /** out = mask ? a : b; all three are views of out's shape. */
+    void where(Tensor mask, Tensor a, Tensor b, Tensor out);
+
+    /**
+     * Reduces x into out, which has x's rank with size 1 on every reduced dim (keepdim form).
+     */
+    void reduce(Prim op, Tensor x, Tensor out);
+
+    /** Softmax or log-softmax of x along {@code dim}. */
+    void softmax(Prim op, Tensor x, int dim, Tensor out);
+
+    /** out[b] = a[b] @ b[b]: a is [..., m, k], b is [..., k, n], both with out's batch shape (strided). */
+    void matmul(Tensor a, Tensor b, Tensor out);
+
+    /** dst = src element-wise (same shape; any strides; dtype converted). */
+    void copy(Tensor src, Tensor dst);
+
+    /** Every element of out (contiguous) set to value. */
+    void fill(Tensor out, double value);
+
+    /** out = x.index_select(dim, index); index is 1-D int64, already range-checked. */
+    void indexSelect(Tensor x, int dim, Tensor index, Tensor out);
+
+    /** out.index_add_(dim, index, src) in place; out is contiguous. */
+    void indexAdd(Tensor out, int dim, Tensor index, Tensor src);
+
+    /** out = x.gather(dim, index); index has out's shape, already range-checked. */
+    void gather(Tensor x, int dim, Tensor index, Tensor out);
+
+    /** out.scatter_add_(dim, index, src) in place; out is contiguous. */
+    void scatterAdd(Tensor out, int dim, Tensor index, Tensor src);
+
+    /** Copies {@code bytes} from host memory into this device's storage at {@code dstOffsetBytes}. */
+    void copyFromHost(MemorySegment host, Storage dst, long dstOffsetBytes, long bytes);
+
+    /** Copies {@code bytes} of this device's storage at {@code srcOffsetBytes} into host memory. */
+    void copyToHost(Storage src, long srcOffsetBytes, MemorySegment host, long bytes);
+}

@@ -1,0 +1,42 @@
+package dev.tangent.backend;
+
+import dev.tangent.Device;
+import dev.tangent.backend.cpu.CpuBackend;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/** The backend of each device: the CPU always; CUDA devices when a provider is registered and works. */
+public final class Backends {
+    private static final CpuBackend CPU = new CpuBackend();
+    private static final Map<Device, Backend> OTHERS = new ConcurrentHashMap<>();
+    private static volatile Function<Device, Backend> cudaProvider;
+
+    private Backends() {}
+
+    /** The backend for {@code device}; throws naming the reason when the device cannot be used. */
+    public static Backend of(Device device) {
+        if (device.isCpu()) {
+            return CPU;
+        }
+        Backend b = OTHERS.get(device);
+        if (b != null) {
+            return b;
+        }
+        Function<Device, Backend> p = cudaProvider;
+        if (p == null) {
+            throw new IllegalStateException("Device " + device + " is not available: no CUDA backend is installed");
+        }
+        return OTHERS.computeIfAbsent(device, p);
+    }
+
+    /** The CPU backend. */
+    public static CpuBackend cpu() {
+        return CPU;
+    }
+
+    /** Installs the factory that makes a backend per CUDA device. */
+    public static void cudaProvider(Function<Device, Backend> provider) {
+        cudaProvider = provider;
+    }
+}

@@ -1,0 +1,61 @@
+package dev.tangent.ops;
+
+/**
+ * The one list of primitives. Every Tensor operation is one of these or a composition of them;
+ * each differentiable primitive has exactly one jvp rule ({@code dev.tangent.autograd.ForwardRules})
+ * and one vjp rule ({@code dev.tangent.autograd.BackwardRules}).
+ */
+public enum Prim {
+    // unary element-wise (attrs: up to two doubles)
+    NEG(Kind.UNARY), ABS(Kind.UNARY), SIGN(Kind.UNARY), EXP(Kind.UNARY), EXPM1(Kind.UNARY),
+    LOG(Kind.UNARY), LOG1P(Kind.UNARY), SQRT(Kind.UNARY), RSQRT(Kind.UNARY), RECIPROCAL(Kind.UNARY),
+    SQUARE(Kind.UNARY), SIN(Kind.UNARY), COS(Kind.UNARY), TAN(Kind.UNARY), ASIN(Kind.UNARY),
+    ACOS(Kind.UNARY), ATAN(Kind.UNARY), SINH(Kind.UNARY), COSH(Kind.UNARY), TANH(Kind.UNARY),
+    ASINH(Kind.UNARY), ACOSH(Kind.UNARY), ATANH(Kind.UNARY), ERF(Kind.UNARY), SIGMOID(Kind.UNARY),
+    RELU(Kind.UNARY), LEAKY_RELU(Kind.UNARY), ELU(Kind.UNARY), GELU(Kind.UNARY), GELU_TANH(Kind.UNARY),
+    SILU(Kind.UNARY), SOFTPLUS(Kind.UNARY), CLAMP(Kind.UNARY), POW_SCALAR(Kind.UNARY),
+    // binary element-wise with broadcasting
+    ADD(Kind.BINARY), SUB(Kind.BINARY), MUL(Kind.BINARY), DIV(Kind.BINARY), POW(Kind.BINARY),
+    MAXIMUM(Kind.BINARY), MINIMUM(Kind.BINARY),
+    // comparisons: bool masks, not differentiable
+    GT(Kind.COMPARE), GE(Kind.COMPARE), LT(Kind.COMPARE), LE(Kind.COMPARE), EQ(Kind.COMPARE), NE(Kind.COMPARE),
+    /** where(mask, a, b). */
+    WHERE(Kind.WHERE),
+    // reductions (attrs: dims, keepdim)
+    SUM(Kind.REDUCE), PROD(Kind.REDUCE), AMAX(Kind.REDUCE), AMIN(Kind.REDUCE),
+    // softmax family over one dim
+    SOFTMAX(Kind.SOFTMAX), LOG_SOFTMAX(Kind.SOFTMAX),
+    /** Batched matmul [..., m, k] @ [..., k, n] with broadcast batch dims. */
+    MATMUL(Kind.MATMUL),
+    // views: share storage
+    RESHAPE(Kind.VIEW), PERMUTE(Kind.VIEW), EXPAND(Kind.VIEW), SLICE(Kind.VIEW),
+    /** Copies a tensor into a slice of zeros of a larger shape (the transpose of SLICE). */
+    SLICE_SCATTER(Kind.OTHER),
+    /** Reshape that cannot be a view: copy, then view. */
+    CONTIGUOUS(Kind.OTHER),
+    /** dtype conversion. */
+    CAST(Kind.OTHER),
+    /** Copy to another device (attrs: device type ordinal, index). */
+    TO_DEVICE(Kind.OTHER),
+    INDEX_SELECT(Kind.OTHER), INDEX_ADD(Kind.OTHER), GATHER(Kind.OTHER), SCATTER_ADD(Kind.OTHER),
+    /** Concatenation of n tensors along a dim. */
+    CAT(Kind.OTHER);
+
+    /** Families with a common kernel signature. */
+    public enum Kind { UNARY, BINARY, COMPARE, WHERE, REDUCE, SOFTMAX, MATMUL, VIEW, OTHER }
+
+    private final Kind kind;
+
+    Prim(Kind kind) {
+        this.kind = kind;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** PyTorch-style lower-case name used in messages, e.g. {@code log_softmax}. */
+    public String opName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}
