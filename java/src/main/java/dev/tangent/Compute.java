@@ -12,7 +12,26 @@ import java.util.Arrays;
  * here without a kernel.
  */
 final class Compute {
+    /** When set on this thread, every kernel launched is also appended here (for compiled plans). */
+    private static final ThreadLocal<java.util.List<Runnable>> TRACE = new ThreadLocal<>();
+
     private Compute() {}
+
+    /** Runs a kernel now, and records it when a plan is being traced on this thread. */
+    static void exec(Runnable kernel) {
+        kernel.run();
+        java.util.List<Runnable> t = TRACE.get();
+        if (t != null) {
+            t.add(kernel);
+        }
+    }
+
+    /** Starts (non-null) or stops (null) recording kernels on this thread; returns the previous trace. */
+    static java.util.List<Runnable> trace(java.util.List<Runnable> trace) {
+        java.util.List<Runnable> prev = TRACE.get();
+        TRACE.set(trace);
+        return prev;
+    }
 
     static Tensor run(Prim p, Attrs a, Tensor[] in) {
         Device dev = in[0].device();
@@ -54,7 +73,8 @@ final class Compute {
             dt = DType.INT64;
         }
         Tensor out = Tensor.empty(x.shape, dt, x.device());
-        be.unary(p, a, x, out);
+        Tensor xin = x;
+        exec(() -> be.unary(p, a, xin, out));
         return out;
     }
 
@@ -85,7 +105,7 @@ final class Compute {
         Tensor av = expandPlain(castPlain(be, a, ct), shape);
         Tensor bv = expandPlain(castPlain(be, b, ct), shape);
         Tensor out = Tensor.empty(shape, p.kind() == Prim.Kind.COMPARE ? DType.BOOL : ct, a.device());
-        be.binary(p, av, bv, out);
+        exec(() -> be.binary(p, av, bv, out));
         return out;
     }
 
@@ -97,8 +117,10 @@ final class Compute {
         long[] shape = Shapes.broadcast("where", Shapes.broadcast("where", mask.shape, a.shape), b.shape);
         DType ct = resultType(a, b);
         Tensor out = Tensor.empty(shape, ct, a.device());
-        be.where(expandPlain(mask, shape), expandPlain(castPlain(be, a, ct), shape),
-                expandPlain(castPlain(be, b, ct), shape), out);
+        Tensor mv = expandPlain(mask, shape);
+        Tensor av = expandPlain(castPlain(be, a, ct), shape);
+        Tensor bv = expandPlain(castPlain(be, b, ct), shape);
+        exec(() -> be.where(mv, av, bv, out));
         return out;
     }
 
@@ -117,7 +139,8 @@ final class Compute {
             x = castPlain(be, x, dt);
         }
         Tensor out = Tensor.empty(outShape, dt, x.device());
-        be.reduce(p, x, out);
+        Tensor xin = x;
+        exec(() -> be.reduce(p, xin, out));
         return out;
     }
 
@@ -126,7 +149,7 @@ final class Compute {
             throw new IllegalArgumentException(p.opName() + ": expected a floating point tensor, got " + x.dtype.torchName());
         }
         Tensor out = Tensor.empty(x.shape, x.dtype, x.device());
-        be.softmax(p, x, x.shape.length == 0 ? 0 : (int) a.integer(0), out);
+        exec(() -> be.softmax(p, x, x.shape.length == 0 ? 0 : (int) a.integer(0), out));
         return out;
     }
 
@@ -163,7 +186,9 @@ final class Compute {
         bShape[batch.length] = k;
         bShape[batch.length + 1] = n;
         Tensor out = Tensor.empty(outShape, a.dtype, a.device());
-        be.matmul(expandPlain(a, aShape), expandPlain(b, bShape), out);
+        Tensor av = expandPlain(a, aShape);
+        Tensor bv = expandPlain(b, bShape);
+        exec(() -> be.matmul(av, bv, out));
         return out;
     }
 
@@ -211,12 +236,12 @@ final class Compute {
         switch (p) {
             case CONTIGUOUS -> {
                 Tensor out = Tensor.empty(x.shape, x.dtype, x.device());
-                be.copy(x, out);
+                exec(() -> be.copy(x, out));
                 return out;
             }
             case CAST -> {
                 Tensor out = Tensor.empty(x.shape, DType.values()[(int) a.integer(0)], x.device());
-                be.copy(x, out);
+                exec(() -> be.copy(x, out));
                 return out;
             }
             case TO_DEVICE -> {
@@ -228,9 +253,9 @@ final class Compute {
                 // ints: dim, start, end, step, full shape...
                 long[] full = Arrays.copyOfRange(a.ints(), 4, a.ints().length);
                 Tensor out = Tensor.empty(full, x.dtype, x.device());
-                be.fill(out, 0);
+                exec(() -> be.fill(out, 0));
                 Tensor window = view(Prim.SLICE, new Attrs(Arrays.copyOf(a.ints(), 4), new double[0], false), out);
-                be.copy(x, window);
+                exec(() -> be.copy(x, window));
                 return out;
             }
             case INDEX_SELECT -> {
@@ -241,7 +266,7 @@ final class Compute {
                     s[d] = idx.numel();
                 }
                 Tensor out = Tensor.empty(s, x.dtype, x.device());
-                be.indexSelect(x, d, idx, out);
+                exec(() -> be.indexSelect(x, d, idx, out));
                 return out;
             }
             case INDEX_ADD -> {
@@ -249,8 +274,8 @@ final class Compute {
                 long[] full = Arrays.copyOfRange(a.ints(), 1, a.ints().length);
                 Tensor idx = checkIndex("index_add", in[1], full.length == 0 ? 1 : full[d], d, true);
                 Tensor out = Tensor.empty(full, x.dtype, x.device());
-                be.fill(out, 0);
-                be.indexAdd(out, d, idx, x);
+                exec(() -> be.fill(out, 0));
+                exec(() -> be.indexAdd(out, d, idx, x));
                 return out;
             }
             case GATHER -> {
@@ -267,7 +292,7 @@ final class Compute {
                     }
                 }
                 Tensor out = Tensor.empty(idx.shape, x.dtype, x.device());
-                be.gather(x, d, idx, out);
+                exec(() -> be.gather(x, d, idx, out));
                 return out;
             }
             case SCATTER_ADD -> {
@@ -275,8 +300,8 @@ final class Compute {
                 long[] full = Arrays.copyOfRange(a.ints(), 1, a.ints().length);
                 Tensor idx = checkIndex("scatter_add", in[1], full.length == 0 ? 1 : full[d], d, false);
                 Tensor out = Tensor.empty(full, x.dtype, x.device());
-                be.fill(out, 0);
-                be.scatterAdd(out, d, idx, x);
+                exec(() -> be.fill(out, 0));
+                exec(() -> be.scatterAdd(out, d, idx, x));
                 return out;
             }
             case CAT -> {
@@ -297,7 +322,7 @@ final class Compute {
                     long n = t.shape[d];
                     if (n > 0) {
                         Tensor window = view(Prim.SLICE, Attrs.ints(d, at, at + n, 1), out);
-                        be.copy(t, window);
+                        exec(() -> be.copy(t, window));
                     }
                     at += n;
                 }
@@ -357,7 +382,7 @@ final class Compute {
             return x;
         }
         Tensor out = Tensor.empty(x.shape, dt, x.device());
-        be.copy(x, out);
+        exec(() -> be.copy(x, out));
         return out;
     }
 
