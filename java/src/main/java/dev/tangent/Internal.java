@@ -71,4 +71,14 @@ public final class Internal {
     public static Tensor squeezeDims(Tensor t, int[] sortedDims) {
         return t.squeezeDims(sortedDims);
     }
+
+    /** Starts (non-null) or stops (null) tracing kernel launches on this thread; returns the previous trace. */
+    public static java.util.List<Runnable> trace(java.util.List<Runnable> trace) {
+        return Compute.trace(trace);
+    }
+
+    /** Moves every storage of {@code scope} to {@code owner}, who must free them (see {@link dev.tangent.backend.Storage#free()}). */
+    public static java.util.List<dev.tangent.backend.Storage> release(Scope scope, Object owner) {
+        return scope.release(owner);
+    }
 }

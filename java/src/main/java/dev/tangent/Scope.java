@@ -100,6 +100,23 @@ public final class Scope implements AutoCloseable {
         return t;
     }
 
+    /**
+     * Takes every storage this scope owns out of it, for an owner that frees them itself (a compiled
+     * plan); they are owned by {@code newOwner} afterwards and neither the scope nor the GC frees them.
+     */
+    List<Storage> release(Object newOwner) {
+        checkOpen("release");
+        List<Storage> r = new ArrayList<>();
+        for (Storage st : storages) {
+            if (st.owner() == this) {
+                st.owner(newOwner);
+                r.add(st);
+            }
+        }
+        storages.clear();
+        return r;
+    }
+
     /** True once closed. */
     public boolean isClosed() {
         return closed;

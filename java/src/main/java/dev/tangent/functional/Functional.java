@@ -441,7 +441,7 @@ public final class Functional {
         final List<Tensor> tensors;
         final boolean tuple;
 
-        private Args(List<Tensor> tensors, boolean tuple) {
+        Args(List<Tensor> tensors, boolean tuple) {
             this.tensors = tensors;
             this.tuple = tuple;
         }
