@@ -676,7 +676,7 @@ public final class Tensor implements Value {
         requireFloat("logsumexp");
         Tensor m = amax(dims, true).detach();
         // PyTorch: where the max is infinite, shift by 0 so inf - inf gives no NaN.
-        m = where(m.abs().eq(Double.POSITIVE_INFINITY), m.mul(0.0), m);
+        m = where(m.abs().eq(Double.POSITIVE_INFINITY), m.wrapScalar(0), m); // not m * 0: -inf * 0 is NaN
         Tensor r = sub(m).exp().sum(dims, true).log().add(m);
         return keepdim ? r : r.squeezeDims(normalizeDims("logsumexp", dims));
     }
