@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs the JMH suite (DJL and Tangent side by side, same JVM flags) and writes
+# benchmarks/RESULTS.md and benchmarks/results.png from benchmarks/target/jmh.json.
+# Usage: benchmarks/run-bench.sh [--quick]   (./tangent bench [--quick] calls this with JAVA_HOME set)
+# Env: BENCH_INCLUDE overrides the JMH include regex (e.g. 'DjlMlpBench'); JMH_EXTRA adds JMH options.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "$here")
+cd "$root"
+: "${JAVA_HOME:?set JAVA_HOME to a JDK >= 25 (./tangent bench does this)}"
+java="$JAVA_HOME/bin/java"
+
+mode=full
+case "${1:-}" in
+  --quick) mode=quick ;;
+  "") ;;
+  *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
+esac
+
+mvn -B -ntp -q -pl benchmarks -am package -DskipTests
+cp="benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)"
+cache="$root/benchmarks/target/djl-cache"
+# The same flags for the host JVM and every fork: offline DJL with its own cache, FFM for Tangent.
+flags=(--enable-native-access=ALL-UNNAMED -Xss8m -Xms1g -Xmx1g -Djava.awt.headless=true
+       -Dai.djl.offline=true "-DDJL_CACHE_DIR=$cache" "-DENGINE_CACHE_DIR=$cache")
+if [ "$mode" = quick ]; then
+  jmh=(-f 1 -wi 1 -w 1s -i 2 -r 1s)
+  label="Quick run (1 fork, 1×1 s warmup, 2×1 s measurement): indicative only"
+else
+  jmh=(-f 2 -wi 3 -w 2s -i 5 -r 2s)
+  label="Full run (2 forks, 3×2 s warmup, 5×2 s measurement)"
+fi
+
+# Fail before timing anything if a DJL variant computes something else (also unpacks libtorch once).
+"$java" "${flags[@]}" -cp "$cp" dev.tangent.bench.DjlSelfCheck 2>&1 | grep -v -e '^SLF4J' -e 'create_graph=True will create'
+
+cat /proc/loadavg > benchmarks/target/loadavg-start.txt 2>/dev/null || true
+include="${BENCH_INCLUDE:-^dev\.tangent\.bench\..*Bench\.}"
+jmh_cmd=("$java" "${flags[@]}" -cp "$cp" org.openjdk.jmh.Main "${jmh[@]}" ${JMH_EXTRA:-}
+         -jvmArgs "${flags[*]}" -rf json -rff benchmarks/target/jmh.json "$include")
+echo "+ ${jmh_cmd[*]}"
+"${jmh_cmd[@]}"
+
+cmd="./tangent bench${1:+ $1}  (JMH: java <flags> -cp <benchmarks classpath> org.openjdk.jmh.Main ${jmh[*]} ${JMH_EXTRA:-}-jvmArgs '<flags>' -rf json -rff benchmarks/target/jmh.json '$include'; flags: ${flags[*]//$root\//})"
+"$java" "${flags[@]}" -cp "$cp" dev.tangent.bench.Report benchmarks/target/jmh.json benchmarks "$label" "$cmd"

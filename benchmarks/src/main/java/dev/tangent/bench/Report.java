@@ -1,0 +1,295 @@
+package dev.tangent.bench;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import javax.imageio.ImageIO;
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Turns JMH's JSON into benchmarks/RESULTS.md and benchmarks/results.png.
+ *
+ * <p>Pairing is by name: a benchmark method is {@code <workload>_<variant>} (e.g. {@code mlp_djlJvpByHand},
+ * {@code mlp_tangentJvp}); rows pair when workload, {@code batch} and {@code threads} params are equal.
+ * Every row gets its ratio to {@code <workload>_djlForward}; jvp rows also to the fastest
+ * {@code djlJvp*} row; Tangent rows ({@code tangent*}) to the DJL baseline {@link #TANGENT_BASELINES}
+ * names. Usage: {@code Report <jmh.json> <out dir> <label> <command...>}.
+ */
+public final class Report {
+    /** Best-DJL-jvp marker in {@link #TANGENT_BASELINES}: the fastest djlJvp* row of the same key. */
+    static final String BEST_DJL_JVP = "best djlJvp*";
+
+    /** Tangent variant prefix -> the DJL variant it is compared with (first matching prefix wins). */
+    static final Map<String, String> TANGENT_BASELINES = new LinkedHashMap<>();
+
+    static {
+        TANGENT_BASELINES.put("tangentForward", "djlForward");
+        TANGENT_BASELINES.put("tangentJvp", BEST_DJL_JVP);
+        TANGENT_BASELINES.put("tangentVjp", "djlVjp");
+        TANGENT_BASELINES.put("tangentHvp", "djlHvp");
+    }
+
+    /** One JMH result row. Times in the JSON's unit (the suite uses µs). */
+    record Row(String benchmark, String workload, String variant, String batch, String threads,
+               double median, double p90, long samples, String unit) {
+        String key() {
+            return workload + "|" + batch + "|" + threads;
+        }
+
+        boolean isDjl() {
+            return variant.startsWith("djl");
+        }
+
+        boolean isJvp() {
+            return variant.toLowerCase().contains("jvp");
+        }
+    }
+
+    public static void main(String[] args) throws IOException {
+        if (args.length < 4) {
+            System.err.println("usage: Report <jmh.json> <out dir> <label> <command...>");
+            System.exit(2);
+        }
+        Path json = Path.of(args[0]);
+        Path out = Path.of(args[1]);
+        String label = args[2];
+        String command = String.join(" ", List.of(args).subList(3, args.length));
+        JsonArray results = JsonParser.parseString(Files.readString(json)).getAsJsonArray();
+        List<Row> rows = parse(results);
+        if (rows.stream().allMatch(Row::isDjl)) {
+            label += " — DJL only: Tangent rows pending";
+        }
+        String jdk = results.isEmpty() ? System.getProperty("java.version") : describeJdk(results.get(0).getAsJsonObject());
+        Files.writeString(out.resolve("RESULTS.md"), markdown(rows, label, command, jdk));
+        writeChart(rows, out.resolve("results.png"), label);
+        System.out.println("wrote " + out.resolve("RESULTS.md") + " and " + out.resolve("results.png") + " (" + rows.size() + " rows)");
+    }
+
+    static List<Row> parse(JsonArray results) {
+        List<Row> rows = new ArrayList<>();
+        for (JsonElement e : results) {
+            JsonObject r = e.getAsJsonObject();
+            String benchmark = r.get("benchmark").getAsString();
+            String method = benchmark.substring(benchmark.lastIndexOf('.') + 1);
+            int cut = method.indexOf('_');
+            String workload = cut < 0 ? method : method.substring(0, cut);
+            String variant = cut < 0 ? method : method.substring(cut + 1);
+            JsonObject params = r.has("params") ? r.getAsJsonObject("params") : new JsonObject();
+            String batch = params.has("batch") ? params.get("batch").getAsString() : "-";
+            String threads = params.has("threads") ? params.get("threads").getAsString() : "?";
+            JsonObject metric = r.getAsJsonObject("primaryMetric");
+            JsonObject pct = metric.getAsJsonObject("scorePercentiles");
+            double median = pct.get("50.0").getAsDouble();
+            double p90 = pct.get("90.0").getAsDouble();
+            long samples = countSamples(metric);
+            String shortName = benchmark.substring(benchmark.lastIndexOf('.', benchmark.lastIndexOf('.') - 1) + 1);
+            rows.add(new Row(shortName, workload, variant, batch, threads, median, p90, samples, metric.get("scoreUnit").getAsString()));
+        }
+        rows.sort(Comparator.comparing(Row::workload)
+                .thenComparingInt(r -> r.batch().equals("-") ? 0 : Integer.parseInt(r.batch()))
+                .thenComparing(Row::threads)
+                .thenComparing(r -> (r.isDjl() ? "0" : "1") + (r.variant().endsWith("Forward") ? "0" : "1") + r.variant()));
+        return rows;
+    }
+
+    /** SampleTime results carry a histogram per iteration: [[value, count], ...]. */
+    private static long countSamples(JsonObject metric) {
+        if (!metric.has("rawDataHistogram")) {
+            return -1;
+        }
+        long n = 0;
+        for (JsonElement fork : metric.getAsJsonArray("rawDataHistogram")) {
+            for (JsonElement iteration : fork.getAsJsonArray()) {
+                for (JsonElement bin : iteration.getAsJsonArray()) {
+                    n += bin.getAsJsonArray().get(1).getAsLong();
+                }
+            }
+        }
+        return n;
+    }
+
+    static Optional<Row> find(List<Row> rows, String key, String variant) {
+        return rows.stream().filter(r -> r.key().equals(key) && r.variant().equals(variant)).findFirst();
+    }
+
+    static Optional<Row> bestDjlJvp(List<Row> rows, String key) {
+        return rows.stream().filter(r -> r.key().equals(key) && r.isDjl() && r.isJvp())
+                .min(Comparator.comparingDouble(Row::median));
+    }
+
+    /** The DJL row a Tangent row is measured against, if the run has it. */
+    static Optional<Row> tangentBaseline(List<Row> rows, Row row) {
+        for (Map.Entry<String, String> e : TANGENT_BASELINES.entrySet()) {
+            if (row.variant().startsWith(e.getKey())) {
+                return e.getValue().equals(BEST_DJL_JVP) ? bestDjlJvp(rows, row.key()) : find(rows, row.key(), e.getValue());
+            }
+        }
+        return Optional.empty();
+    }
+
+    static String markdown(List<Row> rows, String label, String command, String jdk) {
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmark results: Tangent against DJL\n\n");
+        md.append("**").append(label).append("**\n\n");
+        md.append("- Machine: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
+                .append(" cores visible to the JVM; ").append(jdk).append("; ")
+                .append(ZonedDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'"))).append("\n");
+        md.append("- Load average (1/5/15 min) at start: ").append(loadAverage(Path.of("benchmarks/target/loadavg-start.txt")))
+                .append("; at end: ").append(loadAverage(Path.of("/proc/loadavg")))
+                .append(". Above ~1 on this 2-core machine, other processes competed with the benchmarks, "
+                        + "and threads=2 rows suffer most (OpenMP waits on a descheduled thread).\n");
+        md.append("- ⚠ marks a row whose p90 exceeds 3× its median: contention or GC, not a steady state.\n");
+        md.append("- Command: `").append(command).append("`\n");
+        md.append("- JMH SampleTime; median and p90 of all samples of all forks; `threads` = libtorch intra-/inter-op threads "
+                + "(and Tangent's, when it runs). The machine is shared: read ratios, not absolute times.\n");
+        md.append("- Ratios: `× DJL fwd` = median / median of `<workload>_djlForward` (same batch, threads); "
+                + "`× best DJL jvp` = median / fastest `djlJvp*` median (same batch, threads); "
+                + "`vs DJL baseline` = Tangent median / its DJL baseline median (see benchmarks/README.md).\n\n");
+        String unit = rows.isEmpty() ? "us" : rows.get(0).unit().replace("us/op", "µs");
+        String workload = null;
+        for (Row r : rows) {
+            if (!r.workload().equals(workload)) {
+                workload = r.workload();
+                md.append("\n## ").append(workload).append("\n\n");
+                md.append("| benchmark | batch | threads | median (").append(unit).append(") | p90 (").append(unit)
+                        .append(") | samples | × DJL fwd | × best DJL jvp | vs DJL baseline |\n");
+                md.append("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+            }
+            String fwd = find(rows, r.key(), "djlForward").map(f -> ratio(r.median() / f.median())).orElse("");
+            String bestJvp = r.isJvp() ? bestDjlJvp(rows, r.key()).map(b -> ratio(r.median() / b.median())).orElse("") : "";
+            String vsBaseline = r.isDjl() ? "" : tangentBaseline(rows, r)
+                    .map(b -> ratio(r.median() / b.median()) + " vs " + b.variant()).orElse("no DJL baseline in this run");
+            md.append("| `").append(r.benchmark()).append("` | ").append(r.batch()).append(" | ").append(r.threads())
+                    .append(" | ").append(time(r.median())).append(" | ").append(time(r.p90()))
+                    .append(r.p90() > 3 * r.median() ? " ⚠" : "").append(" | ")
+                    .append(r.samples() < 0 ? "" : Long.toString(r.samples())).append(" | ")
+                    .append(fwd).append(" | ").append(bestJvp).append(" | ").append(vsBaseline).append(" |\n");
+        }
+        md.append("\n![ratios](results.png)\n");
+        return md.toString();
+    }
+
+    private static String ratio(double x) {
+        return String.format(x >= 10 ? "%.1f×" : "%.2f×", x);
+    }
+
+    private static String time(double x) {
+        return x >= 1000 ? String.format("%,.0f", x) : x >= 10 ? String.format("%.1f", x) : String.format("%.2f", x);
+    }
+
+    private static String describeJdk(JsonObject r) {
+        String v = r.has("jdkVersion") ? r.get("jdkVersion").getAsString() : System.getProperty("java.version");
+        String vm = r.has("vmName") ? r.get("vmName").getAsString() : "";
+        return "JDK " + v + (vm.isEmpty() ? "" : " (" + vm + ")");
+    }
+
+    private static String loadAverage(Path file) {
+        try {
+            String[] f = Files.readString(file).trim().split("\\s+");
+            return f[0] + " / " + f[1] + " / " + f[2];
+        } catch (IOException | ArrayIndexOutOfBoundsException e) {
+            return "unknown";
+        }
+    }
+
+    static String cpuModel() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("model name")) {
+                    return line.substring(line.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException ignored) {
+            // not Linux: fall through
+        }
+        return System.getProperty("os.arch");
+    }
+
+    /** Horizontal bars, log scale: each row's time relative to its DJL reference (forward for DJL rows). */
+    static void writeChart(List<Row> rows, Path file, String label) throws IOException {
+        record Bar(String text, double ratio, boolean tangent) {}
+        List<Bar> bars = new ArrayList<>();
+        for (Row r : rows) {
+            if (r.variant().equals("djlForward")) {
+                continue;
+            }
+            String where = r.workload() + (r.batch().equals("-") ? "" : " B=" + r.batch()) + " t=" + r.threads() + "  ";
+            if (r.isDjl()) {
+                find(rows, r.key(), "djlForward").ifPresent(f -> bars.add(new Bar(where + r.variant() + " / djlForward", r.median() / f.median(), false)));
+            } else {
+                tangentBaseline(rows, r).ifPresent(b -> bars.add(new Bar(where + r.variant() + " / " + b.variant(), r.median() / b.median(), true)));
+            }
+        }
+        int rowH = 18, left = 430, plotW = 620, top = 58, bottom = 40;
+        int width = left + plotW + 30, height = top + Math.max(1, bars.size()) * rowH + bottom;
+        double lo = 0.1, hi = 100;
+        for (Bar b : bars) {
+            while (b.ratio() < lo * 1.05) lo /= 10;
+            while (b.ratio() > hi / 1.05) hi *= 10;
+        }
+        double logLo = Math.log10(lo), logHi = Math.log10(hi);
+        BufferedImage img = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = img.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, width, height);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+        g.drawString("Median time relative to the DJL reference (log scale; < 1 is faster)", 10, 18);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
+        g.drawString(label, 10, 32);
+        g.drawString("blue: DJL variant / DJL forward    orange: Tangent variant / its DJL baseline", 10, 45);
+        java.util.function.DoubleToIntFunction x = r -> left + (int) Math.round((Math.log10(r) - logLo) / (logHi - logLo) * plotW);
+        int plotBottom = top + bars.size() * rowH;
+        for (double decade = lo; decade <= hi * 1.001; decade *= 10) {
+            for (int m : new int[] {1, 2, 5}) {
+                double t = decade * m;
+                if (t > hi * 1.001) break;
+                int px = x.applyAsInt(t);
+                g.setColor(m == 1 ? new Color(170, 170, 170) : new Color(225, 225, 225));
+                g.drawLine(px, top - 4, px, plotBottom);
+                g.setColor(Color.DARK_GRAY);
+                g.drawString(t >= 1 ? String.format("%.0f", t) : String.format("%s", t), px - 8, plotBottom + 14);
+            }
+        }
+        g.setColor(Color.BLACK);
+        g.setStroke(new BasicStroke(2f));
+        g.drawLine(x.applyAsInt(1), top - 6, x.applyAsInt(1), plotBottom);
+        g.setStroke(new BasicStroke(1f));
+        for (int i = 0; i < bars.size(); i++) {
+            Bar b = bars.get(i);
+            int y = top + i * rowH;
+            g.setColor(Color.BLACK);
+            g.drawString(b.text(), 8, y + rowH - 5);
+            int x0 = x.applyAsInt(1), x1 = x.applyAsInt(b.ratio());
+            g.setColor(b.tangent() ? new Color(230, 126, 34) : new Color(52, 120, 200));
+            g.fillRect(Math.min(x0, x1), y + 3, Math.max(1, Math.abs(x1 - x0)), rowH - 6);
+            g.setColor(Color.BLACK);
+            String v = ratio(b.ratio());
+            g.drawString(v, x1 >= x0 ? x1 + 4 : x1 - g.getFontMetrics().stringWidth(v) - 4, y + rowH - 5);
+        }
+        g.drawString("× reference", left + plotW / 2 - 30, plotBottom + 30);
+        g.dispose();
+        ImageIO.write(img, "png", file.toFile());
+    }
+}
