@@ -34,6 +34,21 @@ public final class Device {
         return new Device(Type.CUDA, index);
     }
 
+    /** True when CUDA devices can be used here (driver, GPU and kernels present). Never throws. */
+    public static boolean cudaAvailable() {
+        return dev.tangent.backend.cuda.Cuda.isAvailable();
+    }
+
+    /** Why CUDA cannot be used here (e.g. no driver, no GPU, kernels not built), or null when it can. */
+    public static String cudaUnavailableReason() {
+        return dev.tangent.backend.cuda.Cuda.unavailableReason();
+    }
+
+    /** Number of usable CUDA devices (0 when CUDA is unavailable). */
+    public static int cudaDeviceCount() {
+        return dev.tangent.backend.cuda.Cuda.deviceCount();
+    }
+
     /** The kind of device. */
     public Type type() {
         return type;

@@ -67,4 +67,14 @@ public interface Backend {
 
     /** Copies {@code bytes} of this device's storage at {@code srcOffsetBytes} into host memory. */
     void copyToHost(Storage src, long srcOffsetBytes, MemorySegment host, long bytes);
+
+    /**
+     * Records {@code kernels} (a traced sequence that has just run once on the calling thread) as
+     * one replayable unit, e.g. a CUDA graph; null when this device cannot (the caller then runs
+     * the kernels one by one). The result replays on the calling thread only, and when it is
+     * {@link AutoCloseable} the caller closes it once it is no longer replayed.
+     */
+    default Runnable capture(Runnable[] kernels) {
+        return null;
+    }
 }

@@ -6,7 +6,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
-/** The backend of each device: the CPU always; CUDA devices when a provider is registered and works. */
+/**
+ * The backend of each device: the CPU always; CUDA devices through
+ * {@link dev.tangent.backend.cuda.CudaBackend} when CUDA is available (or a registered provider).
+ */
 public final class Backends {
     private static final CpuBackend CPU = new CpuBackend();
     private static final Map<Device, Backend> OTHERS = new ConcurrentHashMap<>();
@@ -25,7 +28,8 @@ public final class Backends {
         }
         Function<Device, Backend> p = cudaProvider;
         if (p == null) {
-            throw new IllegalStateException("Device " + device + " is not available: no CUDA backend is installed");
+            // The built-in CUDA backend; it throws naming the reason when CUDA is unavailable.
+            p = dev.tangent.backend.cuda.CudaBackend::forDevice;
         }
         return OTHERS.computeIfAbsent(device, p);
     }

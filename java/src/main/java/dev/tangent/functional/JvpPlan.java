@@ -81,8 +81,12 @@ public final class JvpPlan<I extends Value, O extends Value> implements AutoClos
             inst.copyIn(in.tensors.get(i), inst.inputs.get(i));
             inst.copyIn(vs.tensors.get(i), inst.tangents.get(i));
         }
-        for (Runnable k : inst.kernels) {
-            k.run();
+        if (inst.replay != null) {
+            inst.replay.run();
+        } else {
+            for (Runnable k : inst.kernels) {
+                k.run();
+            }
         }
         @SuppressWarnings("unchecked")
         JvpResult<O> r = (JvpResult<O>) inst.result;
@@ -147,6 +151,8 @@ public final class JvpPlan<I extends Value, O extends Value> implements AutoClos
             inst.inputs = ins;
             inst.tangents = ts;
             inst.kernels = trace.toArray(new Runnable[0]);
+            // On a GPU: one CUDA graph replays all kernels (null where the device cannot).
+            inst.replay = dev.tangent.backend.Backends.of(device).capture(inst.kernels);
             inst.result = r;
             inst.storages = Internal.release(s, inst);
         }
@@ -158,6 +164,13 @@ public final class JvpPlan<I extends Value, O extends Value> implements AutoClos
     public void close() {
         closed = true;
         for (Instance inst : instances) {
+            if (inst.replay instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException("JvpPlan.close: " + e.getMessage(), e);
+                }
+            }
             for (Storage st : inst.storages) {
                 st.free();
             }
@@ -170,6 +183,8 @@ public final class JvpPlan<I extends Value, O extends Value> implements AutoClos
         List<Tensor> inputs;
         List<Tensor> tangents;
         Runnable[] kernels;
+        /** The kernels as one captured unit (a CUDA graph), or null: replay them one by one. */
+        Runnable replay;
         JvpResult<?> result;
         List<Storage> storages;
 
