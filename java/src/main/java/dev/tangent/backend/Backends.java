@@ -12,6 +12,7 @@ import java.util.function.Function;
  */
 public final class Backends {
     private static final CpuBackend CPU = new CpuBackend();
+    private static volatile String cpuAcceleratorStatus = "none installed";
     private static final Map<Device, Backend> OTHERS = new ConcurrentHashMap<>();
     private static volatile Function<Device, Backend> cudaProvider;
 
@@ -37,6 +38,16 @@ public final class Backends {
     /** The CPU backend. */
     public static CpuBackend cpu() {
         return CPU;
+    }
+
+    /** Why the CPU runs without a native accelerator (or how it got one). */
+    public static String cpuAcceleratorStatus() {
+        return cpuAcceleratorStatus;
+    }
+
+    /** Records the accelerator's load status (used by the oneDNN loader). */
+    public static void cpuAcceleratorStatus(String status) {
+        cpuAcceleratorStatus = status;
     }
 
     /** Installs the factory that makes a backend per CUDA device. */

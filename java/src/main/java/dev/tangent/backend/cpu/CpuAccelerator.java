@@ -19,4 +19,7 @@ public interface CpuAccelerator {
     boolean softmax(Prim op, Tensor x, int dim, Tensor out);
 
     boolean matmul(Tensor a, Tensor b, Tensor out);
+
+    /** A one-line description (library, version, ISA) for logs and reports. */
+    String description();
 }

@@ -1,0 +1,83 @@
+package dev.tangent.bench;
+
+import dev.tangent.Scope;
+import dev.tangent.Tangent;
+import dev.tangent.Tensor;
+import dev.tangent.functional.Functional;
+import dev.tangent.functional.JvpPlan;
+import dev.tangent.functional.JvpStrategy;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.Blackhole;
+
+/**
+ * W2 "mlp" in Tangent: forward, jvp w.r.t. the input in forward mode, by the double-backward
+ * trick, and as a compiled plan; same weights, inputs and shapes as {@link DjlMlpBench}.
+ */
+@State(org.openjdk.jmh.annotations.Scope.Benchmark)
+@BenchmarkMode(Mode.SampleTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(2)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+public class TangentMlpBench {
+    @Param({"1", "2"})
+    public int threads;
+
+    @Param({"1", "64", "1024"})
+    public int batch;
+
+    private TangentMlp mlp;
+    private Tensor x, v;
+    private JvpPlan<Tensor, Tensor> plan;
+
+    @Setup
+    public void setUp() {
+        Tangent.setNumThreads(threads);
+        mlp = new TangentMlp(7);
+        x = TangentMlp.gaussian(21, 1f, batch, DjlMlp.IN);
+        v = TangentMlp.gaussian(22, 1f, batch, DjlMlp.IN);
+        plan = JvpPlan.compile(mlp::forward, x);
+    }
+
+    @TearDown
+    public void tearDown() {
+        plan.close();
+    }
+
+    @Benchmark
+    public void mlp_tangentForward(Blackhole bh) {
+        try (Scope s = Scope.open()) {
+            bh.consume(mlp.forward(x));
+        }
+    }
+
+    @Benchmark
+    public void mlp_tangentJvp(Blackhole bh) {
+        try (Scope s = Scope.open()) {
+            bh.consume(Functional.jvp(mlp::forward, x, v));
+        }
+    }
+
+    @Benchmark
+    public void mlp_tangentJvpDoubleBackward(Blackhole bh) {
+        try (Scope s = Scope.open()) {
+            bh.consume(Functional.jvp(mlp::forward, x, v, false, false, JvpStrategy.DOUBLE_BACKWARD));
+        }
+    }
+
+    @Benchmark
+    public void mlp_tangentJvpPlan(Blackhole bh) {
+        bh.consume(plan.apply(x, v));
+    }
+}
