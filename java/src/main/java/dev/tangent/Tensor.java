@@ -389,6 +389,7 @@ public final class Tensor implements Value {
 
     /** All elements converted to float, row-major. */
     public float[] toFloatArray() {
+        storage.checkAlive("toFloatArray");
         double[] d = toDoubleArray();
         float[] f = new float[d.length];
         for (int i = 0; i < d.length; i++) {
@@ -415,6 +416,7 @@ public final class Tensor implements Value {
 
     /** The value of a one-element tensor. */
     public double item() {
+        storage.checkAlive("item");
         if (numel() != 1) {
             throw new IllegalArgumentException("item: a Tensor with " + numel() + " elements cannot be converted"
                     + " to a scalar (shape " + Shapes.str(shape) + ")");
@@ -436,12 +438,10 @@ public final class Tensor implements Value {
         }
     }
 
-    /** PyTorch's printing, e.g. {@code tensor([6.3090, 4.6742])}. */
+    /** PyTorch's printing, e.g. {@code tensor([6.3090, 4.6742])}; throws IllegalStateException once freed. */
     @Override
     public String toString() {
-        if (storage.isFreed()) {
-            return "tensor(<freed>, shape=" + Shapes.str(shape) + ", dtype=" + dtype.torchName() + ")";
-        }
+        storage.checkAlive("toString");
         return Printer.format(this);
     }
 
