@@ -77,7 +77,7 @@ public final class Functional {
             List<Tensor> duals = new ArrayList<>(prepared.size());
             for (int i = 0; i < prepared.size(); i++) {
                 Tensor t = vs.get(i);
-                duals.add(Internal.dual(level, prepared.get(i), createGraph ? t : t.detach()));
+                duals.add(Internal.dual(level, prepared.get(i), createGraph ? t : detachReverse(t)));
             }
             Args out = Args.ofOutput(callUser(func, in.rebuild(duals)), "jvp");
             List<Tensor> primals = new ArrayList<>();
@@ -95,8 +95,9 @@ public final class Functional {
                 if (t == null) {
                     t = Tensor.full(0, p.dtype(), p.device(), p.shape());
                 }
-                tangents.set(i, createGraph ? t : t.detach());
-                primals.set(i, createGraph ? p : p.detach());
+                // detachReverse, not detach: an enclosing jvp's tangents (nested jvp) must survive.
+                tangents.set(i, createGraph ? t : detachReverse(t));
+                primals.set(i, createGraph ? p : detachReverse(p));
             }
             return new JvpResult<>((O) out.rebuild(primals), (O) out.rebuild(tangents));
         } finally {
@@ -107,6 +108,7 @@ public final class Functional {
     @SuppressWarnings("unchecked")
     private static <I extends Value, O extends Value> JvpResult<O> jvpDoubleBackward(Function<I, O> func, Args in,
             List<Tensor> vs, boolean createGraph, boolean strict) {
+        rejectForwardTangents(in.tensors, vs, "jvp (double-backward strategy)");
         try (GradMode.Guard g = GradMode.enable()) {
             List<Tensor> ins = preprocess(in.tensors, createGraph);
             Args out = Args.ofOutput(callUser(func, in.rebuild(ins)), "jvp");
@@ -146,6 +148,7 @@ public final class Functional {
     public static <I extends Value, O extends Value> VjpResult<I, O> vjp(Function<I, O> func, I inputs, O v,
             boolean createGraph, boolean strict) {
         Args in = Args.of(inputs, "inputs", "vjp");
+        rejectForwardTangents(in.tensors, v == null ? List.of() : Args.of(v, "v", "vjp").tensors, "vjp");
         try (GradMode.Guard g = GradMode.enable()) {
             List<Tensor> ins = preprocess(in.tensors, createGraph);
             Args out = Args.ofOutput(callUser(func, in.rebuild(ins)), "vjp");
@@ -207,6 +210,7 @@ public final class Functional {
             }
             return jacobianForward(func, in, createGraph);
         }
+        rejectForwardTangents(in.tensors, List.of(), "jacobian (reverse mode)");
         try (GradMode.Guard g = GradMode.enable()) {
             List<Tensor> ins = preprocess(in.tensors, createGraph);
             Args out = Args.ofOutput(callUser(func, in.rebuild(ins)), "jacobian");
@@ -402,6 +406,7 @@ public final class Functional {
     private static <I extends Value> HvpResult<I> secondOrder(Function<I, Tensor> func, I inputs, I v,
             boolean createGraph, boolean strict, String api) {
         Args in = Args.of(inputs, "inputs", api);
+        rejectForwardTangents(in.tensors, v == null ? List.of() : Args.of(v, "v", api).tensors, api);
         List<Tensor> vs = validateV(v, in, api);
         try (GradMode.Guard g = GradMode.enable()) {
             List<Tensor> ins = preprocess(in.tensors, true);
@@ -560,19 +565,66 @@ public final class Functional {
         return r;
     }
 
-    /** Inputs for forward mode: tracked on the tape only when strictness or a graph needs it. */
+    /**
+     * Inputs for forward mode: tracked on the tape only when strictness or a graph needs it
+     * (preprocess's rules, applied to the plain tensor under the duals), keeping the tangents of
+     * enclosing jvps so that a jvp inside a jvp differentiates through the inner one.
+     */
     private static List<Tensor> prepare(List<Tensor> xs, boolean createGraph, boolean strict) {
-        if (strict) {
-            return preprocess(xs, createGraph);
-        }
-        if (createGraph) {
-            return preprocess(xs, true);
-        }
         List<Tensor> r = new ArrayList<>();
         for (Tensor x : xs) {
-            r.add(x.detach());
+            Tensor plain = plainOf(x);
+            if (!strict && !createGraph) {
+                r.add(detachReverse(x));
+            } else if (createGraph && plain.requiresGrad()) {
+                r.add(x.reshape(x.shape()));
+            } else {
+                r.add(rebase(x, plain.detach().setRequiresGrad(plain.dtype().isFloatingPoint())));
+            }
         }
         return r;
+    }
+
+    /**
+     * Reverse mode inside a forward-mode jvp (forward-over-reverse) is not supported: the tape
+     * records plain tensors, so the enclosing jvp's tangents would be dropped and its result would
+     * silently be zero. Fail loudly instead.
+     */
+    private static void rejectForwardTangents(List<Tensor> inputs, List<Tensor> vs, String api) {
+        for (List<Tensor> ts : List.of(inputs, vs)) {
+            for (Tensor t : ts) {
+                if (Internal.level(t) > 0) {
+                    throw new UnsupportedOperationException(api + " was called inside a forward-mode jvp on tensors"
+                            + " that carry its tangents (forward-over-reverse), which Tangent does not support: the"
+                            + " enclosing jvp would see a zero derivative. Run the enclosing jvp with"
+                            + " JvpStrategy.DOUBLE_BACKWARD, or use forward mode for the inner derivative too.");
+                }
+            }
+        }
+    }
+
+    /** The plain tensor under every forward-mode level of t (where the reverse-mode tape lives). */
+    private static Tensor plainOf(Tensor t) {
+        for (int l = Internal.level(t); l > 0; l = Internal.level(t)) {
+            t = Internal.primalAt(t, l);
+        }
+        return t;
+    }
+
+    /** t with its innermost plain tensor replaced by {@code base}, keeping every level's tangent. */
+    private static Tensor rebase(Tensor t, Tensor base) {
+        int l = Internal.level(t);
+        return l == 0 ? base : Internal.dual(l, rebase(Internal.primalAt(t, l), base), Internal.tangentAt(t, l));
+    }
+
+    /** {@code detach()} for reverse mode only: drops tape history at every level, keeps all tangents. */
+    private static Tensor detachReverse(Tensor t) {
+        int l = Internal.level(t);
+        if (l == 0) {
+            return t.detach();
+        }
+        Tensor tan = Internal.tangentAt(t, l);
+        return Internal.dual(l, detachReverse(Internal.primalAt(t, l)), tan == null ? null : detachReverse(tan));
     }
 
     private static void checkRequiresGrad(List<Tensor> outs, boolean strict) {
@@ -589,7 +641,11 @@ public final class Functional {
     }
 
     /** Strict mode in forward mode: dependencies read off the tape recorded alongside. */
-    private static void checkStrict(List<Tensor> primals, List<Tensor> ins, List<Tensor> tangents, String api) {
+    private static void checkStrict(List<Tensor> duals, List<Tensor> ins, List<Tensor> tangents, String api) {
+        List<Tensor> primals = new ArrayList<>();
+        for (Tensor p : duals) {
+            primals.add(plainOf(p));
+        }
         checkRequiresGrad(primals, true);
         Set<Tensor> reached = Collections.newSetFromMap(new IdentityHashMap<>());
         ArrayDeque<Tensor> stack = new ArrayDeque<>(primals);
@@ -607,7 +663,7 @@ public final class Functional {
             }
         }
         for (int i = 0; i < ins.size(); i++) {
-            if (!reached.contains(ins.get(i))) {
+            if (!reached.contains(plainOf(ins.get(i)))) {
                 throw new FunctionalException(Kind.STRICT_INDEPENDENT_INPUT, "The output of the user-provided function"
                         + " is independent of input " + i + ". This is not allowed in strict mode.");
             }
