@@ -175,7 +175,8 @@ final class Compute {
             throw new IllegalArgumentException("matmul: mat1 and mat2 shapes cannot be multiplied (" + m + "x" + k
                     + " and " + k2 + "x" + n + "); shapes " + Shapes.str(a.shape) + " and " + Shapes.str(b.shape));
         }
-        long[] batch = Shapes.broadcast("matmul", Arrays.copyOf(a.shape, ra - 2), Arrays.copyOf(b.shape, rb - 2));
+        long[] batch = Shapes.broadcast("matmul: batch dims of " + Shapes.str(a.shape) + " and " + Shapes.str(b.shape),
+                Arrays.copyOf(a.shape, ra - 2), Arrays.copyOf(b.shape, rb - 2));
         long[] outShape = Arrays.copyOf(batch, batch.length + 2);
         outShape[batch.length] = m;
         outShape[batch.length + 1] = n;

@@ -86,6 +86,10 @@ final class Indexing {
             if (t.dim() == 1 && t.shape[0] == 0 && tensors.size() > 1) {
                 continue;
             }
+            if (t.dim() == 0) {
+                throw new IllegalArgumentException("cat: zero-dimensional tensor (at position " + i
+                        + ") cannot be concatenated");
+            }
             if (first == null) {
                 first = t;
             }
@@ -93,9 +97,6 @@ final class Indexing {
         }
         if (first == null) {
             return tensors.get(0);
-        }
-        if (first.dim() == 0) {
-            throw new IllegalArgumentException("cat: zero-dimensional tensor (at position 0) cannot be concatenated");
         }
         int d = Shapes.wrapDim("cat", dim, first.dim());
         for (int i = 0; i < parts.size(); i++) {

@@ -22,6 +22,13 @@ final class Linalg {
             }
             return prim(a.unsqueeze(0), b.unsqueeze(1)).reshape();
         }
+        long ka = a.shape[ra - 1];
+        long kb = b.shape[Math.max(rb - 2, 0)];
+        if (ka != kb && (ra == 1 || rb == 1)) {
+            // Name the shapes as given, not the unsqueezed ones the primitive would see.
+            throw new IllegalArgumentException("matmul: size mismatch, " + Shapes.str(a.shape) + " @ "
+                    + Shapes.str(b.shape) + " (" + ka + " != " + kb + ")");
+        }
         if (ra == 1) {
             Tensor r = prim(a.unsqueeze(0), b);
             return r.squeeze(-2);

@@ -951,6 +951,9 @@ public final class Tensor implements Value {
                             + " (sizes " + Arrays.toString(sizes) + ")");
                 }
                 target[i] = cur;
+            } else if (target[i] < 0) {
+                throw new IllegalArgumentException("expand: invalid size " + target[i] + " at dimension " + i
+                        + " (sizes " + Arrays.toString(sizes) + ", tensor sizes " + Shapes.str(shape) + ")");
             } else if (cur != 1 && cur != target[i]) {
                 throw new IllegalArgumentException("expand: the expanded size of the tensor (" + target[i]
                         + ") must match the existing size (" + cur + ") at non-singleton dimension " + i
