@@ -11,6 +11,7 @@ import dev.tangent.Scope;
 import dev.tangent.Tensor;
 import dev.tangent.Tuple;
 import dev.tangent.Value;
+import dev.tangent.functional.Functional;
 import dev.tangent.functional.GradCheck;
 import dev.tangent.functional.GradCheckException;
 import dev.tangent.ops.Attrs;
@@ -312,6 +313,37 @@ class GradCheckTest {
         return cases().stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> {
             try (Scope s = Scope.open()) {
                 GradCheck.check(c.f(), c.inputs().get());
+            }
+        }));
+    }
+
+    /** Random tensors shaped like {@code like} (a Tensor or a Tuple of Tensors). */
+    static Value randomLike(Value like, long seed) {
+        if (like instanceof Tensor t) {
+            return u(seed, -1, 1, t.shape());
+        }
+        List<Tensor> r = new ArrayList<>();
+        for (Tensor t : ((Tuple) like).tensors()) {
+            r.add(u(seed++, -1, 1, t.shape()));
+        }
+        return Tuple.ofList(r);
+    }
+
+    /**
+     * Second order: the derivative rules are themselves written in Tensor ops, so their own
+     * derivatives must be right. Checks x -> vjp(f, x, v) in reverse mode (reverse over reverse)
+     * and x -> jvp(f, x, u) in both modes (forward over forward, reverse over forward).
+     */
+    @TestFactory
+    Stream<DynamicTest> gradgradcheckEveryPrimitive() {
+        return cases().stream().map(c -> DynamicTest.dynamicTest(c.name(), () -> {
+            try (Scope s = Scope.open()) {
+                Value in = c.inputs().get();
+                Value v = randomLike(c.f().apply(in), 7);
+                Value t = randomLike(in, 8);
+                GradCheck.check((Value x) -> Functional.vjp(c.f(), x, v, true, false).vjp(), in,
+                        GradCheck.Options.defaults().reverseOnly());
+                GradCheck.check((Value x) -> Functional.jvp(c.f(), x, t, true, false).jvp(), in);
             }
         }));
     }
