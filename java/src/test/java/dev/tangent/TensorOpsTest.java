@@ -437,6 +437,31 @@ class TensorOpsTest {
         assertEquals(3, mask.sum().item());
     }
 
+    @Test
+    void int64ValuesAbove2To53SurviveStridedCopies() {
+        long big = (1L << 53) + 1;   // not representable as a double
+        Tensor x = Tensor.of(new long[] {big, 1, 2, -big}, 2, 2);
+        assertArrayEquals(new long[] {big, 2, 1, -big}, x.T().toLongArray());
+        assertArrayEquals(new long[] {big, 2, 1, -big}, x.T().contiguous().toLongArray());
+        assertArrayEquals(new long[] {-big, 2}, x.slice(0, 1, 2).select(1, -1).expand(2).add(
+                Tensor.of(new long[] {0, big + 2}, 2)).mul(0).add(Tensor.of(new long[] {-big, 2}, 2)).toLongArray());
+        assertArrayEquals(new long[] {2, big}, Tensor.cat(0, Tensor.of(new long[] {2}, 1), x.select(1, 0).slice(0, 0, 1))
+                .toLongArray());
+    }
+
+    @Test
+    void nanPropagates() {
+        Tensor x = Tensor.vector(1.0, Double.NaN, 2.0);
+        assertTrue(Double.isNaN(x.amax().item()));
+        assertTrue(Double.isNaN(x.amin().item()));
+        assertTrue(Double.isNaN(x.sum().item()));
+        assertTrue(Double.isNaN(x.maximum(Tensor.vector(0.0, 0.0, 0.0)).toDoubleArray()[1]));
+        assertTrue(Double.isNaN(Tensor.vector(0.0, 0.0, 0.0).minimum(x).toDoubleArray()[1]));
+        for (Tensor r : new Tensor[] {x.relu(), x.sigmoid(), x.softplus(), x.leakyRelu(), x.gelu(), x.elu(), x.tanh()}) {
+            assertTrue(Double.isNaN(r.toDoubleArray()[1]), r.toString());
+        }
+    }
+
     // ------------------------------------------------------------------ matmul
 
     /** Naive [.., m, k] @ [.., k, n] on row-major arrays, batch already equal. */

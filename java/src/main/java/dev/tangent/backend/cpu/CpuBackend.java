@@ -157,9 +157,27 @@ public final class CpuBackend implements Backend {
                 return;
             }
         }
+        java.util.function.LongBinaryOperator exact = at == DType.INT64 && bt == DType.INT64 && ot == DType.INT64
+                ? switch (op) {
+                    case ADD -> Long::sum;
+                    case SUB -> (x, y) -> x - y;
+                    case MUL -> (x, y) -> x * y;
+                    case MAXIMUM -> Math::max;
+                    case MINIMUM -> Math::min;
+                    default -> null;
+                }
+                : null;
         StridedLoop.forEach(sh(out), new long[][] {st(a), st(b), st(out)},
                 new long[] {a.storageOffset(), b.storageOffset(), 0},
                 (offs, len, inner) -> {
+                    if (exact != null) {
+                        // int64 arithmetic in long, as PyTorch: doubles would round values above 2^53.
+                        for (long j = 0; j < len; j++) {
+                            os.setAtIndex(I64, offs[2] + j * inner[2], exact.applyAsLong(
+                                    as.getAtIndex(I64, offs[0] + j * inner[0]), bs.getAtIndex(I64, offs[1] + j * inner[1])));
+                        }
+                        return;
+                    }
                     if (at == DType.FLOAT64 && bt == DType.FLOAT64 && ot == DType.FLOAT64) {
                         for (long j = 0; j < len; j++) {
                             os.setAtIndex(F64, offs[2] + j * inner[2], f.applyAsDouble(
@@ -388,9 +406,17 @@ public final class CpuBackend implements Backend {
             MemorySegment.copy(s, src.storageOffset() * srcT.byteSize(), d, dst.storageOffset() * dstT.byteSize(), bytes);
             return;
         }
+        boolean longs = srcT == DType.INT64 && dstT == DType.INT64;
         StridedLoop.forEach(sh(dst), new long[][] {st(src), st(dst)},
                 new long[] {src.storageOffset(), dst.storageOffset()},
                 (offs, len, inner) -> {
+                    if (longs) {
+                        // Not through double: int64 values above 2^53 must survive a strided copy.
+                        for (long j = 0; j < len; j++) {
+                            d.setAtIndex(I64, offs[1] + j * inner[1], s.getAtIndex(I64, offs[0] + j * inner[0]));
+                        }
+                        return;
+                    }
                     for (long j = 0; j < len; j++) {
                         set(d, dstT, offs[1] + j * inner[1], get(s, srcT, offs[0] + j * inner[0]));
                     }
