@@ -178,7 +178,11 @@ public final class DnnlLibrary {
             return LoadResult.failed("oneDNN library " + lib + " (from " + origin + ") failed to load: "
                     + e.getMessage() + "; " + fix);
         }
-        if (SymbolLookup.loaderLookup().find("dnnl_version").isEmpty()) {
+        boolean isDnnl;
+        try (Arena probe = Arena.ofConfined()) { // this very library, not whatever the JVM loaded before
+            isDnnl = SymbolLookup.libraryLookup(lib, probe).find("dnnl_version").isPresent();
+        }
+        if (!isDnnl) {
             return LoadResult.failed("library " + lib + " (from " + origin + ") loaded but has no dnnl_version:"
                     + " not oneDNN; " + fix);
         }
