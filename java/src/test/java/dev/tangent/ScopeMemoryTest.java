@@ -311,6 +311,7 @@ class ScopeMemoryTest {
         long rssGrowth = rssBytes() - rss0;
         assertTrue(rssGrowth - heapGrowth < 64L << 20, "RSS grew by " + (rssGrowth >> 20) + " MB (heap committed "
                 + (heapGrowth >> 20) + " MB of it) over 100,000 cycles in " + seconds + " s");
-        assertTrue(seconds < 20, "100,000 cycles took " + seconds + " s");
+        // Typically 3-8 s; the generous bound only catches a pathological slowdown on a loaded machine.
+        assertTrue(seconds < 60, "100,000 cycles took " + seconds + " s");
     }
 }
