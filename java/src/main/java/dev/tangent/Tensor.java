@@ -684,13 +684,19 @@ public final class Tensor implements Value {
     /** 2-norm of all elements. */
     public Tensor norm() {
         requireFloat("norm");
-        return mul(this).sum().sqrt();
+        return sqrtWithZeroGradAtZero(mul(this).sum());
     }
 
     /** 2-norm over dims. */
     public Tensor norm(int[] dims, boolean keepdim) {
         requireFloat("norm");
-        return mul(this).sum(dims, keepdim).sqrt();
+        return sqrtWithZeroGradAtZero(mul(this).sum(dims, keepdim));
+    }
+
+    /** sqrt whose derivative at 0 is 0 (PyTorch's norm gradient at a zero vector), not 0 * inf = NaN. */
+    private static Tensor sqrtWithZeroGradAtZero(Tensor s) {
+        Tensor nonZero = s.ne(0.0);
+        return where(nonZero, where(nonZero, s, 1.0).sqrt(), 0.0);
     }
 
     /** Unbiased variance of all elements. */

@@ -90,7 +90,7 @@ public final class BackwardRules {
         int[] dims = a.intsAsInt();
         return switch (p) {
             case SUM -> g.expand(x.shape());
-            case PROD -> g.mul(y.div(x));
+            case PROD -> g.mul(ForwardRules.prodGrad(x, y, dims));
             case AMAX, AMIN -> {
                 Tensor mask = x.eq(y).to(x.dtype());
                 yield g.mul(mask).div(mask.sum(dims, true));

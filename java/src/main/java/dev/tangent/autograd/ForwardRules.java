@@ -130,16 +130,37 @@ public final class ForwardRules {
         };
     }
 
-    /** d(a^b)/da = b a^(b-1), zero where b == 0 (PyTorch's masking). */
+    /**
+     * d(a^b)/da = b a^(b-1), zero where b == 0 (PyTorch's masking). The mask selects an exact
+     * zero: multiplying by zero would keep the NaN of 0 * 0^-1 at a == 0, b == 0.
+     */
     static Tensor powBaseGrad(Tensor a, Tensor b) {
         Tensor g = b.mul(a.pow(b.sub(1.0)));
-        return Tensor.where(b.eq(0.0), g.mul(0.0), g);
+        return Tensor.where(b.ne(0.0), g, 0.0);
     }
 
-    /** d(a^b)/db = a^b log a, zero where a == 0 and b &gt;= 0 (PyTorch's masking). */
+    /** d(a^b)/db = a^b log a, zero where a == 0 and b &gt;= 0 (PyTorch's masking; -inf stays for b &lt; 0). */
     static Tensor powExpGrad(Tensor a, Tensor b, Tensor y) {
         Tensor g = y.mul(a.log());
-        return Tensor.where(a.eq(0.0), g.mul(0.0), g);
+        return Tensor.where(a.eq(0.0), Tensor.where(b.lt(0.0), g, 0.0), g);
+    }
+
+    /**
+     * d prod(x over dims) / d x_i = the product of the other elements, also where x has zeros
+     * (y / x would give 0/0). At a zero it is (product of the non-zero elements) times (product
+     * of the other zeros): 1 for a lone zero, the other zero's value for two (0, but with the right
+     * derivative), 0 for more. Written in Tensor ops so that it is right to second order too; the
+     * division uses a denominator with ones at the zeros so no NaN reaches any branch.
+     */
+    static Tensor prodGrad(Tensor x, Tensor y, int[] dims) {
+        Tensor zero = x.eq(0.0);
+        Tensor nonZero = Tensor.where(x.ne(0.0), x, 1.0);
+        Tensor zeros = zero.to(x.dtype()).sum(dims, true);
+        Tensor productOfNonZeros = nonZero.prod(dims, true);
+        Tensor otherZero = Tensor.where(zero, x, 0.0).sum(dims, true).sub(x);
+        Tensor atZero = Tensor.where(zeros.eq(1.0), productOfNonZeros,
+                Tensor.where(zeros.eq(2.0), productOfNonZeros.mul(otherZero), 0.0));
+        return Tensor.where(zero, atZero, y.div(nonZero));
     }
 
     /** 1 where the first operand is selected, 0 where the second, 0.5 at ties. */
@@ -156,7 +177,7 @@ public final class ForwardRules {
         int[] dims = a.intsAsInt();
         return switch (p) {
             case SUM -> t.sum(dims, true);
-            case PROD -> t.mul(y.div(x)).sum(dims, true);
+            case PROD -> t.mul(prodGrad(x, y, dims)).sum(dims, true);
             case AMAX, AMIN -> {
                 Tensor mask = x.eq(y).to(x.dtype());
                 yield t.mul(mask).sum(dims, true).div(mask.sum(dims, true));

@@ -91,18 +91,20 @@ class HigherOrderTest {
 
     @Test
     void forwardModeAgreesWithDoubleBackward() {
-        for (Composite c : composites()) {
-            try (Scope s = Scope.open()) {
-                JvpResult<Value> fw = Functional.jvp(c.f(), c.in(), c.v(), false, false, JvpStrategy.FORWARD_MODE);
-                JvpResult<Value> db = Functional.jvp(c.f(), c.in(), c.v(), false, false, JvpStrategy.DOUBLE_BACKWARD);
-                List<Tensor> a = flat(fw.jvp());
-                List<Tensor> b = flat(db.jvp());
-                assertEquals(b.size(), a.size(), c.name());
-                for (int i = 0; i < a.size(); i++) {
-                    assertArrayEquals(b.get(i).shape(), a.get(i).shape(), c.name());
-                    assertClose(b.get(i).toDoubleArray(), a.get(i), 1e-12, c.name() + " jvp[" + i + "]");
-                    assertClose(flat(db.output()).get(i).toDoubleArray(), flat(fw.output()).get(i), 0,
-                            c.name() + " output[" + i + "]");
+        try (Scope outer = Scope.open()) { // every tensor scoped: nothing left for the GC to free later
+            for (Composite c : composites()) {
+                try (Scope s = Scope.open()) {
+                    JvpResult<Value> fw = Functional.jvp(c.f(), c.in(), c.v(), false, false, JvpStrategy.FORWARD_MODE);
+                    JvpResult<Value> db = Functional.jvp(c.f(), c.in(), c.v(), false, false, JvpStrategy.DOUBLE_BACKWARD);
+                    List<Tensor> a = flat(fw.jvp());
+                    List<Tensor> b = flat(db.jvp());
+                    assertEquals(b.size(), a.size(), c.name());
+                    for (int i = 0; i < a.size(); i++) {
+                        assertArrayEquals(b.get(i).shape(), a.get(i).shape(), c.name());
+                        assertClose(b.get(i).toDoubleArray(), a.get(i), 1e-12, c.name() + " jvp[" + i + "]");
+                        assertClose(flat(db.output()).get(i).toDoubleArray(), flat(fw.output()).get(i), 0,
+                                c.name() + " output[" + i + "]");
+                    }
                 }
             }
         }
