@@ -11,8 +11,8 @@ import java.util.function.Function;
  * {@link dev.tangent.backend.cuda.CudaBackend} when CUDA is available (or a registered provider).
  */
 public final class Backends {
-    private static final CpuBackend CPU = new CpuBackend();
     private static volatile String cpuAcceleratorStatus = "none installed";
+    private static final CpuBackend CPU = new CpuBackend(cpuAccelerator());
     private static final Map<Device, Backend> OTHERS = new ConcurrentHashMap<>();
     private static volatile Function<Device, Backend> cudaProvider;
 
@@ -33,6 +33,33 @@ public final class Backends {
             p = dev.tangent.backend.cuda.CudaBackend::forDevice;
         }
         return OTHERS.computeIfAbsent(device, p);
+    }
+
+    /**
+     * oneDNN for float32 CPU work unless disabled ({@code -Dtangent.dnnl=false}) or not loadable; then
+     * the Java kernels do everything, and the reason is logged once and kept in
+     * {@link #cpuAcceleratorStatus()}.
+     */
+    private static dev.tangent.backend.cpu.CpuAccelerator cpuAccelerator() {
+        if (!Boolean.parseBoolean(System.getProperty("tangent.dnnl", "true"))) {
+            cpuAcceleratorStatus = "disabled by -Dtangent.dnnl=false";
+            return null;
+        }
+        try {
+            if (!dev.tangent.backend.cpu.dnnl.DnnlLibrary.isAvailable()) {
+                cpuAcceleratorStatus = dev.tangent.backend.cpu.dnnl.DnnlLibrary.unavailableReason().orElse("unavailable");
+                return null;
+            }
+            var acc = new dev.tangent.backend.cpu.dnnl.DnnlAccelerator(
+                    Integer.getInteger("tangent.dnnl.cache_capacity", 1024));
+            cpuAcceleratorStatus = "active: " + acc.description();
+            return acc;
+        } catch (RuntimeException | LinkageError e) {
+            cpuAcceleratorStatus = "oneDNN failed to start: " + e;
+            System.getLogger("dev.tangent").log(System.Logger.Level.WARNING,
+                    "Tangent: oneDNN failed to start, using the Java kernels: " + e);
+            return null;
+        }
     }
 
     /** The CPU backend. */

@@ -1,0 +1,363 @@
+package dev.tangent.backend.cpu.dnnl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tangent.DType;
+import dev.tangent.Device;
+import dev.tangent.Internal;
+import dev.tangent.Scope;
+import dev.tangent.Tensor;
+import dev.tangent.backend.cpu.CpuBackend;
+import dev.tangent.ops.Attrs;
+import dev.tangent.ops.Prim;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Every oneDNN kernel against the Java kernel on awkward sizes and layouts, with the cut-overs at
+ * zero so that oneDNN really runs; the primitive cache's counts; many threads on one primitive.
+ */
+class DnnlAcceleratorTest {
+    private static final long[] SIZES = {1, 3, 17, 64, 1000};
+    private static DnnlAccelerator acc;
+    private static CpuBackend dnnl;
+    private static final CpuBackend JAVA = new CpuBackend();
+
+    @BeforeAll
+    static void setUp() {
+        acc = new DnnlAccelerator(256);
+        acc.cutovers(0, 0);
+        dnnl = new CpuBackend(acc);
+    }
+
+    @AfterAll
+    static void report() {
+        assertTrue(acc.cacheMisses() > 0 && acc.cacheHits() >= 0);
+    }
+
+    /** A random float32 tensor viewed with the given layout: plain, transposed, strided or offset. */
+    static Tensor input(long seed, String layout, long... shape) {
+        switch (layout) {
+            case "contiguous":
+                return Tensor.randn(seed, shape);
+            case "transposed": {
+                long[] rev = shape.clone();
+                for (int i = 0; i < rev.length; i++) {
+                    rev[i] = shape[shape.length - 1 - i];
+                }
+                return Tensor.randn(seed, rev).T();
+            }
+            case "step2": {
+                long[] big = shape.clone();
+                big[big.length - 1] = shape[shape.length - 1] * 2;
+                return Tensor.randn(seed, big).slice(-1, 0, big[big.length - 1], 2);
+            }
+            default:
+                throw new IllegalArgumentException(layout);
+        }
+    }
+
+    static Tensor out(long[] shape, DType dt) {
+        return Internal.empty(shape, dt, Device.cpu());
+    }
+
+    static void assertClose(Tensor expected, Tensor actual, double tol, String what) {
+        float[] e = expected.toFloatArray();
+        float[] a = actual.toFloatArray();
+        assertEquals(e.length, a.length, what);
+        for (int i = 0; i < e.length; i++) {
+            double d = Math.abs(e[i] - a[i]);
+            double bound = tol * Math.max(1, Math.abs(e[i]));
+            if (!(d <= bound) && !(Float.isNaN(e[i]) && Float.isNaN(a[i]))) {
+                throw new AssertionError(what + ": element " + i + " java=" + e[i] + " onednn=" + a[i]);
+            }
+        }
+    }
+
+    static Stream<Arguments> unaryCases() {
+        List<Arguments> r = new ArrayList<>();
+        Object[][] ops = {
+            {Prim.EXP, Attrs.NONE}, {Prim.LOG, Attrs.NONE}, {Prim.TANH, Attrs.NONE}, {Prim.SIGMOID, Attrs.NONE},
+            {Prim.RELU, Attrs.NONE}, {Prim.LEAKY_RELU, Attrs.reals(0.01)}, {Prim.ELU, Attrs.reals(1.0)},
+            {Prim.GELU, Attrs.NONE}, {Prim.GELU_TANH, Attrs.NONE}, {Prim.SQRT, Attrs.NONE},
+            {Prim.SQUARE, Attrs.NONE}, {Prim.ABS, Attrs.NONE}, {Prim.SILU, Attrs.NONE}, {Prim.NEG, Attrs.NONE},
+            {Prim.POW_SCALAR, Attrs.reals(3.0)}, {Prim.RECIPROCAL, Attrs.NONE}, {Prim.RSQRT, Attrs.NONE},
+        };
+        for (Object[] op : ops) {
+            for (long n : SIZES) {
+                for (String layout : List.of("contiguous", "transposed", "step2")) {
+                    r.add(Arguments.of(op[0], op[1], n, layout));
+                }
+            }
+        }
+        return r.stream();
+    }
+
+    @ParameterizedTest(name = "{0} n={2} {3}")
+    @MethodSource("unaryCases")
+    void unaryMatchesJava(Prim op, Attrs attrs, long n, String layout) {
+        try (Scope s = Scope.open()) {
+            Tensor x = input(n, layout, 3, n);
+            if (op == Prim.LOG || op == Prim.SQRT || op == Prim.RSQRT) {
+                x = x.abs().add(0.1);
+                if (!layout.equals("contiguous")) {
+                    x = layout.equals("transposed") ? x.T().contiguous().T() : x;
+                }
+            }
+            if (op == Prim.RECIPROCAL) {
+                x = x.abs().add(0.5);
+            }
+            Tensor e = out(x.shape(), DType.FLOAT32);
+            Tensor a = out(x.shape(), DType.FLOAT32);
+            JAVA.unary(op, attrs, x, e);
+            if (x.isContiguous()) {
+                long before = acc.cacheHits() + acc.cacheMisses();
+                assertTrue(acc.unary(op, attrs, x, a), op + " should run on oneDNN");
+                assertEquals(before + 1, acc.cacheHits() + acc.cacheMisses());
+            } else {
+                // oneDNN's eltwise wants the same layout in and out: strided inputs fall back to Java
+                dnnl.unary(op, attrs, x, a);
+            }
+            assertClose(e, a, 2e-5, op + " " + layout);
+        }
+    }
+
+    static Stream<Arguments> binaryCases() {
+        List<Arguments> r = new ArrayList<>();
+        for (Prim op : List.of(Prim.ADD, Prim.SUB, Prim.MUL, Prim.DIV)) {
+            for (long n : SIZES) {
+                r.add(Arguments.of(op, new long[] {3, n}, new long[] {3, n}, "contiguous"));
+                r.add(Arguments.of(op, new long[] {3, n}, new long[] {n}, "contiguous"));
+                r.add(Arguments.of(op, new long[] {3, n}, new long[] {3, 1}, "contiguous"));
+                r.add(Arguments.of(op, new long[] {3, n}, new long[] {3, n}, "transposed"));
+                r.add(Arguments.of(op, new long[] {1, n}, new long[] {3, n}, "contiguous"));
+            }
+        }
+        return r.stream();
+    }
+
+    @ParameterizedTest(name = "{0} {1}x{2} {3}")
+    @MethodSource("binaryCases")
+    void binaryMatchesJava(Prim op, long[] sa, long[] sb, String layout) {
+        try (Scope s = Scope.open()) {
+            Tensor a = input(1, layout, sa);
+            Tensor b = input(2, layout, sb);
+            if (op == Prim.DIV) {
+                b = b.abs().add(0.5);
+            }
+            Tensor ref = Internal.apply(op, Attrs.NONE, a, b); // shape/broadcast through the library
+            long[] shape = ref.shape();
+            Tensor av = a.expand(shape);
+            Tensor bv = b.expand(shape);
+            Tensor e = out(shape, DType.FLOAT32);
+            Tensor got = out(shape, DType.FLOAT32);
+            JAVA.binary(op, av, bv, e);
+            dnnl.binary(op, av, bv, got);
+            assertClose(e, got, 1e-6, op + " " + Arrays.toString(sa) + " " + Arrays.toString(sb));
+        }
+    }
+
+    @Test
+    void broadcastFirstOperandOfCommutativeOpRunsOnOneDnn() {
+        try (Scope s = Scope.open()) {
+            Tensor a = Tensor.randn(1, 1, 1000).expand(3, 1000);
+            Tensor b = Tensor.randn(2, 3, 1000);
+            Tensor got = out(new long[] {3, 1000}, DType.FLOAT32);
+            assertTrue(acc.binary(Prim.ADD, a, b, got));
+            Tensor e = out(new long[] {3, 1000}, DType.FLOAT32);
+            JAVA.binary(Prim.ADD, a, b, e);
+            assertClose(e, got, 1e-6, "add with broadcast src0");
+        }
+    }
+
+    static Stream<Arguments> reduceCases() {
+        List<Arguments> r = new ArrayList<>();
+        for (Prim op : List.of(Prim.SUM, Prim.PROD)) {
+            for (long n : SIZES) {
+                r.add(Arguments.of(op, n, new long[] {1, n}));  // reduce dim 0 -> keep [1, n]
+                r.add(Arguments.of(op, n, new long[] {3, 1}));  // reduce dim 1
+                r.add(Arguments.of(op, n, new long[] {1, 1}));  // all
+            }
+        }
+        return r.stream();
+    }
+
+    @ParameterizedTest(name = "{0} n={1} -> {2}")
+    @MethodSource("reduceCases")
+    void reductionMatchesJava(Prim op, long n, long[] keep) {
+        try (Scope s = Scope.open()) {
+            Tensor x = op == Prim.PROD ? Tensor.rand(5, 3, n).mul(0.2).add(0.9) : Tensor.randn(5, 3, n);
+            long[] outShape = {keep[0] == 1 ? 1 : 3, keep[1] == 1 ? 1 : n};
+            Tensor e = out(outShape, DType.FLOAT32);
+            Tensor got = out(outShape, DType.FLOAT32);
+            JAVA.reduce(op, x, e);
+            boolean reduces = !Arrays.equals(x.shape(), outShape);
+            assertEquals(reduces, acc.reduce(op, x, got), op + " runs on oneDNN exactly when it reduces");
+            if (!reduces) {
+                dnnl.reduce(op, x, got);
+            }
+            assertClose(e, got, 1e-4, op + " n=" + n);
+        }
+    }
+
+    @ParameterizedTest(name = "{0} n={1}")
+    @MethodSource("softmaxCases")
+    void softmaxMatchesJava(Prim op, long n, int dim) {
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.randn(9, 3, n).mul(3);
+            Tensor e = out(x.shape(), DType.FLOAT32);
+            Tensor got = out(x.shape(), DType.FLOAT32);
+            JAVA.softmax(op, x, dim, e);
+            assertTrue(acc.softmax(op, x, dim, got));
+            assertClose(e, got, 1e-5, op + " dim " + dim);
+        }
+    }
+
+    static Stream<Arguments> softmaxCases() {
+        List<Arguments> r = new ArrayList<>();
+        for (Prim op : List.of(Prim.SOFTMAX, Prim.LOG_SOFTMAX)) {
+            for (long n : SIZES) {
+                r.add(Arguments.of(op, n, 1));
+                r.add(Arguments.of(op, n, 0));
+            }
+        }
+        return r.stream();
+    }
+
+    static Stream<Arguments> matmulCases() {
+        List<Arguments> r = new ArrayList<>();
+        for (long n : SIZES) {
+            r.add(Arguments.of(new long[] {n, 17}, new long[] {17, 3}, false, false));
+            r.add(Arguments.of(new long[] {3, n}, new long[] {n, 64}, true, false));
+            r.add(Arguments.of(new long[] {17, 3}, new long[] {3, n}, false, true));
+            r.add(Arguments.of(new long[] {2, 5, n}, new long[] {2, n, 3}, false, false));
+            r.add(Arguments.of(new long[] {4, 3, n}, new long[] {n, 17}, false, false));   // broadcast batch
+            r.add(Arguments.of(new long[] {2, 1, 3, n}, new long[] {5, n, 2}, true, true));
+        }
+        return r.stream();
+    }
+
+    @ParameterizedTest(name = "{0}@{1} ta={2} tb={3}")
+    @MethodSource("matmulCases")
+    void matmulMatchesJava(long[] sa, long[] sb, boolean ta, boolean tb) {
+        try (Scope s = Scope.open()) {
+            Tensor a = ta ? Tensor.randn(3, swapLast(sa)).mT() : Tensor.randn(3, sa);
+            Tensor b = tb ? Tensor.randn(4, swapLast(sb)).mT() : Tensor.randn(4, sb);
+            Tensor want = withJava(() -> a.matmul(b));
+            long before = acc.cacheHits() + acc.cacheMisses();
+            Tensor got = withAccelerator(() -> a.matmul(b));
+            assertTrue(acc.cacheHits() + acc.cacheMisses() > before, "matmul should run on oneDNN");
+            assertEquals(Arrays.toString(want.shape()), Arrays.toString(got.shape()));
+            assertClose(want, got, 1e-4, "matmul " + Arrays.toString(sa) + "@" + Arrays.toString(sb));
+        }
+    }
+
+    @Test
+    void eightThreadsOnOnePrimitiveGiveTheSameBitsAsOne() throws Exception {
+        try (Scope s = Scope.open()) {
+            Tensor a = Tensor.randn(11, 64, 256);
+            Tensor b = Tensor.randn(12, 256, 128);
+            Tensor x = Tensor.randn(13, 64, 1000);
+            var cpu = dev.tangent.backend.Backends.cpu();
+            var prev = cpu.accelerator();
+            cpu.accelerator(acc);
+            try {
+            float[] mm = a.matmul(b).toFloatArray();
+            float[] th = x.tanh().sum(1).toFloatArray();
+            int threads = 8;
+            CyclicBarrier go = new CyclicBarrier(threads);
+            ExecutorService pool = Executors.newFixedThreadPool(threads);
+            try {
+                List<Future<Boolean>> fs = new ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    fs.add(pool.submit(() -> {
+                        go.await();
+                        boolean same = true;
+                        for (int i = 0; i < 50; i++) {
+                            try (Scope inner = Scope.open()) {
+                                same &= Arrays.equals(mm, a.matmul(b).toFloatArray());
+                                same &= Arrays.equals(th, x.tanh().sum(1).toFloatArray());
+                            }
+                        }
+                        return same;
+                    }));
+                }
+                for (Future<Boolean> f : fs) {
+                    assertTrue(f.get(), "a thread saw different bits");
+                }
+            } finally {
+                pool.shutdown();
+            }
+            } finally {
+                cpu.accelerator(prev);
+            }
+        }
+    }
+
+    @Test
+    void cacheCountsHitsAndStaysBounded() {
+        DnnlAccelerator small = new DnnlAccelerator(4);
+        small.cutovers(0, 0);
+        try (Scope s = Scope.open()) {
+            for (int n = 1; n <= 10; n++) {
+                Tensor x = Tensor.randn(n, n, 8);
+                Tensor o = out(x.shape(), DType.FLOAT32);
+                assertTrue(small.unary(Prim.EXP, Attrs.NONE, x, o));
+                assertTrue(small.unary(Prim.EXP, Attrs.NONE, x, o));
+            }
+        }
+        assertEquals(10, small.cacheMisses());
+        assertEquals(10, small.cacheHits());
+        assertEquals(4, small.cacheSize());
+    }
+
+    @Test
+    void float64StaysOnJava() {
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.randn(1, 100, 100).toDouble();
+            assertTrue(!acc.unary(Prim.EXP, Attrs.NONE, x, out(x.shape(), DType.FLOAT64)));
+            assertTrue(!acc.matmul(x, x, out(x.shape(), DType.FLOAT64)));
+        }
+    }
+
+    private static long[] swapLast(long[] s) {
+        long[] r = s.clone();
+        long t = r[r.length - 1];
+        r[r.length - 1] = r[r.length - 2];
+        r[r.length - 2] = t;
+        return r;
+    }
+
+    /** Runs with the global CPU backend's accelerator replaced by the test's (cut-overs at zero). */
+    static synchronized Tensor withAccelerator(java.util.function.Supplier<Tensor> f) {
+        return withAcc(acc, f);
+    }
+
+    static synchronized Tensor withJava(java.util.function.Supplier<Tensor> f) {
+        return withAcc(null, f);
+    }
+
+    private static Tensor withAcc(DnnlAccelerator a, java.util.function.Supplier<Tensor> f) {
+        var cpu = dev.tangent.backend.Backends.cpu();
+        var prev = cpu.accelerator();
+        cpu.accelerator(a);
+        try {
+            return f.get();
+        } finally {
+            cpu.accelerator(prev);
+        }
+    }
+}
