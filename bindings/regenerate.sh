@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the Panama bindings (bindings/src/main/java/dev/tangent/bindings/{dnnl,cuda,cublas})
+# Regenerates the Panama bindings (bindings/src/main/java/dev/tangent/bindings/{dnnl,cuda,cublas,omp})
 # from the C headers and the include lists in bindings/includes/, with bindings/generator/jextract_lite.py.
 #
 #   bindings/regenerate.sh           rewrite the committed sources
@@ -65,6 +65,15 @@ gen --target-package dev.tangent.bindings.dnnl --header-class-name dnnl_h -I "$d
 gen --target-package dev.tangent.bindings.cublas --header-class-name cublas_h \
     @"$here/includes/cublas.txt" "$here/headers/cublas_subset.h"
 packages=(dnnl cublas)
+omp_h=$(gcc -print-file-name=include/omp.h 2>/dev/null || true)
+if [ -f "$omp_h" ]; then
+  # clang rejects GCC's __malloc__(deallocator) attribute: reduce it to plain __malloc__.
+  gen --target-package dev.tangent.bindings.omp --header-class-name omp_h -D '__malloc__(...)=__malloc__' \
+      @"$here/includes/omp.txt" "$omp_h"
+  packages+=(omp)
+else
+  echo "bindings: omp.h not found (gcc -print-file-name=include/omp.h): skipped dev.tangent.bindings.omp, committed sources kept"
+fi
 if [ -n "${CUDA_INCLUDE:-}" ]; then
   gen --target-package dev.tangent.bindings.cuda --header-class-name cuda_h -I "$CUDA_INCLUDE" \
       @"$here/includes/cuda.txt" "$CUDA_INCLUDE/cuda.h"

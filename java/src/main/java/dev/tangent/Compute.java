@@ -78,6 +78,25 @@ final class Compute {
         return out;
     }
 
+    /**
+     * The fused primal+tangent kernel of a unary primitive on plain tensors: {y, ty}, or null when
+     * the backend has none for this case (nothing is allocated or written then).
+     */
+    static Tensor[] unaryJvp(Prim p, Attrs a, Tensor x, Tensor t) {
+        if (!x.dtype.isFloatingPoint() || t.dtype != x.dtype || !Arrays.equals(x.shape, t.shape)
+                || !t.device().equals(x.device())) {
+            return null;
+        }
+        x.storage.checkAlive(p.opName());
+        t.storage.checkAlive(p.opName());
+        Backend be = x.storage.backend();
+        Tensor y = Tensor.empty(x.shape, x.dtype, x.device());
+        Tensor ty = Tensor.empty(x.shape, x.dtype, x.device());
+        boolean[] done = new boolean[1];
+        exec(() -> done[0] = be.unaryJvp(p, a, x, t, y, ty));
+        return done[0] ? new Tensor[] {y, ty} : null;
+    }
+
     /** PyTorch's result type of a binary op: dimensioned operands win over 0-dim ones of the same category. */
     static DType resultType(Tensor a, Tensor b) {
         boolean a0 = a.shape.length == 0;

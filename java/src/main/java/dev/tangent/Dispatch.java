@@ -40,6 +40,12 @@ final class Dispatch {
                 primals[i] = in[i];
             }
         }
+        if (any && p.kind() == Prim.Kind.UNARY && p != Prim.SIGN && fusable(primals[0], tangents[0])) {
+            Tensor[] yt = Compute.unaryJvp(p, a, primals[0], tangents[0]);
+            if (yt != null) {
+                return makeDual(level, yt[0], yt[1]);
+            }
+        }
         if (any && p == Prim.MATMUL && tangents[1] == null && tangents[0] != null) {
             Tensor fused = fusedMatmul(level, primals[0], tangents[0], primals[1]);
             if (fused != null) {
@@ -52,6 +58,16 @@ final class Dispatch {
         }
         Tensor ty = ForwardRules.jvp(p, a, primals, tangents, y);
         return ty == null ? y : makeDual(level, y, ty);
+    }
+
+    /**
+     * The fused kernel may replace the primitive and its jvp rule only where nothing needs the rule
+     * as Tensor operations: plain primal and tangent (no enclosing forward level), nothing recorded
+     * for reverse mode.
+     */
+    private static boolean fusable(Tensor x, Tensor t) {
+        return x.level == 0 && t.level == 0
+                && (!GradMode.isEnabled() || !(x.requiresGrad || t.requiresGrad));
     }
 
     /**

@@ -98,34 +98,37 @@ public final class Autograd {
         Map<Node, Boolean> needed = new IdentityHashMap<>();
         Set<Node> visited = Collections.newSetFromMap(new IdentityHashMap<>());
         ArrayDeque<Object[]> stack = new ArrayDeque<>();
+        // One DFS per output, run to completion: an output's node may sit inside another output's
+        // graph, and must be finished (ordered, `needed` known) before any node that reads it.
         for (Tensor o : outputs) {
-            if (o.gradFn() != null && visited.add(o.gradFn())) {
-                stack.push(new Object[] {o.gradFn(), 0});
-            }
-        }
-        while (!stack.isEmpty()) {
-            Object[] frame = stack.peek();
-            Node n = (Node) frame[0];
-            int i = (Integer) frame[1];
-            Tensor[] ins = n.inputs();
-            if (i < ins.length) {
-                frame[1] = i + 1;
-                Node child = ins[i].gradFn();
-                if (child != null && ins[i].requiresGrad() && visited.add(child)) {
-                    stack.push(new Object[] {child, 0});
-                }
+            if (o.gradFn() == null || !visited.add(o.gradFn())) {
                 continue;
             }
-            stack.pop();
-            boolean need = false;
-            for (Tensor in : ins) {
-                if (wanted.contains(in) || (in.gradFn() != null && Boolean.TRUE.equals(needed.get(in.gradFn())))) {
-                    need = true;
-                    break;
+            stack.push(new Object[] {o.gradFn(), 0});
+            while (!stack.isEmpty()) {
+                Object[] frame = stack.peek();
+                Node n = (Node) frame[0];
+                int i = (Integer) frame[1];
+                Tensor[] ins = n.inputs();
+                if (i < ins.length) {
+                    frame[1] = i + 1;
+                    Node child = ins[i].gradFn();
+                    if (child != null && ins[i].requiresGrad() && visited.add(child)) {
+                        stack.push(new Object[] {child, 0});
+                    }
+                    continue;
                 }
+                stack.pop();
+                boolean need = false;
+                for (Tensor in : ins) {
+                    if (wanted.contains(in) || (in.gradFn() != null && Boolean.TRUE.equals(needed.get(in.gradFn())))) {
+                        need = true;
+                        break;
+                    }
+                }
+                needed.put(n, need);
+                order.add(n);
             }
-            needed.put(n, need);
-            order.add(n);
         }
         // 2. Seed the output gradients.
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();

@@ -27,6 +27,15 @@ public interface Backend {
     /** out = op(x) element-wise; {@code x} has out's shape (possibly strided). */
     void unary(Prim op, Attrs attrs, Tensor x, Tensor out);
 
+    /**
+     * The fused primal+tangent kernel of a unary primitive: y = op(x) and ty = op'(x)·t in one
+     * pass (t has x's shape; y and ty are contiguous). Returns false, writing nothing, when this
+     * backend has no fused kernel for the case; the caller then runs the primitive and its rule.
+     */
+    default boolean unaryJvp(Prim op, Attrs attrs, Tensor x, Tensor t, Tensor y, Tensor ty) {
+        return false;
+    }
+
     /** out = op(a, b) element-wise; a and b are views of out's shape (stride 0 where broadcast). */
     void binary(Prim op, Tensor a, Tensor b, Tensor out);
 

@@ -52,6 +52,8 @@ public final class Backends {
             }
             var acc = new dev.tangent.backend.cpu.dnnl.DnnlAccelerator(
                     Integer.getInteger("tangent.dnnl.cache_capacity", 1024));
+            // oneDNN's OpenMP build sizes each calling thread's team from that thread's setting.
+            acc.threadCount(dev.tangent.bindings.omp.omp_h::omp_set_num_threads);
             cpuAcceleratorStatus = "active: " + acc.description();
             return acc;
         } catch (RuntimeException | LinkageError e) {

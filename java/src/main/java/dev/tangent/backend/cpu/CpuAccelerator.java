@@ -14,6 +14,11 @@ public interface CpuAccelerator {
 
     boolean binary(Prim op, Tensor a, Tensor b, Tensor out);
 
+    /** y = op(x), ty = op'(x)·t (see {@link dev.tangent.backend.Backend#unaryJvp}). */
+    default boolean unaryJvp(Prim op, Attrs attrs, Tensor x, Tensor t, Tensor y, Tensor ty) {
+        return false;
+    }
+
     boolean reduce(Prim op, Tensor x, Tensor out);
 
     boolean softmax(Prim op, Tensor x, int dim, Tensor out);

@@ -128,6 +128,46 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
+    public boolean unaryJvp(Prim op, Attrs attrs, Tensor x, Tensor t, Tensor y, Tensor ty) {
+        DType dt = x.dtype();
+        if (!dt.isFloatingPoint() || t.dtype() != dt || op == Prim.SIGN) {
+            return false;
+        }
+        CpuAccelerator acc = accelerator;
+        if (acc != null && acc.unaryJvp(op, attrs, x, t, y, ty)) {
+            return true;
+        }
+        DoubleUnaryOperator f = MathFunctions.unary(op, attrs);
+        MathFunctions.Derivative d = MathFunctions.derivative(op, attrs);
+        MemorySegment xs = x.storage().segment();
+        MemorySegment ts = t.storage().segment();
+        MemorySegment ys = y.storage().segment();
+        MemorySegment tys = ty.storage().segment();
+        StridedLoop.forEach(sh(y), new long[][] {st(x), st(t), st(y)},
+                new long[] {x.storageOffset(), t.storageOffset(), 0},
+                (offs, len, inner) -> {
+                    if (dt == DType.FLOAT32) {
+                        for (long j = 0; j < len; j++) {
+                            double xv = xs.getAtIndex(F32, offs[0] + j * inner[0]);
+                            float yv = (float) f.applyAsDouble(xv);
+                            long o = offs[2] + j * inner[2];
+                            ys.setAtIndex(F32, o, yv);
+                            tys.setAtIndex(F32, o, (float) (ts.getAtIndex(F32, offs[1] + j * inner[1]) * d.at(xv, yv)));
+                        }
+                    } else {
+                        for (long j = 0; j < len; j++) {
+                            double xv = xs.getAtIndex(F64, offs[0] + j * inner[0]);
+                            double yv = f.applyAsDouble(xv);
+                            long o = offs[2] + j * inner[2];
+                            ys.setAtIndex(F64, o, yv);
+                            tys.setAtIndex(F64, o, ts.getAtIndex(F64, offs[1] + j * inner[1]) * d.at(xv, yv));
+                        }
+                    }
+                });
+        return true;
+    }
+
+    @Override
     public void binary(Prim op, Tensor a, Tensor b, Tensor out) {
         CpuAccelerator acc = accelerator;
         if (acc != null && acc.binary(op, a, b, out)) {

@@ -93,6 +93,84 @@ public final class MathFunctions {
         };
     }
 
+    /** A scalar derivative f'(x), given x and y = f(x). */
+    @FunctionalInterface
+    public interface Derivative {
+        double at(double x, double y);
+    }
+
+    /**
+     * The derivative of a unary primitive, with the same formulas (and the same values at kinks
+     * and NaN) as its jvp rule in {@code ForwardRules}; SIGN has none (its tangent is a zero).
+     */
+    public static Derivative derivative(Prim p, Attrs a) {
+        return switch (p) {
+            case NEG -> (x, y) -> -1;
+            case ABS -> (x, y) -> x > 0 ? 1 : x < 0 ? -1 : x == 0 ? 0 : x;
+            case EXP -> (x, y) -> y;
+            case EXPM1 -> (x, y) -> y + 1;
+            case LOG -> (x, y) -> 1 / x;
+            case LOG1P -> (x, y) -> 1 / (x + 1);
+            case SQRT -> (x, y) -> 1 / (y * 2);
+            case RSQRT -> (x, y) -> y * y * y * -0.5;
+            case RECIPROCAL -> (x, y) -> -(y * y);
+            case SQUARE -> (x, y) -> x * 2;
+            case SIN -> (x, y) -> Math.cos(x);
+            case COS -> (x, y) -> -Math.sin(x);
+            case TAN -> (x, y) -> y * y + 1;
+            case ASIN -> (x, y) -> 1 / Math.sqrt(1 - x * x);
+            case ACOS -> (x, y) -> -1 / Math.sqrt(1 - x * x);
+            case ATAN -> (x, y) -> 1 / (x * x + 1);
+            case SINH -> (x, y) -> Math.cosh(x);
+            case COSH -> (x, y) -> Math.sinh(x);
+            case TANH -> (x, y) -> 1 - y * y;
+            case ASINH -> (x, y) -> 1 / Math.sqrt(x * x + 1);
+            case ACOSH -> (x, y) -> 1 / Math.sqrt(x * x - 1);
+            case ATANH -> (x, y) -> 1 / (1 - x * x);
+            case ERF -> (x, y) -> Math.exp(-(x * x)) * TWO_OVER_SQRT_PI;
+            case SIGMOID -> (x, y) -> y * (1 - y);
+            case RELU -> (x, y) -> x > 0 ? 1 : 0;
+            case LEAKY_RELU -> {
+                double s = a.real(0);
+                yield (x, y) -> x > 0 ? 1 : s;
+            }
+            case ELU -> {
+                double al = a.real(0);
+                yield (x, y) -> x > 0 ? 1 : y + al;
+            }
+            case GELU -> (x, y) -> {
+                double cdf = (erf(x / Math.sqrt(2)) + 1) * 0.5;
+                double pdf = Math.exp(x * x * -0.5) / Math.sqrt(2 * Math.PI);
+                return cdf + x * pdf;
+            };
+            case GELU_TANH -> (x, y) -> {
+                double x2 = x * x;
+                double th = Math.tanh((x + x2 * x * 0.044715) * SQRT_2_OVER_PI);
+                double dinner = (x2 * (3 * 0.044715) + 1) * SQRT_2_OVER_PI;
+                return (th + 1) * 0.5 + x * 0.5 * (1 - th * th) * dinner;
+            };
+            case SILU -> (x, y) -> {
+                double s = sigmoid(x);
+                return s * (x * (1 - s) + 1);
+            };
+            case SOFTPLUS -> {
+                double beta = a.real(0);
+                double thr = a.real(1);
+                yield (x, y) -> x * beta > thr ? 1 : sigmoid(x * beta);
+            }
+            case CLAMP -> {
+                double lo = a.real(0);
+                double hi = a.real(1);
+                yield (x, y) -> x < lo || x > hi ? 0 : 1;
+            }
+            case POW_SCALAR -> {
+                double e = a.real(0);
+                yield (x, y) -> Math.pow(x, e - 1) * e;
+            }
+            default -> throw new IllegalArgumentException("no derivative for " + p);
+        };
+    }
+
     public static double sigmoid(double x) {
         if (x >= 0) {
             return 1.0 / (1.0 + Math.exp(-x));

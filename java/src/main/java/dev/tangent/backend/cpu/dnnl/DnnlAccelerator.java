@@ -200,6 +200,78 @@ public final class DnnlAccelerator implements CpuAccelerator {
         }, x, out);
     }
 
+    /**
+     * y = op(x) by the eltwise forward primitive, then ty = op'(x)·t by the eltwise backward one
+     * (diff_src from diff_dst = t), reading y where oneDNN's "use dst" form exists.
+     */
+    @Override
+    public boolean unaryJvp(Prim op, Attrs attrs, Tensor x, Tensor t, Tensor y, Tensor ty) {
+        if (!f32(x, t, y, ty) || y.numel() < eltwiseCutover || !x.isContiguous() || !t.isContiguous()) {
+            return false;
+        }
+        int bwd;
+        float alpha = 0;
+        float beta = 0;
+        boolean useDst = true;
+        switch (op) {
+            case TANH -> bwd = dnnl_eltwise_tanh_use_dst_for_bwd();
+            case EXP -> bwd = dnnl_eltwise_exp_use_dst_for_bwd();
+            case SIGMOID -> bwd = dnnl_eltwise_logistic_use_dst_for_bwd();
+            case SQRT -> bwd = dnnl_eltwise_sqrt_use_dst_for_bwd();
+            case RELU -> bwd = dnnl_eltwise_relu_use_dst_for_bwd();
+            default -> {
+                useDst = false;
+                switch (op) {
+                    case GELU -> bwd = dnnl_eltwise_gelu_erf();
+                    case GELU_TANH -> bwd = dnnl_eltwise_gelu_tanh();
+                    case LOG -> bwd = dnnl_eltwise_log();
+                    case SQUARE -> bwd = dnnl_eltwise_square();
+                    case SILU -> {
+                        bwd = dnnl_eltwise_swish();
+                        alpha = 1f;
+                    }
+                    case LEAKY_RELU -> {
+                        bwd = dnnl_eltwise_relu();
+                        alpha = (float) attrs.real(0);
+                    }
+                    case POW_SCALAR -> {
+                        bwd = dnnl_eltwise_pow();
+                        alpha = 1f;
+                        beta = (float) attrs.real(0);
+                    }
+                    default -> {
+                        return false;
+                    }
+                }
+            }
+        }
+        if (!unary(op, attrs, x, y)) {
+            return false;
+        }
+        int b = bwd;
+        float al = alpha;
+        float be = beta;
+        Tensor data = useDst ? y : x;
+        int dataArg = useDst ? DNNL_ARG_DST() : DNNL_ARG_SRC();
+        Key key = new Key(6, new long[] {bwd, Float.floatToIntBits(alpha), Float.floatToIntBits(beta)}, t, data, ty);
+        return run(key, arena -> {
+            MemorySegment dd = md(arena, shape(t), strides(t));
+            MemorySegment dm = md(arena, shape(data), strides(data));
+            MemorySegment ds = md(arena, shape(ty), strides(ty));
+            MemorySegment out = arena.allocate(C_POINTER);
+            Dnnl.check(dnnl_eltwise_forward_primitive_desc_create(out, engine, dnnl_forward_training(), b, dm, dm,
+                    al, be, MemorySegment.NULL), "dnnl_eltwise_forward_primitive_desc_create");
+            MemorySegment hint = out.get(C_POINTER, 0);
+            try {
+                return create(arena, "dnnl_eltwise_backward_primitive_desc_create", (pd, attr) ->
+                        dnnl_eltwise_backward_primitive_desc_create(pd, engine, b, ds, dd, dm, al, be, hint, attr),
+                        new int[] {DNNL_ARG_DIFF_DST(), dataArg, DNNL_ARG_DIFF_SRC()}, dd, dm, ds);
+            } finally {
+                dnnl_primitive_desc_destroy(hint);
+            }
+        }, t, data, ty);
+    }
+
     @Override
     public boolean binary(Prim op, Tensor a, Tensor b, Tensor out) {
         if (!f32(a, b, out) || out.numel() < eltwiseCutover) {
@@ -580,15 +652,21 @@ public final class DnnlAccelerator implements CpuAccelerator {
         return false;
     }
 
-    /** A plain memory descriptor; size-1 dims get a harmless stride. */
+    /**
+     * A plain memory descriptor. Size-1 dims get the stride a dense layout would give them, so that
+     * oneDNN recognises plain formats (an odd stride on a size-1 dim sends it to slow reference code).
+     */
     private static MemorySegment md(Arena arena, long[] dims, long[] strides) {
         int n = Math.max(dims.length, 1);
         long[] d = dims.length == 0 ? new long[] {1} : dims;
         long[] s = new long[n];
-        for (int i = 0; i < n; i++) {
-            s[i] = dims.length == 0 ? 1 : strides[i];
-            if (s[i] == 0) {
+        for (int i = n - 1; i >= 0; i--) {
+            if (dims.length == 0) {
                 s[i] = 1;
+            } else if (d[i] == 1) {
+                s[i] = i == n - 1 ? 1 : s[i + 1] * Math.max(d[i + 1], 1);
+            } else {
+                s[i] = strides[i];
             }
         }
         MemorySegment out = arena.allocate(C_POINTER);

@@ -135,6 +135,44 @@ class DnnlAcceleratorTest {
         }
     }
 
+    static Stream<Arguments> unaryJvpCases() {
+        List<Arguments> r = new ArrayList<>();
+        Object[][] ops = {
+            {Prim.TANH, Attrs.NONE}, {Prim.EXP, Attrs.NONE}, {Prim.SIGMOID, Attrs.NONE}, {Prim.SQRT, Attrs.NONE},
+            {Prim.RELU, Attrs.NONE}, {Prim.GELU, Attrs.NONE}, {Prim.GELU_TANH, Attrs.NONE}, {Prim.LOG, Attrs.NONE},
+            {Prim.SQUARE, Attrs.NONE}, {Prim.SILU, Attrs.NONE}, {Prim.LEAKY_RELU, Attrs.reals(0.01)},
+            {Prim.POW_SCALAR, Attrs.reals(2.5)},
+        };
+        for (Object[] op : ops) {
+            for (long n : SIZES) {
+                r.add(Arguments.of(op[0], op[1], n));
+            }
+        }
+        return r.stream();
+    }
+
+    /** The fused primal+tangent kernel (eltwise forward + backward) against the Java one. */
+    @ParameterizedTest(name = "{0} jvp n={2}")
+    @MethodSource("unaryJvpCases")
+    void fusedUnaryJvpMatchesJava(Prim op, Attrs attrs, long n) {
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.randn(n, 3, n);
+            if (op == Prim.LOG || op == Prim.SQRT || op == Prim.POW_SCALAR) {
+                x = x.abs().add(0.1);
+            }
+            Tensor t = Tensor.randn(n + 1, 3, n);
+            long[] shape = x.shape();
+            Tensor ye = out(shape, DType.FLOAT32);
+            Tensor te = out(shape, DType.FLOAT32);
+            Tensor y = out(shape, DType.FLOAT32);
+            Tensor ty = out(shape, DType.FLOAT32);
+            assertTrue(JAVA.unaryJvp(op, attrs, x, t, ye, te));
+            assertTrue(acc.unaryJvp(op, attrs, x, t, y, ty), op + " should run on oneDNN");
+            assertClose(ye, y, 2e-5, op + " primal");
+            assertClose(te, ty, 5e-5, op + " tangent");
+        }
+    }
+
     static Stream<Arguments> binaryCases() {
         List<Arguments> r = new ArrayList<>();
         for (Prim op : List.of(Prim.ADD, Prim.SUB, Prim.MUL, Prim.DIV)) {
