@@ -33,6 +33,20 @@ public final class Demo {
             System.out.println("jvp(adder, (x, y), (ones, ones)):");
             System.out.println("  output = " + a.output());
             System.out.println("  jvp    = " + a.jvp());
+
+            // A small tanh MLP: its float32 matmuls run on oneDNN (ONEDNN_VERBOSE=1 shows them).
+            System.out.println("CPU kernels: " + Tangent.cpuKernels());
+            Tensor w1 = Tensor.randn(10, 64, 128).mul(0.125);
+            Tensor w2 = Tensor.randn(11, 128, 10).mul(0.09);
+            java.util.function.Function<Tensor, Tensor> mlp = in -> in.matmul(w1).tanh().matmul(w2);
+            Tensor xb = Tensor.randn(12, 8, 64);
+            Tensor vb = Tensor.randn(13, 8, 64);
+            JvpResult<Tensor> m = Functional.jvp(mlp, xb, vb);
+            System.out.println("jvp(mlp 64-128-10 tanh, x[8, 64], v): jvp[0] = " + m.jvp().get(0));
+            try (var plan = dev.tangent.functional.JvpPlan.compile(mlp, xb)) {
+                System.out.println("the same through a compiled JvpPlan (" + plan.kernelCount() + " kernels): jvp[0] = "
+                        + plan.apply(xb, vb).jvp().get(0));
+            }
         }
     }
 
