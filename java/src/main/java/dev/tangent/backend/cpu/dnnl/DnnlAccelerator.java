@@ -374,7 +374,7 @@ public final class DnnlAccelerator implements CpuAccelerator {
         long m = os[r - 2];
         long n = os[r - 1];
         long k = shape(a)[r - 1];
-        if (m * n * k < matmulCutover || k == 0 || r > 12) {
+        if (m * n * k < matmulCutover || k == 0 || r > 12 || expandedMatrix(a) || expandedMatrix(b)) {
             return false;
         }
         Key key = new Key(5, new long[0], a, b, out);
@@ -673,6 +673,18 @@ public final class DnnlAccelerator implements CpuAccelerator {
         Dnnl.check(dnnl_memory_desc_create_with_strides(out, n, arena.allocateFrom(ValueLayout.JAVA_LONG, d),
                 dnnl_f32(), arena.allocateFrom(ValueLayout.JAVA_LONG, s)), "dnnl_memory_desc_create_with_strides");
         return out.get(C_POINTER, 0);
+    }
+
+    /** True when a row or column dim is expanded (stride 0): oneDNN's matmul broadcasts batch dims only. */
+    private static boolean expandedMatrix(Tensor t) {
+        long[] s = shape(t);
+        long[] st = strides(t);
+        for (int i = Math.max(0, s.length - 2); i < s.length; i++) {
+            if (st[i] == 0 && s[i] > 1) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A descriptor in which broadcast (stride-0) dims have size 1, as oneDNN expresses broadcasting. */
