@@ -32,7 +32,7 @@ JOPTS=(--enable-native-access=ALL-UNNAMED -Xss8m)
 
 # ---- 1. kernel self-test
 stamp "stage 1: kernel self-test"
-timeout 240 bash native/test/run-selftest.sh /tmp/tangent-selftest-build > "$logs/selftest.log" 2>&1
+timeout 150 bash native/test/run-selftest.sh /tmp/tangent-selftest-build > "$logs/selftest.log" 2>&1
 rc=$?
 selftest=$(grep -E '[0-9]+ passed, [0-9]+ failed' "$logs/selftest.log" | tail -1)
 if [ $rc -eq 0 ] && echo "$selftest" | grep -q ' 0 failed'; then status[selftest]="ok ($selftest)"; else status[selftest]="FAILED rc=$rc (${selftest:-no summary}; see selftest.log)"; fi
@@ -40,7 +40,7 @@ stamp "  ${status[selftest]}"
 
 # ---- 2. JUnit
 stamp "stage 2: CUDA JUnit tests"
-timeout 300 "$JAVA" "${JOPTS[@]}" -jar .gpu/junit-console.jar execute \
+timeout 150 "$JAVA" "${JOPTS[@]}" -jar .gpu/junit-console.jar execute \
   -cp "$CP:.gpu/test-classes" --select-package dev.tangent.backend.cuda \
   --details=tree --disable-banner --disable-ansi-colors > "$logs/junit.log" 2>&1
 rc=$?
@@ -52,7 +52,7 @@ grep -m1 'Assumption failed' "$logs/junit.log"
 
 # ---- 3. Tangent benchmark
 stamp "stage 3: Tangent benchmark"
-timeout 200 "$JAVA" "${JOPTS[@]}" -cp "$CP:.gpu/bench" CudaBench "$logs/tangent_bench.tsv" > "$logs/bench.log" 2>&1
+timeout 130 "$JAVA" "${JOPTS[@]}" -cp "$CP:.gpu/bench" CudaBench "$logs/tangent_bench.tsv" > "$logs/bench.log" 2>&1
 rc=$?
 [ $rc -eq 0 ] && status[bench]=ok || status[bench]="FAILED rc=$rc (see bench.log)"
 cat "$logs/bench.log" | grep -v '^\s*at ' | head -40
@@ -61,7 +61,7 @@ stamp "  ${status[bench]}"
 # ---- 4. PyTorch reference
 stamp "stage 4: PyTorch reference"
 if python3 -c 'import torch; assert torch.cuda.is_available()' > "$logs/torch-check.log" 2>&1; then
-  timeout 150 python3 gpu/torch_ref.py "$logs/torch_bench.tsv" > "$logs/torch.log" 2>&1
+  timeout 90 python3 gpu/torch_ref.py "$logs/torch_bench.tsv" > "$logs/torch.log" 2>&1
   rc=$?
   [ $rc -eq 0 ] && status[torch]=ok || status[torch]="FAILED rc=$rc (see torch.log)"
   cat "$logs/torch.log" | head -40

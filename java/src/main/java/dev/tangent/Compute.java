@@ -97,6 +97,40 @@ final class Compute {
         return done[0] ? new Tensor[] {y, ty} : null;
     }
 
+    /**
+     * The fused primal+tangent kernel of ADD/SUB/MUL/DIV on plain contiguous tensors of one dtype,
+     * a with the result's shape and b with it or a suffix of it: {c, tc}, or null (nothing written).
+     */
+    static Tensor[] binaryJvp(Prim p, Tensor a, Tensor ta, Tensor b, Tensor tb) {
+        DType dt = a.dtype;
+        if (!dt.isFloatingPoint() || b.dtype != dt || (ta != null && ta.dtype != dt) || (tb != null && tb.dtype != dt)
+                || !a.isContiguous() || !b.isContiguous() || (ta != null && !ta.isContiguous())
+                || (tb != null && !tb.isContiguous()) || b.shape.length > a.shape.length
+                || !a.device().equals(b.device())) {
+            return null;
+        }
+        int off = a.shape.length - b.shape.length;
+        for (int i = 0; i < b.shape.length; i++) {
+            if (b.shape[i] != a.shape[off + i]) {
+                return null;
+            }
+        }
+        if (b.numel() == 0) {
+            return null;
+        }
+        for (Tensor t : new Tensor[] {a, b, ta, tb}) {
+            if (t != null) {
+                t.storage.checkAlive(p.opName());
+            }
+        }
+        Backend be = a.storage.backend();
+        Tensor c = Tensor.empty(a.shape, dt, a.device());
+        Tensor tc = Tensor.empty(a.shape, dt, a.device());
+        boolean[] done = new boolean[1];
+        exec(() -> done[0] = be.binaryJvp(p, a, ta, b, tb, c, tc));
+        return done[0] ? new Tensor[] {c, tc} : null;
+    }
+
     /** PyTorch's result type of a binary op: dimensioned operands win over 0-dim ones of the same category. */
     static DType resultType(Tensor a, Tensor b) {
         boolean a0 = a.shape.length == 0;

@@ -46,6 +46,15 @@ final class Dispatch {
                 return makeDual(level, yt[0], yt[1]);
             }
         }
+        if (any && (p == Prim.MUL || p == Prim.DIV || ((p == Prim.ADD || p == Prim.SUB)
+                && tangents[0] != null && tangents[1] != null))
+                && fusable(primals[0], tangents[0] == null ? primals[0] : tangents[0])
+                && fusable(primals[1], tangents[1] == null ? primals[1] : tangents[1])) {
+            Tensor[] ct = Compute.binaryJvp(p, primals[0], tangents[0], primals[1], tangents[1]);
+            if (ct != null) {
+                return makeDual(level, ct[0], ct[1]);
+            }
+        }
         if (any && p == Prim.MATMUL && tangents[1] == null && tangents[0] != null) {
             Tensor fused = fusedMatmul(level, primals[0], tangents[0], primals[1]);
             if (fused != null) {

@@ -36,6 +36,16 @@ public interface Backend {
         return false;
     }
 
+    /**
+     * The fused primal+tangent kernel of ADD, SUB, MUL or DIV: c = a op b and its tangent tc in one
+     * pass. a, c and tc have the result's shape; b has it too or repeats along the leading dims
+     * (its shape is a suffix of c's); all contiguous; a null tangent is a zero. Returns false,
+     * writing nothing, when this backend has no fused kernel for the case.
+     */
+    default boolean binaryJvp(Prim op, Tensor a, Tensor ta, Tensor b, Tensor tb, Tensor c, Tensor tc) {
+        return false;
+    }
+
     /** out = op(a, b) element-wise; a and b are views of out's shape (stride 0 where broadcast). */
     void binary(Prim op, Tensor a, Tensor b, Tensor out);
 

@@ -167,6 +167,64 @@ public final class CpuBackend implements Backend {
         return true;
     }
 
+    /**
+     * One Java pass for small work; above the accelerator's cut-over the unfused oneDNN kernels
+     * (vectorised, threaded) win, so this declines.
+     */
+    @Override
+    public boolean binaryJvp(Prim op, Tensor a, Tensor ta, Tensor b, Tensor tb, Tensor c, Tensor tc) {
+        DType dt = c.dtype();
+        long n = c.numel();
+        CpuAccelerator acc = accelerator;
+        if (dt == DType.FLOAT32 && acc instanceof dev.tangent.backend.cpu.dnnl.DnnlAccelerator d
+                && n >= d.eltwiseCutover()) {
+            return false;
+        }
+        long nb = b.numel();
+        MemorySegment as = a.storage().segment();
+        MemorySegment bs = b.storage().segment();
+        MemorySegment cs = c.storage().segment();
+        MemorySegment tcs = tc.storage().segment();
+        MemorySegment tas = ta == null ? null : ta.storage().segment();
+        MemorySegment tbs = tb == null ? null : tb.storage().segment();
+        long ao = a.storageOffset();
+        long bo = b.storageOffset();
+        long tao = ta == null ? 0 : ta.storageOffset();
+        long tbo = tb == null ? 0 : tb.storageOffset();
+        for (long i = 0; i < n; i++) {
+            long j = nb == n ? i : i % nb;
+            double av = get(as, dt, ao + i);
+            double bv = get(bs, dt, bo + j);
+            double da = tas == null ? 0 : get(tas, dt, tao + i);
+            double db = tbs == null ? 0 : get(tbs, dt, tbo + j);
+            double cv;
+            double dc;
+            switch (op) {
+                case ADD -> {
+                    cv = av + bv;
+                    dc = da + db;
+                }
+                case SUB -> {
+                    cv = av - bv;
+                    dc = da - db;
+                }
+                case MUL -> {
+                    cv = av * bv;
+                    dc = da * bv + av * db;
+                }
+                case DIV -> {
+                    cv = av / bv;
+                    double cr = dt == DType.FLOAT32 ? (float) cv : cv;
+                    dc = da / bv - db * cr / bv;
+                }
+                default -> throw new IllegalArgumentException("no fused jvp for " + op);
+            }
+            set(cs, dt, i, cv);
+            set(tcs, dt, i, dc);
+        }
+        return true;
+    }
+
     @Override
     public void binary(Prim op, Tensor a, Tensor b, Tensor out) {
         CpuAccelerator acc = accelerator;

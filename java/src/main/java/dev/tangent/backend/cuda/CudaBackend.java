@@ -471,6 +471,45 @@ public final class CudaBackend implements Backend {
         ts.launch("tg_unary_strided_" + s, gridElementwise(n));
     }
 
+    /** y = u(x) and ẏ = u'(x)·ẋ in one kernel ({@code tg_jvp_unary_contig}); contiguous operands only. */
+    @Override
+    public boolean unaryJvp(Prim op, Attrs attrs, Tensor x, Tensor t, Tensor y, Tensor ty) {
+        DType dt = x.dtype();
+        if (!isFloat(dt) || t.dtype() != dt || !x.isContiguous() || !t.isContiguous() || op == Prim.SIGN) {
+            return false;
+        }
+        long n = y.numel();
+        if (n == 0) {
+            return true;
+        }
+        int code = op.ordinal() - Prim.NEG.ordinal();
+        double[] r = attrs.reals();
+        double p0 = r.length > 0 ? r[0] : 0;
+        double p1 = r.length > 1 ? r[1] : 0;
+        ThreadState ts = ts().begin();
+        ts.ptr(ptr(x)).ptr(ptr(t)).ptr(ptr(y)).ptr(ptr(ty)).i64(n).i32(code).f64(p0).f64(p1);
+        ts.launch("tg_jvp_unary_contig_" + sfx(dt), gridElementwise(n));
+        return true;
+    }
+
+    /** c = a op b and its tangent in one kernel ({@code tg_jvp_binary_contig}); b may repeat (nb). */
+    @Override
+    public boolean binaryJvp(Prim op, Tensor a, Tensor ta, Tensor b, Tensor tb, Tensor c, Tensor tc) {
+        DType dt = c.dtype();
+        if (!isFloat(dt)) {
+            return false;
+        }
+        long n = c.numel();
+        if (n == 0) {
+            return true;
+        }
+        ThreadState ts = ts().begin();
+        ts.ptr(ptr(a)).ptr(ta == null ? 0 : ptr(ta)).ptr(ptr(b)).ptr(tb == null ? 0 : ptr(tb)).ptr(ptr(c)).ptr(ptr(tc))
+                .i64(n).i64(b.numel()).i32(op.ordinal() - Prim.ADD.ordinal());
+        ts.launch("tg_jvp_binary_contig_" + sfx(dt), gridElementwise(n));
+        return true;
+    }
+
     @Override
     public void binary(Prim op, Tensor a, Tensor b, Tensor out) {
         long n = out.numel();

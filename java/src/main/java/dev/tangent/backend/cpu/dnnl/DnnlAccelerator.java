@@ -374,7 +374,8 @@ public final class DnnlAccelerator implements CpuAccelerator {
         long m = os[r - 2];
         long n = os[r - 1];
         long k = shape(a)[r - 1];
-        if (m * n * k < matmulCutover || k == 0 || r > 12 || expandedMatrix(a) || expandedMatrix(b)) {
+        if (m * n * k < matmulCutover || k == 0 || r > 12 || expandedMatrix(a) || expandedMatrix(b)
+                || expandedInBoth(a, b)) {
             return false;
         }
         Key key = new Key(5, new long[0], a, b, out);
@@ -681,6 +682,23 @@ public final class DnnlAccelerator implements CpuAccelerator {
         long[] st = strides(t);
         for (int i = Math.max(0, s.length - 2); i < s.length; i++) {
             if (st[i] == 0 && s[i] > 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when a batch dim is expanded in both operands: oneDNN wants dst's batch size in one of them. */
+    private static boolean expandedInBoth(Tensor a, Tensor b) {
+        long[] da = shape(a);
+        long[] db = shape(b);
+        long[] sa = strides(a);
+        long[] sb = strides(b);
+        for (int i = 3; i <= Math.min(da.length, db.length); i++) { // batch dims, aligned from the right
+            int ia = da.length - i;
+            int ib = db.length - i;
+            if ((da[ia] > 1 && sa[ia] == 0 || da[ia] == 1) && (db[ib] > 1 && sb[ib] == 0 || db[ib] == 1)
+                    && Math.max(da[ia], db[ib]) > 1) {
                 return true;
             }
         }
