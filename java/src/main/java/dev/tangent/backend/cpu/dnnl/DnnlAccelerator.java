@@ -505,6 +505,12 @@ public final class DnnlAccelerator implements CpuAccelerator {
         Entry created;
         try (Arena arena = Arena.ofConfined()) {
             created = builder.build(arena);
+        } catch (DnnlException e) {
+            if (e.status() != dnnl_invalid_arguments()) {
+                throw e;
+            }
+            // A layout oneDNN cannot describe (e.g. strides it takes for overlapping): the Java kernel runs it.
+            created = Entry.UNIMPLEMENTED;
         }
         List<Entry> evicted = new ArrayList<>();
         synchronized (cache) {
