@@ -121,6 +121,19 @@ public final class CpuBackend implements Backend {
         }
         StridedLoop.forEach(sh(out), new long[][] {st(x), st(out)}, new long[] {x.storageOffset(), 0},
                 (offs, len, inner) -> {
+                    if (xt == DType.FLOAT32 && ot == DType.FLOAT32) {
+                        for (long j = 0; j < len; j++) {
+                            os.setAtIndex(F32, offs[1] + j * inner[1],
+                                    (float) f.applyAsDouble(xs.getAtIndex(F32, offs[0] + j * inner[0])));
+                        }
+                        return;
+                    }
+                    if (xt == DType.FLOAT64 && ot == DType.FLOAT64) {
+                        for (long j = 0; j < len; j++) {
+                            os.setAtIndex(F64, offs[1] + j * inner[1], f.applyAsDouble(xs.getAtIndex(F64, offs[0] + j * inner[0])));
+                        }
+                        return;
+                    }
                     for (long j = 0; j < len; j++) {
                         set(os, ot, offs[1] + j * inner[1], f.applyAsDouble(get(xs, xt, offs[0] + j * inner[0])));
                     }
@@ -280,6 +293,13 @@ public final class CpuBackend implements Backend {
                         for (long j = 0; j < len; j++) {
                             os.setAtIndex(F64, offs[2] + j * inner[2], f.applyAsDouble(
                                     as.getAtIndex(F64, offs[0] + j * inner[0]), bs.getAtIndex(F64, offs[1] + j * inner[1])));
+                        }
+                        return;
+                    }
+                    if (at == DType.FLOAT32 && bt == DType.FLOAT32 && ot == DType.FLOAT32) {
+                        for (long j = 0; j < len; j++) {
+                            os.setAtIndex(F32, offs[2] + j * inner[2], (float) f.applyAsDouble(
+                                    as.getAtIndex(F32, offs[0] + j * inner[0]), bs.getAtIndex(F32, offs[1] + j * inner[1])));
                         }
                         return;
                     }
