@@ -96,7 +96,7 @@ public final class Tensor implements Value {
 
     /** A tensor of {@code dtype} and {@code shape} from double values (converted). */
     public static Tensor of(double[] data, DType dtype, long... shape) {
-        return dtype == DType.FLOAT64 ? of(data, shape) : of(data, shape).to(dtype);
+        return dtype == DType.FLOAT64 ? of(data, shape) : convertedCopy(of(data, shape), dtype);
     }
 
     /** A 1-D float32 tensor. */
@@ -177,7 +177,7 @@ public final class Tensor implements Value {
         for (int i = 0; i < d.length; i++) {
             d[i] = start + i * step;
         }
-        return of(d, n).to(dtype);
+        return convertedCopy(of(d, n), dtype);
     }
 
     /** Uniform [0, 1) float32 values from a seeded generator (same seed, same values). */
@@ -205,7 +205,18 @@ public final class Tensor implements Value {
                 d[i] = r.nextDouble();
             }
         }
-        return of(d, shape).to(dtype);
+        return convertedCopy(of(d, shape), dtype);
+    }
+
+    /** {@code t.to(dtype)} that frees the float64 staging tensor at once instead of at GC. */
+    private static Tensor convertedCopy(Tensor t, DType dtype) {
+        if (t.dtype == dtype) {
+            return t;
+        }
+        Tensor r = empty(t.shape, dtype, t.device());
+        r.storage.backend().copy(t, r);
+        t.storage.free();
+        return r;
     }
 
     /** Uninitialised contiguous tensor (internal: every caller writes all elements). */
