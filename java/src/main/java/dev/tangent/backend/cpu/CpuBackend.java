@@ -223,12 +223,13 @@ public final class CpuBackend implements Backend {
                 }
                 case MUL -> {
                     cv = av * bv;
-                    dc = da * bv + av * db;
+                    // An absent tangent adds no term (not 0 * a, which is NaN where a is NaN/inf), as in PyTorch.
+                    dc = (tas == null ? 0 : da * bv) + (tbs == null ? 0 : av * db);
                 }
                 case DIV -> {
                     cv = av / bv;
                     double cr = dt == DType.FLOAT32 ? (float) cv : cv;
-                    dc = da / bv - db * cr / bv;
+                    dc = (tas == null ? 0 : da / bv) - (tbs == null ? 0 : db * cr / bv);
                 }
                 default -> throw new IllegalArgumentException("no fused jvp for " + op);
             }
