@@ -168,6 +168,11 @@ public final class DnnlLibrary {
         if (!Files.isRegularFile(lib)) {
             return LoadResult.failed("oneDNN library " + lib + " (from " + origin + ") does not exist; " + fix);
         }
+        String corrupt = truncatedElf(lib);
+        if (corrupt != null) {
+            return LoadResult.failed("oneDNN library " + lib + " (from " + origin + ") is truncated or corrupt: "
+                    + corrupt + "; " + fix);
+        }
         try {
             Path gomp = lib.resolveSibling(LIBRARIES[0]);
             if (Files.isRegularFile(gomp)) {
@@ -197,6 +202,45 @@ public final class DnnlLibrary {
             return LoadResult.loaded(lib, version);
         } catch (RuntimeException | LinkageError e) {
             return LoadResult.failed("oneDNN at " + lib + " (from " + origin + ") is unusable: " + e + "; " + fix);
+        }
+    }
+
+    /**
+     * For a 64-bit little-endian ELF file: why it is shorter than its own headers say (the dynamic
+     * loader would map the missing bytes and die of SIGBUS, taking the JVM with it), else null.
+     * Other files are left to the loader, which rejects them with an error.
+     */
+    static String truncatedElf(Path lib) {
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lib)) {
+            long size = ch.size();
+            java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            ch.read(h, 0);
+            if (h.position() < 64 || h.getInt(0) != 0x464c457f || h.get(4) != 2 || h.get(5) != 1) {
+                return h.position() >= 4 && h.getInt(0) == 0x464c457f && h.position() < 64
+                        ? "the ELF header is cut short (" + size + " bytes)" : null;
+            }
+            long phoff = h.getLong(0x20);
+            long shoff = h.getLong(0x28);
+            int phentsize = Short.toUnsignedInt(h.getShort(0x36));
+            int phnum = Short.toUnsignedInt(h.getShort(0x38));
+            int shentsize = Short.toUnsignedInt(h.getShort(0x3a));
+            int shnum = Short.toUnsignedInt(h.getShort(0x3c));
+            long end = Math.max(phoff + (long) phentsize * phnum, shoff == 0 ? 0 : shoff + (long) shentsize * shnum);
+            if (end > size) {
+                return "its headers end at byte " + end + " but the file has " + size + " bytes";
+            }
+            java.nio.ByteBuffer ph = java.nio.ByteBuffer.allocate(phentsize).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < phnum && phentsize >= 0x28; i++) {
+                ph.clear();
+                ch.read(ph, phoff + (long) i * phentsize);
+                long segEnd = ph.getLong(0x08) + ph.getLong(0x20);   // p_offset + p_filesz
+                if (segEnd > size) {
+                    return "segment " + i + " ends at byte " + segEnd + " but the file has " + size + " bytes";
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            return null; // unreadable: System.load reports it
         }
     }
 
