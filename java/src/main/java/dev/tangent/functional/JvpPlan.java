@@ -174,8 +174,17 @@ public final class JvpPlan<I extends Value, O extends Value> implements AutoClos
             for (Storage st : inst.storages) {
                 st.free();
             }
+            // Other threads' ThreadLocal maps keep their Instance until they expunge it: let it hold
+            // nothing, so a closed plan does not keep what its function captured (weights) alive.
+            inst.kernels = null;
+            inst.replay = null;
+            inst.result = null;
+            inst.inputs = null;
+            inst.tangents = null;
+            inst.storages = List.of();
         }
         instances.clear();
+        local.remove();
     }
 
     /** One thread's buffers and recorded kernels. */
