@@ -1,0 +1,172 @@
+package dev.tangent.reliability;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tangent.Scope;
+import dev.tangent.Tensor;
+import dev.tangent.backend.NativeMemory;
+import dev.tangent.functional.Functional;
+import dev.tangent.functional.JvpPlan;
+import dev.tangent.functional.JvpResult;
+import dev.tangent.functional.JvpStrategy;
+import java.util.function.Function;
+import java.util.function.IntConsumer;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Long loops of jvp calls keep Tangent's live native bytes exactly where they started and the
+ * process RSS flat: the seed function (1,000,000 calls under {@code -Dtangent.soak=true}, 200,000
+ * otherwise) and the batch-1 MLP 784→1024→1024→10 (100,000 / 2,000), each call in its own scope,
+ * and both again through a JvpPlan. Plus scopes closed out of order and exceptions thrown half-way.
+ */
+class LeakTest {
+    static final int SEED_CALLS = Memory.soak() ? 1_000_000 : 200_000;
+    static final int MLP_CALLS = Memory.soak() ? 100_000 : 2_000;
+    /** RSS may wobble (malloc arenas, JIT code, GC): more than this beyond heap growth is a leak. */
+    static final long RSS_SLACK = 64L << 20;
+
+    /**
+     * Runs {@code body} n times after a warm-up; asserts live native bytes unchanged throughout and
+     * RSS flat over the second half of the run (the first half lets the JVM touch its committed heap
+     * and JIT code pages, which is growth but not a leak); prints the figures.
+     */
+    static void flat(String what, int n, IntConsumer body) throws InterruptedException {
+        for (int i = 0; i < Math.min(2_000, n / 10); i++) {  // JIT, malloc free lists, oneDNN primitive cache
+            body.accept(i);
+        }
+        long live0 = Memory.settledLiveBytes();
+        long rss0 = Memory.rssBytes();
+        long rssHalf = 0;
+        long t0 = System.nanoTime();
+        for (int i = 0; i < n; i++) {
+            body.accept(i);
+            if (i % (n / 4) == 0) {
+                assertEquals(live0, NativeMemory.liveBytes(), what + ": live bytes after call " + i);
+            }
+            if (i == n / 2) {
+                rssHalf = Memory.rssBytes();
+            }
+        }
+        double s = (System.nanoTime() - t0) / 1e9;
+        long live1 = Memory.settledLiveBytes();
+        long rss1 = Memory.rssBytes();
+        System.out.printf("LeakTest: %s: %,d calls in %.1f s (%.1f us/call); live bytes %d -> %d; RSS %s -> %s at"
+                + " half -> %s at end (second half: %s)%n", what, n, s, s * 1e6 / n, live0, live1, Memory.mb(rss0),
+                Memory.mb(rssHalf), Memory.mb(rss1), Memory.mb(rss1 - rssHalf));
+        assertEquals(live0, live1, what + ": live native bytes");
+        assertTrue(rss1 - rssHalf < RSS_SLACK, what + ": RSS grew by " + Memory.mb(rss1 - rssHalf)
+                + " over the second half");
+    }
+
+    @Test
+    void seedFunctionEachCallInItsOwnScope() throws InterruptedException {
+        Tensor x = Tensor.rand(0, 4, 4);
+        Tensor v = Tensor.ones(4, 4);
+        double[] expected = new double[4];
+        float[] xs = x.toFloatArray();
+        for (int i = 0; i < 16; i++) {
+            expected[i / 4] += Math.exp(xs[i]);   // exp' = exp and v = ones: output = jvp = row sums of exp
+        }
+        flat("seed jvp", SEED_CALLS, i -> {
+            try (Scope s = Scope.open()) {
+                JvpResult<Tensor> r = Functional.jvp(Workloads.SEED, x, v);
+                if (i % 100_000 == 0) {
+                    float[] j = r.jvp().toFloatArray();
+                    for (int k = 0; k < 4; k++) {
+                        assertEquals(expected[k], j[k], 1e-5 * expected[k]);
+                    }
+                }
+            }
+        });
+    }
+
+    @Test
+    void seedFunctionThroughAPlan() throws InterruptedException {
+        Tensor x = Tensor.rand(0, 4, 4);
+        Tensor v = Tensor.ones(4, 4);
+        try (JvpPlan<Tensor, Tensor> plan = JvpPlan.compile(Workloads.SEED, x)) {
+            flat("seed JvpPlan", SEED_CALLS, i -> plan.apply(x, v));
+        }
+    }
+
+    @Test
+    void mlpBatchOneEachCallInItsOwnScope() throws InterruptedException {
+        Workloads.Mlp mlp = new Workloads.Mlp(784, 1024, 10, 3, 5);
+        Tensor x = Tensor.randn(6, 1, 784);
+        Tensor v = Tensor.randn(7, 1, 784);
+        flat("MLP 784-1024-1024-10 B=1 jvp", MLP_CALLS, i -> {
+            try (Scope s = Scope.open()) {
+                Functional.jvp(mlp, x, v);
+            }
+        });
+        try (JvpPlan<Tensor, Tensor> plan = JvpPlan.compile(mlp, x)) {
+            flat("MLP 784-1024-1024-10 B=1 JvpPlan", MLP_CALLS, i -> plan.apply(x, v));
+        }
+    }
+
+    @Test
+    void scopesClosedInAnyOrderWithJvpResultsInside() throws InterruptedException {
+        long live0 = Memory.settledLiveBytes();
+        Tensor x = Tensor.rand(1, 4, 4);   // unscoped; freed by GC: measure the scopes only
+        long live1 = NativeMemory.liveBytes();
+        for (int round = 0; round < 200; round++) {
+            Scope a = Scope.open();
+            Tensor ra = Functional.jvp(Workloads.SEED, x, x).jvp();
+            Scope b = Scope.open();
+            Tensor rb = Functional.jvp(Workloads.SEED, ra.reshape(2, 2).expand(4, 2, 2).reshape(4, 4), x).jvp();
+            Scope c = Scope.open();
+            Functional.jvp(Workloads.SEED, x, x, false, false, JvpStrategy.DOUBLE_BACKWARD);
+            b.keep(rb);                        // rb moves to a
+            switch (round % 3) {
+                case 0 -> { a.close(); c.close(); b.close(); }
+                case 1 -> { b.close(); a.close(); c.close(); }
+                default -> { c.close(); a.close(); b.close(); }
+            }
+            assertTrue(a.isClosed() && b.isClosed() && c.isClosed());
+        }
+        assertEquals(live1, NativeMemory.liveBytes(), "every scope freed what it owned");
+        assertTrue(live1 >= live0);
+    }
+
+    @Test
+    void exceptionsThrownHalfwayLeakNothing() throws InterruptedException {
+        Workloads.Mlp mlp = new Workloads.Mlp(64, 64, 10, 2, 3);
+        Tensor x = Tensor.randn(1, 4, 64);
+        long live0 = Memory.settledLiveBytes();
+        RuntimeException mine = new RuntimeException("halfway");
+        for (int i = 0; i < 2_000; i++) {
+            int stop = i % 4;
+            Function<Tensor, Tensor> f = t -> {
+                Tensor h = t.matmul(mlp.w1);
+                if (stop == 0) {
+                    throw mine;
+                }
+                h = h.add(mlp.b1).tanh();
+                if (stop == 1) {
+                    throw mine;
+                }
+                return h.matmul(mlp.w3).add(stop == 2 ? Tensor.ones(3) : mlp.b3); // stop 2: a shape error
+            };
+            JvpStrategy s = i % 2 == 0 ? JvpStrategy.FORWARD_MODE : JvpStrategy.DOUBLE_BACKWARD;
+            try (Scope scope = Scope.open()) {
+                if (stop == 3) {
+                    Functional.jvp(f, x, x, false, false, s);
+                } else {
+                    RuntimeException e = assertThrows(RuntimeException.class, () -> Functional.jvp(f, x, x, false, false, s));
+                    if (stop < 2) {
+                        assertSame(mine, e);
+                    } else {
+                        assertTrue(e instanceof IllegalArgumentException && e.getMessage().contains("add"), e.toString());
+                    }
+                }
+            }
+            if (stop == 0 && i % 400 == 0) {   // a plan whose recording throws frees its buffers too
+                assertSame(mine, assertThrows(RuntimeException.class, () -> JvpPlan.compile(f, x)));
+            }
+        }
+        assertEquals(live0, Memory.settledLiveBytes(), "native bytes after 2,000 jvps, 1,500 of them failing");
+    }
+}
