@@ -24,11 +24,13 @@ cache="$root/benchmarks/target/djl-cache"
 flags=(--enable-native-access=ALL-UNNAMED -Xss8m -Xms1g -Xmx1g -Djava.awt.headless=true
        -Dai.djl.offline=true "-DDJL_CACHE_DIR=$cache" "-DENGINE_CACHE_DIR=$cache")
 if [ "$mode" = quick ]; then
-  jmh=(-f 1 -wi 1 -w 1s -i 2 -r 1s)
-  label="Quick run (1 fork, 1×1 s warmup, 2×1 s measurement): indicative only"
+  jmh=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p threads=1)
+  label="Quick run (1 thread only; 1 fork, 1×1 s warmup, 2×1 s measurement): indicative only"
+  memcalls=100
 else
-  jmh=(-f 2 -wi 3 -w 2s -i 5 -r 2s)
-  label="Full run (2 forks, 3×2 s warmup, 5×2 s measurement)"
+  jmh=(-f 1 -wi 3 -w 1s -i 5 -r 1s)
+  label="Full run (1 fork per benchmark, 3×1 s warmup, 5×1 s measurement)"
+  memcalls=1000
 fi
 
 # Fail before timing anything if a DJL variant computes something else (also unpacks libtorch once).
@@ -40,6 +42,14 @@ jmh_cmd=("$java" "${flags[@]}" -cp "$cp" org.openjdk.jmh.Main "${jmh[@]}" ${JMH_
          -jvmArgs "${flags[*]}" -rf json -rff benchmarks/target/jmh.json "$include")
 echo "+ ${jmh_cmd[*]}"
 "${jmh_cmd[@]}"
+
+# Native memory growth per call: DJL's variants, then Tangent's (same MLP, same inputs), batch 1.
+# AlwaysPreTouch makes the 1 GB heap resident up front, so RSS growth is native memory only.
+{
+  "$java" "${flags[@]}" -XX:+AlwaysPreTouch -Dthreads=1 -cp "$cp" dev.tangent.bench.DjlMemoryGrowth "$memcalls" 2>&1 \
+    | grep -v -e '^SLF4J' -e 'create_graph=True will create' -e '^\s*$' -e 'Warning' || true
+  "$java" "${flags[@]}" -XX:+AlwaysPreTouch -Dthreads=1 -cp "$cp" dev.tangent.bench.TangentMemoryGrowth "$memcalls" 2>&1 || true
+} | tee benchmarks/target/memory.txt
 
 cmd="./tangent bench${1:+ $1}  (JMH: java <flags> -cp <benchmarks classpath> org.openjdk.jmh.Main ${jmh[*]} ${JMH_EXTRA:-}-jvmArgs '<flags>' -rf json -rff benchmarks/target/jmh.json '$include'; flags: ${flags[*]//$root\//})"
 "$java" "${flags[@]}" -cp "$cp" dev.tangent.bench.Report benchmarks/target/jmh.json benchmarks "$label" "$cmd"

@@ -164,6 +164,7 @@ public final class Report {
         md.append("- Ratios: `× DJL fwd` = median / median of `<workload>_djlForward` (same batch, threads); "
                 + "`× best DJL jvp` = median / fastest `djlJvp*` median (same batch, threads); "
                 + "`vs DJL baseline` = Tangent median / its DJL baseline median (see benchmarks/README.md).\n\n");
+        md.append(targets(rows));
         String unit = rows.isEmpty() ? "us" : rows.get(0).unit().replace("us/op", "µs");
         String workload = null;
         for (Row r : rows) {
@@ -184,8 +185,59 @@ public final class Report {
                     .append(r.samples() < 0 ? "" : Long.toString(r.samples())).append(" | ")
                     .append(fwd).append(" | ").append(bestJvp).append(" | ").append(vsBaseline).append(" |\n");
         }
+        Path memory = Path.of("benchmarks/target/memory.txt");
+        if (Files.exists(memory)) {
+            try {
+                md.append("\n## Native memory growth per call (RSS, batch 1, same run)\n\n```\n")
+                        .append(Files.readString(memory).strip()).append("\n```\n");
+            } catch (IOException e) {
+                md.append("\n(memory.txt unreadable: ").append(e.getMessage()).append(")\n");
+            }
+        }
         md.append("\n![ratios](results.png)\n");
         return md.toString();
+    }
+
+    /** The fastest forward-mode Tangent jvp (eager or compiled plan; not double-backward) of a key. */
+    static Optional<Row> bestTangentJvp(List<Row> rows, String key) {
+        return rows.stream().filter(r -> r.key().equals(key) && (r.variant().equals("tangentJvp")
+                || r.variant().equals("tangentJvpPlan"))).min(Comparator.comparingDouble(Row::median));
+    }
+
+    /** The targets, checked against this run's medians (each threads setting separately). */
+    static String targets(List<Row> rows) {
+        StringBuilder t = new StringBuilder("## Targets (from this run)\n\n");
+        t.append("| target | threads | measured | limit | met |\n|---|---:|---:|---:|---|\n");
+        for (String threads : List.of("1", "2")) {
+            bestTangentJvp(rows, "seed|-|" + threads).ifPresent(j -> target(t, "W1 seed jvp ≤ 3 µs (" + j.variant() + ")",
+                    threads, j.median(), 3.0, "µs"));
+            for (String batch : List.of("1", "64", "1024")) {
+                String key = "mlp|" + batch + "|" + threads;
+                Optional<Row> jvp = bestTangentJvp(rows, key);
+                Optional<Row> fwd = find(rows, key, "tangentForward");
+                Optional<Row> djlFwd = find(rows, key, "djlForward");
+                if (batch.equals("1") && jvp.isPresent() && djlFwd.isPresent()) {
+                    target(t, "W2 B=1 jvp (" + jvp.get().variant() + ") ≤ DJL forward", threads, jvp.get().median(),
+                            djlFwd.get().median(), "µs");
+                }
+                double factor = batch.equals("64") ? 1.3 : batch.equals("1024") ? 2.1 : 0;
+                if (factor > 0 && jvp.isPresent() && fwd.isPresent()) {
+                    target(t, "W2 B=" + batch + " jvp (" + jvp.get().variant() + ") ≤ " + factor + "× Tangent forward",
+                            threads, jvp.get().median(), factor * fwd.get().median(), "µs");
+                }
+                if (fwd.isPresent() && djlFwd.isPresent()) {
+                    target(t, "W2 B=" + batch + " Tangent forward ≤ DJL forward", threads, fwd.get().median(),
+                            djlFwd.get().median(), "µs");
+                }
+            }
+        }
+        return t.append("\n").toString();
+    }
+
+    private static void target(StringBuilder t, String what, String threads, double measured, double limit, String unit) {
+        t.append("| ").append(what).append(" | ").append(threads).append(" | ").append(time(measured)).append(' ').append(unit)
+                .append(" | ").append(time(limit)).append(' ').append(unit).append(" | ")
+                .append(measured <= limit ? "yes" : "no (" + ratio(measured / limit) + " the limit)").append(" |\n");
     }
 
     private static String ratio(double x) {
