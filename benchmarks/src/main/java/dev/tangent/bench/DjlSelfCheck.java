@@ -50,6 +50,31 @@ public final class DjlSelfCheck {
             check("elementwise forward", relErr(DjlElementwiseBench.forward(xe), ew.get(0)), FLOAT32_TOL);
             // 2^20 terms: a float32 difference of two large sums is coarse; check it loosely
             check("elementwise jvp by hand vs central diff", relErr(centralDiff(DjlElementwiseBench::forward, xe, ve), ew.get(1)), 5e-2);
+
+            // Tangent computes the same numbers as DJL on the same weights and inputs.
+            TangentMlp tmlp = new TangentMlp(7);
+            for (int batch : new int[] {1, 64}) {
+                try (NDManager m = manager.newSubManager(); dev.tangent.Scope s = dev.tangent.Scope.open()) {
+                    NDArray dx = DjlRuntime.gaussian(m, 21, 1f, batch, DjlMlp.IN);
+                    NDArray dv = DjlRuntime.gaussian(m, 22, 1f, batch, DjlMlp.IN);
+                    NDList want = mlp.jvpByHand(dx, dv);
+                    dev.tangent.Tensor tx = TangentMlp.gaussian(21, 1f, batch, DjlMlp.IN);
+                    dev.tangent.Tensor tv = TangentMlp.gaussian(22, 1f, batch, DjlMlp.IN);
+                    var got = dev.tangent.functional.Functional.jvp(tmlp::forward, tx, tv);
+                    check("mlp B=" + batch + " Tangent forward vs DJL", relErr(got.output().toFloatArray(), want.get(0)), FLOAT32_TOL);
+                    check("mlp B=" + batch + " Tangent jvp vs DJL by hand", relErr(got.jvp().toFloatArray(), want.get(1)), FLOAT32_TOL);
+                    try (var plan = dev.tangent.functional.JvpPlan.compile(tmlp::forward, tx)) {
+                        check("mlp B=" + batch + " Tangent plan jvp vs DJL by hand",
+                                relErr(plan.apply(tx, tv).jvp().toFloatArray(), want.get(1)), FLOAT32_TOL);
+                    }
+                }
+            }
+            NDList seedWant = DjlSeedBench.jvpByHand(x, v);
+            try (dev.tangent.Scope s = dev.tangent.Scope.open()) {
+                var got = dev.tangent.functional.Functional.jvp(TangentSeedBench::expReducer,
+                        TangentMlp.gaussian(11, 1f, 4, 4), TangentMlp.gaussian(12, 1f, 4, 4));
+                check("seed Tangent jvp vs DJL by hand", relErr(got.jvp().toFloatArray(), seedWant.get(1)), FLOAT32_TOL);
+            }
         }
         System.out.println(failures == 0 ? "ALL CHECKS PASSED" : failures + " CHECK(S) FAILED");
         System.exit(failures == 0 ? 0 : 1);
@@ -105,6 +130,19 @@ public final class DjlSelfCheck {
         double diff = 0, scale = 0;
         for (int i = 0; i < fa.length; i++) {
             diff = Math.max(diff, Math.abs((double) fa[i] - fb[i]));
+            scale = Math.max(scale, Math.abs((double) fb[i]));
+        }
+        return diff / Math.max(scale, 1e-30);
+    }
+
+    private static double relErr(float[] a, NDArray b) {
+        float[] fb = b.toFloatArray();
+        if (a.length != fb.length) {
+            throw new IllegalStateException("sizes differ: " + a.length + " vs " + fb.length);
+        }
+        double diff = 0, scale = 0;
+        for (int i = 0; i < a.length; i++) {
+            diff = Math.max(diff, Math.abs((double) a[i] - fb[i]));
             scale = Math.max(scale, Math.abs((double) fb[i]));
         }
         return diff / Math.max(scale, 1e-30);
