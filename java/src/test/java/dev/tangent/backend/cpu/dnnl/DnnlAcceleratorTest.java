@@ -363,6 +363,22 @@ class DnnlAcceleratorTest {
     }
 
     @Test
+    void threadCountReachesOpenMpOfTheCallingThread() {
+        int before = dev.tangent.Tangent.numThreads();
+        acc.threadCount(dev.tangent.bindings.omp.omp_h::omp_set_num_threads);
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.randn(1, 64, 64);
+            for (int n : new int[] {1, 2, 3}) {
+                dev.tangent.Tangent.setNumThreads(n);
+                assertTrue(acc.unary(Prim.EXP, Attrs.NONE, x, out(x.shape(), DType.FLOAT32)));
+                assertEquals(n, dev.tangent.bindings.omp.omp_h.omp_get_max_threads());
+            }
+        } finally {
+            dev.tangent.Tangent.setNumThreads(before);
+        }
+    }
+
+    @Test
     void float64StaysOnJava() {
         try (Scope s = Scope.open()) {
             Tensor x = Tensor.randn(1, 100, 100).toDouble();
