@@ -293,14 +293,7 @@ public final class Tensor implements Value {
 
     /** True when elements are laid out row-major without gaps. */
     public boolean isContiguous() {
-        long expected = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (shape[i] != 1 && strides[i] != expected) {
-                return false;
-            }
-            expected *= shape[i];
-        }
-        return true;
+        return Shapes.isContiguous(shape, strides);
     }
 
     /** True while the storage is not freed. */

@@ -275,15 +275,7 @@ public final class Functional {
                 Args o = Args.ofOutput(r.jvp(), "jacobian");
                 outTuple = o.tuple;
                 if (cols == null) {
-                    cols = new ArrayList<>();
-                    for (Tensor t : o.tensors) {
-                        List<List<Tensor>> perIn = new ArrayList<>();
-                        for (int k = 0; k < in.tensors.size(); k++) {
-                            perIn.add(new ArrayList<>());
-                        }
-                        cols.add(perIn);
-                        outShapes.add(t.shape());
-                    }
+                    cols = emptyColumns(o.tensors, in.tensors.size(), outShapes);
                 }
                 for (int i = 0; i < o.tensors.size(); i++) {
                     cols.get(i).get(j).add(o.tensors.get(i));
@@ -295,15 +287,7 @@ public final class Functional {
             JvpResult<Value> r = jvpForward(castFunc(func), in, zerosLike(in.tensors), createGraph, false);
             Args o = Args.ofOutput(r.output(), "jacobian");
             outTuple = o.tuple;
-            cols = new ArrayList<>();
-            for (Tensor t : o.tensors) {
-                List<List<Tensor>> perIn = new ArrayList<>();
-                for (int k = 0; k < in.tensors.size(); k++) {
-                    perIn.add(new ArrayList<>());
-                }
-                cols.add(perIn);
-                outShapes.add(t.shape());
-            }
+            cols = emptyColumns(o.tensors, in.tensors.size(), outShapes);
         }
         List<List<Tensor>> table = new ArrayList<>();
         for (int i = 0; i < cols.size(); i++) {
@@ -329,6 +313,20 @@ public final class Functional {
             table.add(perInput);
         }
         return nest(table, outTuple, in.tuple);
+    }
+
+    /** [output][input] lists of Jacobian columns, empty, and each output's shape. */
+    private static List<List<List<Tensor>>> emptyColumns(List<Tensor> outs, int inputs, List<long[]> outShapes) {
+        List<List<List<Tensor>>> cols = new ArrayList<>();
+        for (Tensor t : outs) {
+            List<List<Tensor>> perIn = new ArrayList<>();
+            for (int k = 0; k < inputs; k++) {
+                perIn.add(new ArrayList<>());
+            }
+            cols.add(perIn);
+            outShapes.add(t.shape());
+        }
+        return cols;
     }
 
     @SuppressWarnings("unchecked")

@@ -25,6 +25,18 @@ public final class Shapes {
         return st;
     }
 
+    /** True when a layout is row-major without gaps (size-1 dims may have any stride). */
+    public static boolean isContiguous(long[] shape, long[] strides) {
+        long expected = 1;
+        for (int i = shape.length - 1; i >= 0; i--) {
+            if (shape[i] != 1 && strides[i] != expected) {
+                return false;
+            }
+            expected *= shape[i];
+        }
+        return true;
+    }
+
     /** PyTorch's broadcast of two shapes, or an exception naming the op and both shapes. */
     public static long[] broadcast(String op, long[] a, long[] b) {
         int n = Math.max(a.length, b.length);

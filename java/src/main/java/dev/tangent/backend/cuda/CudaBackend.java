@@ -373,14 +373,7 @@ public final class CudaBackend implements Backend {
     }
 
     private static boolean contiguousLayout(long[] shape, long[] strides) {
-        long expected = 1;
-        for (int i = shape.length - 1; i >= 0; i--) {
-            if (shape[i] != 1 && strides[i] != expected) {
-                return false;
-            }
-            expected *= shape[i];
-        }
-        return true;
+        return dev.tangent.ops.Shapes.isContiguous(shape, strides);
     }
 
     /**
