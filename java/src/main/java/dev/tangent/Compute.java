@@ -194,7 +194,28 @@ final class Compute {
         Tensor out = Tensor.empty(outShape, dt, x.device());
         Tensor xin = x;
         exec(() -> be.reduce(p, xin, out));
-        return out;
+        if (a.flag()) {
+            return out;
+        }
+        // keepdim=false: the same storage without the reduced dims (contiguous either way)
+        int n = 0;
+        long[] s = new long[outShape.length];
+        for (int i = 0; i < outShape.length; i++) {
+            if (!reduced(a, i)) {
+                s[n++] = outShape[i];
+            }
+        }
+        long[] shape = Arrays.copyOf(s, n);
+        return new Tensor(out.storage, shape, Shapes.contiguousStrides(shape), 0, dt);
+    }
+
+    private static boolean reduced(Attrs a, int dim) {
+        for (long d : a.ints()) {
+            if (d == dim) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Tensor softmax(Backend be, Prim p, Attrs a, Tensor x) {

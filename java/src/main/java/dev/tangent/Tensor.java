@@ -735,8 +735,7 @@ public final class Tensor implements Value {
         for (int i = 0; i < nd.length; i++) {
             a[i] = nd[i];
         }
-        Tensor r = Dispatch.apply(p, Attrs.ints(true, a), this);
-        return keepdim ? r : r.squeezeDims(nd);
+        return Dispatch.apply(p, Attrs.ints(keepdim, a), this);
     }
 
     private int[] allDims() {

@@ -88,12 +88,14 @@ public final class BackwardRules {
 
     private static Tensor reduce(Prim p, Attrs a, Tensor x, Tensor y, Tensor g) {
         int[] dims = a.intsAsInt();
+        Tensor gk = ForwardRules.keptDims(g, x, dims, a.flag());
+        Tensor yk = ForwardRules.keptDims(y, x, dims, a.flag());
         return switch (p) {
-            case SUM -> g.expand(x.shape());
-            case PROD -> g.mul(ForwardRules.prodGrad(x, y, dims));
+            case SUM -> gk.expand(x.shape());
+            case PROD -> gk.mul(ForwardRules.prodGrad(x, yk, dims));
             case AMAX, AMIN -> {
-                Tensor mask = x.eq(y).to(x.dtype());
-                yield g.mul(mask).div(mask.sum(dims, true));
+                Tensor mask = x.eq(yk).to(x.dtype());
+                yield gk.mul(mask).div(mask.sum(dims, true));
             }
             default -> throw new IllegalArgumentException("no vjp rule for " + p.opName());
         };

@@ -175,15 +175,29 @@ public final class ForwardRules {
             return null;
         }
         int[] dims = a.intsAsInt();
+        boolean keepdim = a.flag();
+        Tensor yk = keptDims(y, x, dims, keepdim);
         return switch (p) {
-            case SUM -> t.sum(dims, true);
-            case PROD -> t.mul(prodGrad(x, y, dims)).sum(dims, true);
+            case SUM -> t.sum(dims, keepdim);
+            case PROD -> t.mul(prodGrad(x, yk, dims)).sum(dims, keepdim);
             case AMAX, AMIN -> {
-                Tensor mask = x.eq(y).to(x.dtype());
-                yield t.mul(mask).sum(dims, true).div(mask.sum(dims, true));
+                Tensor mask = x.eq(yk).to(x.dtype());
+                yield t.mul(mask).sum(dims, keepdim).div(mask.sum(dims, keepdim));
             }
             default -> throw new IllegalArgumentException("no jvp rule for " + p.opName());
         };
+    }
+
+    /** A reduction's result (or gradient) viewed with the reduced dims kept as size 1. */
+    static Tensor keptDims(Tensor r, Tensor x, int[] dims, boolean keepdim) {
+        if (keepdim) {
+            return r;
+        }
+        long[] shape = x.shape();
+        for (int d : dims) {
+            shape[d] = 1;
+        }
+        return r.reshape(shape);
     }
 
     private static Tensor other(Prim p, Attrs a, Tensor[] x, Tensor[] t) {
