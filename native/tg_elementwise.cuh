@@ -213,7 +213,8 @@ __device__ void jvp_binary_contig(const T* a, const T* ad, const T* b, const T* 
     const T adv = ad ? ad[i] : T(0), bdv = bd ? bd[j] : T(0);
     const T cv = binary_fwd<T>(op, av, bv);
     c[i] = cv;
-    cd[i] = binary_jvp<T>(op, av, adv, bv, bdv, cv);
+    cd[i] = (ad && bd) ? binary_jvp<T>(op, av, adv, bv, bdv, cv)
+                       : binary_jvp_one<T>(op, av, adv, ad != nullptr, bv, bdv, bd != nullptr, cv);
   }
 }
 

@@ -219,4 +219,20 @@ __device__ __forceinline__ T binary_jvp(int op, T a, T ad, T b, T bd, T c) {
   }
 }
 
+// binary_jvp when one operand has no tangent (a symbolic zero): its term is left out rather than
+// multiplied by 0, so an infinite partial derivative does not turn into 0·inf = NaN.
+template <typename T>
+__device__ __forceinline__ T binary_jvp_one(int op, T a, T ad, bool has_a, T b, T bd, bool has_b, T c) {
+  switch (op) {
+    case B_MUL: return (has_b ? bd * a : T(0)) + (has_a ? ad * b : T(0));
+    case B_DIV: return (has_a ? ad / b : T(0)) - (has_b ? bd * c / b : T(0));
+    case B_POW: {
+      const T ds = has_a ? ((b == T(0)) ? T(0) : b * pow(a, b - T(1))) * ad : T(0);
+      const T de = has_b ? ((a == T(0) && b >= T(0)) ? T(0) : c * log(a)) * bd : T(0);
+      return ds + de;
+    }
+    default: return binary_jvp<T>(op, a, ad, b, bd, c);
+  }
+}
+
 }  // namespace tg

@@ -133,6 +133,12 @@ public final class DnnlAccelerator implements CpuAccelerator {
 
     // ------------------------------------------------------------------ ops
 
+    /*
+     * Not sent to oneDNN because its eltwise kernels treat non-finite inputs unlike PyTorch:
+     * relu(nan) = 0, rsqrt(-inf) = 0, neg(0) = +0; and in the fused jvp, leaky_relu's slope at nan
+     * and pow's tangent at +-inf. exp(nan) = inf and softmax over rows holding nan remain
+     * (docs/RELIABILITY.md, "Known deviations"): -Dtangent.dnnl=false gives PyTorch's behaviour.
+     */
     @Override
     public boolean unary(Prim op, Attrs attrs, Tensor x, Tensor out) {
         if (!f32(x, out) || out.numel() < eltwiseCutover) {
@@ -146,7 +152,6 @@ public final class DnnlAccelerator implements CpuAccelerator {
             case LOG -> alg = dnnl_eltwise_log();
             case TANH -> alg = dnnl_eltwise_tanh();
             case SIGMOID -> alg = dnnl_eltwise_logistic();
-            case RELU -> alg = dnnl_eltwise_relu();
             case LEAKY_RELU -> {
                 alg = dnnl_eltwise_relu();
                 alpha = (float) attrs.real(0);
@@ -164,10 +169,6 @@ public final class DnnlAccelerator implements CpuAccelerator {
                 alg = dnnl_eltwise_swish();
                 alpha = 1f;
             }
-            case NEG -> {
-                alg = dnnl_eltwise_linear();
-                alpha = -1f;
-            }
             case POW_SCALAR -> {
                 alg = dnnl_eltwise_pow();
                 alpha = 1f;
@@ -177,11 +178,6 @@ public final class DnnlAccelerator implements CpuAccelerator {
                 alg = dnnl_eltwise_pow();
                 alpha = 1f;
                 beta = -1f;
-            }
-            case RSQRT -> {
-                alg = dnnl_eltwise_pow();
-                alpha = 1f;
-                beta = -0.5f;
             }
             default -> {
                 return false;
@@ -218,7 +214,6 @@ public final class DnnlAccelerator implements CpuAccelerator {
             case EXP -> bwd = dnnl_eltwise_exp_use_dst_for_bwd();
             case SIGMOID -> bwd = dnnl_eltwise_logistic_use_dst_for_bwd();
             case SQRT -> bwd = dnnl_eltwise_sqrt_use_dst_for_bwd();
-            case RELU -> bwd = dnnl_eltwise_relu_use_dst_for_bwd();
             default -> {
                 useDst = false;
                 switch (op) {
@@ -229,15 +224,6 @@ public final class DnnlAccelerator implements CpuAccelerator {
                     case SILU -> {
                         bwd = dnnl_eltwise_swish();
                         alpha = 1f;
-                    }
-                    case LEAKY_RELU -> {
-                        bwd = dnnl_eltwise_relu();
-                        alpha = (float) attrs.real(0);
-                    }
-                    case POW_SCALAR -> {
-                        bwd = dnnl_eltwise_pow();
-                        alpha = 1f;
-                        beta = (float) attrs.real(0);
                     }
                     default -> {
                         return false;

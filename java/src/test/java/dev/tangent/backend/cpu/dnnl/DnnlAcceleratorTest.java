@@ -91,10 +91,10 @@ class DnnlAcceleratorTest {
         List<Arguments> r = new ArrayList<>();
         Object[][] ops = {
             {Prim.EXP, Attrs.NONE}, {Prim.LOG, Attrs.NONE}, {Prim.TANH, Attrs.NONE}, {Prim.SIGMOID, Attrs.NONE},
-            {Prim.RELU, Attrs.NONE}, {Prim.LEAKY_RELU, Attrs.reals(0.01)}, {Prim.ELU, Attrs.reals(1.0)},
+            {Prim.LEAKY_RELU, Attrs.reals(0.01)}, {Prim.ELU, Attrs.reals(1.0)},
             {Prim.GELU, Attrs.NONE}, {Prim.GELU_TANH, Attrs.NONE}, {Prim.SQRT, Attrs.NONE},
-            {Prim.SQUARE, Attrs.NONE}, {Prim.ABS, Attrs.NONE}, {Prim.SILU, Attrs.NONE}, {Prim.NEG, Attrs.NONE},
-            {Prim.POW_SCALAR, Attrs.reals(3.0)}, {Prim.RECIPROCAL, Attrs.NONE}, {Prim.RSQRT, Attrs.NONE},
+            {Prim.SQUARE, Attrs.NONE}, {Prim.ABS, Attrs.NONE}, {Prim.SILU, Attrs.NONE},
+            {Prim.POW_SCALAR, Attrs.reals(3.0)}, {Prim.RECIPROCAL, Attrs.NONE},
         };
         for (Object[] op : ops) {
             for (long n : SIZES) {
@@ -139,9 +139,8 @@ class DnnlAcceleratorTest {
         List<Arguments> r = new ArrayList<>();
         Object[][] ops = {
             {Prim.TANH, Attrs.NONE}, {Prim.EXP, Attrs.NONE}, {Prim.SIGMOID, Attrs.NONE}, {Prim.SQRT, Attrs.NONE},
-            {Prim.RELU, Attrs.NONE}, {Prim.GELU, Attrs.NONE}, {Prim.GELU_TANH, Attrs.NONE}, {Prim.LOG, Attrs.NONE},
-            {Prim.SQUARE, Attrs.NONE}, {Prim.SILU, Attrs.NONE}, {Prim.LEAKY_RELU, Attrs.reals(0.01)},
-            {Prim.POW_SCALAR, Attrs.reals(2.5)},
+            {Prim.GELU, Attrs.NONE}, {Prim.GELU_TANH, Attrs.NONE}, {Prim.LOG, Attrs.NONE},
+            {Prim.SQUARE, Attrs.NONE}, {Prim.SILU, Attrs.NONE},
         };
         for (Object[] op : ops) {
             for (long n : SIZES) {
@@ -375,6 +374,22 @@ class DnnlAcceleratorTest {
             }
         } finally {
             dev.tangent.Tangent.setNumThreads(before);
+        }
+    }
+
+    /** Ops whose oneDNN kernels get non-finite inputs wrong stay on Java, so NaN and inf behave as in PyTorch. */
+    @Test
+    void opsWithNonPyTorchNanBehaviourStayOnJava() {
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.full(Float.NaN, 8192);
+            for (Prim p : List.of(Prim.RELU, Prim.NEG, Prim.RSQRT)) {
+                assertTrue(!acc.unary(p, Attrs.NONE, x, out(x.shape(), DType.FLOAT32)), p.name());
+            }
+            assertTrue(!acc.unaryJvp(Prim.LEAKY_RELU, Attrs.reals(0.01), x, x, out(x.shape(), DType.FLOAT32),
+                    out(x.shape(), DType.FLOAT32)));
+            assertTrue(!acc.unaryJvp(Prim.POW_SCALAR, Attrs.reals(3.0), x, x, out(x.shape(), DType.FLOAT32),
+                    out(x.shape(), DType.FLOAT32)));
+            assertTrue(Float.isNaN(withAccelerator(() -> x.relu()).toFloatArray()[0]), "relu(nan) = nan");
         }
     }
 
