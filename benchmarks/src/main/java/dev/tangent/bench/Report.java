@@ -165,6 +165,14 @@ public final class Report {
                 + "`× best DJL jvp` = median / fastest `djlJvp*` median (same batch, threads); "
                 + "`vs DJL baseline` = Tangent median / its DJL baseline median (see benchmarks/README.md).\n\n");
         md.append(targets(rows));
+        Path analysis = Path.of("benchmarks/ANALYSIS.md");
+        if (Files.exists(analysis)) {
+            try {
+                md.append("### Why the missed targets are missed\n\n").append(Files.readString(analysis).strip()).append("\n\n");
+            } catch (IOException e) {
+                md.append("(ANALYSIS.md unreadable: ").append(e.getMessage()).append(")\n\n");
+            }
+        }
         String unit = rows.isEmpty() ? "us" : rows.get(0).unit().replace("us/op", "µs");
         String workload = null;
         for (Row r : rows) {

@@ -29,7 +29,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
  * forward mode against PyTorch's double-backward strategy, and oneDNN against the Java kernels
  * (float32). Tries are bounded so the class runs in well under a minute on two cores.
  */
-class RandomProgramProperties {
+class RandomProgramPropertiesTest {
 
     // ------------------------------------------------------------------------ generators
 
