@@ -81,4 +81,9 @@ public final class Internal {
     public static java.util.List<dev.tangent.backend.Storage> release(Scope scope, Object owner) {
         return scope.release(owner);
     }
+
+    /** The fused unary kernel on plain tensors: {f(x), f'(x)·t}, or null when the backend has none. */
+    public static Tensor[] unaryJvp(Prim p, Attrs a, Tensor x, Tensor t) {
+        return Compute.unaryJvp(p, a, x, t);
+    }
 }

@@ -27,7 +27,7 @@ public final class BackwardRules {
     public static Tensor[] vjp(Prim p, Attrs a, Tensor[] x, Tensor y, Tensor g, boolean[] need) {
         Tensor[] r = new Tensor[x.length];
         switch (p.kind()) {
-            case UNARY -> r[0] = ForwardRules.unary(p, a, x[0], g, y);
+            case UNARY -> r[0] = unary(p, a, x[0], g, y);
             case BINARY -> binary(p, x[0], x[1], y, g, need, r);
             case COMPARE -> { }
             case WHERE -> {
@@ -53,6 +53,21 @@ public final class BackwardRules {
             case OTHER -> other(p, a, x, g, need, r);
         }
         return r;
+    }
+
+    /**
+     * g·f'(x): element-wise Jacobians are diagonal, so the jvp rule serves. Where nothing records a
+     * graph (no createGraph, no forward level), the fused kernel computes it in one pass.
+     */
+    private static Tensor unary(Prim p, Attrs a, Tensor x, Tensor g, Tensor y) {
+        if (p != Prim.SIGN && Internal.level(x) == 0 && Internal.level(g) == 0
+                && (!GradMode.isEnabled() || !(x.requiresGrad() || g.requiresGrad()))) {
+            Tensor[] fused = Internal.unaryJvp(p, a, x, g);
+            if (fused != null) {
+                return fused[1];
+            }
+        }
+        return ForwardRules.unary(p, a, x, g, y);
     }
 
     private static void binary(Prim p, Tensor a, Tensor b, Tensor y, Tensor g, boolean[] need, Tensor[] r) {

@@ -8,6 +8,7 @@ import dev.tangent.Scope;
 import dev.tangent.Tensor;
 import dev.tangent.functional.Functional;
 import dev.tangent.functional.JvpResult;
+import dev.tangent.functional.VjpResult;
 import java.util.List;
 import java.util.function.Function;
 import java.util.stream.Stream;
@@ -61,6 +62,20 @@ class FusedKernelsTest {
             double tol = dt == DType.FLOAT32 ? 2e-5 : 1e-12;
             assertClose(rules.output().toDoubleArray(), fused.output().toDoubleArray(), tol, name + " output");
             assertClose(rules.jvp().toDoubleArray(), fused.jvp().toDoubleArray(), tol, name + " jvp");
+        }
+    }
+
+    @ParameterizedTest(name = "vjp {0} {2} {3}")
+    @MethodSource("cases")
+    void fusedVjpEqualsRules(String name, Function<Tensor, Tensor> f, DType dt, long[] shape) {
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.random(1, true, dt, shape);
+            Tensor u = Tensor.random(3, true, dt, f.apply(x).shape());
+            VjpResult<Tensor, Tensor> fused = Functional.vjp(f, x, u);
+            Tensor xr = x.detach().setRequiresGrad(true);
+            VjpResult<Tensor, Tensor> rules = Functional.vjp(f, xr, u, true, false);
+            double tol = dt == DType.FLOAT32 ? 2e-5 : 1e-12;
+            assertClose(rules.vjp().toDoubleArray(), fused.vjp().toDoubleArray(), tol, name + " vjp");
         }
     }
 
