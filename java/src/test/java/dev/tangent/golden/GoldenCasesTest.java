@@ -125,6 +125,45 @@ class GoldenCasesTest {
         return tests.stream();
     }
 
+    /**
+     * Every jvp case again in float32 with oneDNN taking every op it implements (cut-overs at 0),
+     * against PyTorch's float64 results to {@link #TOL_ONEDNN}: the float32 path through oneDNN
+     * computes the reference cases, not only the Java kernels do.
+     */
+    @TestFactory
+    Stream<DynamicTest> jvpCasesInFloat32OnOneDnn() throws IOException {
+        Assumptions.assumeTrue(dev.tangent.backend.cpu.dnnl.DnnlLibrary.isAvailable(), "oneDNN unavailable");
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Map<String, Object> c : cases()) {
+            if (c.get("api").equals("jvp") && error(c) == null) {
+                tests.add(DynamicTest.dynamicTest(c.get("name") + " [float32 oneDNN]", () -> runJvpOnOneDnn(c)));
+            }
+        }
+        return tests.stream();
+    }
+
+    static final double TOL_ONEDNN = 2e-4;
+
+    private static void runJvpOnOneDnn(Map<String, Object> c) {
+        var cpu = dev.tangent.backend.Backends.cpu();
+        var prev = cpu.accelerator();
+        var acc = new dev.tangent.backend.cpu.dnnl.DnnlAccelerator(64);
+        acc.cutovers(0, 0);
+        cpu.accelerator(acc);
+        try (Scope s = Scope.open()) {
+            Case k = new Case(c, DType.FLOAT32, TOL_ONEDNN);
+            Map<String, Object> exp = expected(c);
+            JvpResult<Value> r = Functional.jvp(k.func(), k.inputs(), k.v(), k.createGraph, k.strict);
+            k.compare(exp.get("output"), r.output(), "output");
+            k.compare(exp.get("jvp"), r.jvp(), "jvp");
+            if (((String) c.get("src")).contains("@")) {
+                assertTrue(acc.cacheMisses() + acc.cacheHits() > 0, "the matmul of " + c.get("name") + " ran on oneDNN");
+            }
+        } finally {
+            cpu.accelerator(prev);
+        }
+    }
+
     // ------------------------------------------------------------------ per api
 
     private static void runJvp(Map<String, Object> c, JvpStrategy strategy) {
@@ -249,16 +288,25 @@ class GoldenCasesTest {
         final boolean strict;
         final Map<String, Tensor> constants = new LinkedHashMap<>();
 
-        @SuppressWarnings("unchecked")
         Case(Map<String, Object> c) {
-            this.c = c;
-            this.name = (String) c.get("name");
-            this.dtype = switch ((String) c.get("dtype")) {
+            this(c, dtypeOf(c), dtypeOf(c) == DType.FLOAT64 ? TOL_FLOAT64 : TOL_FLOAT32);
+        }
+
+        private static DType dtypeOf(Map<String, Object> c) {
+            return switch ((String) c.get("dtype")) {
                 case "float64" -> DType.FLOAT64;
                 case "float32" -> DType.FLOAT32;
                 default -> throw new AssertionError("dtype " + c.get("dtype"));
             };
-            this.tol = dtype == DType.FLOAT64 ? TOL_FLOAT64 : TOL_FLOAT32;
+        }
+
+        /** The case run in {@code dtype} and compared with {@code tol} (float32 runs of float64 cases). */
+        @SuppressWarnings("unchecked")
+        Case(Map<String, Object> c, DType dtype, double tol) {
+            this.c = c;
+            this.name = (String) c.get("name");
+            this.dtype = dtype;
+            this.tol = tol;
             this.createGraph = Boolean.TRUE.equals(c.get("create_graph"));
             this.strict = Boolean.TRUE.equals(c.get("strict"));
             for (Map.Entry<String, Object> e : ((Map<String, Object>) c.get("constants")).entrySet()) {
