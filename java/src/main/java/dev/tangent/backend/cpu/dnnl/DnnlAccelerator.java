@@ -45,7 +45,15 @@ public final class DnnlAccelerator implements CpuAccelerator {
     /** Default: matmuls below this many multiply-adds (m·n·k per batch) stay on the Java kernels. */
     public static final long MATMUL_CUTOVER = Long.getLong("tangent.dnnl.matmul_cutover", 512);
 
+    /**
+     * Default: unary ops (transcendental: exp, tanh, gelu, ...) below this many elements stay in
+     * Java. Lower than the binary cut-over: a Java tanh costs ~20 ns an element, so oneDNN's fixed
+     * ~3 µs pays from a few hundred elements (measured: exp wins on oneDNN from 256–1K elements).
+     */
+    public static final long UNARY_CUTOVER = Long.getLong("tangent.dnnl.unary_cutover", 256);
+
     private volatile long eltwiseCutover = ELTWISE_CUTOVER;
+    private volatile long unaryCutover = Math.min(UNARY_CUTOVER, ELTWISE_CUTOVER);
     private volatile long matmulCutover = MATMUL_CUTOVER;
 
     private static final int MAX_ARGS = 5;
@@ -82,10 +90,12 @@ public final class DnnlAccelerator implements CpuAccelerator {
 
     /**
      * Sets the sizes below which work stays on the Java kernels (0 and 0 send everything oneDNN
-     * implements to oneDNN, as the tests do).
+     * implements to oneDNN, as the tests do). Unary ops use the smaller of this and
+     * {@link #UNARY_CUTOVER}.
      */
     public void cutovers(long eltwiseElements, long matmulMacs) {
         this.eltwiseCutover = eltwiseElements;
+        this.unaryCutover = Math.min(UNARY_CUTOVER, eltwiseElements);
         this.matmulCutover = matmulMacs;
     }
 
@@ -141,7 +151,7 @@ public final class DnnlAccelerator implements CpuAccelerator {
      */
     @Override
     public boolean unary(Prim op, Attrs attrs, Tensor x, Tensor out) {
-        if (!f32(x, out) || out.numel() < eltwiseCutover) {
+        if (!f32(x, out) || out.numel() < unaryCutover) {
             return false;
         }
         float alpha = 0;
@@ -202,7 +212,7 @@ public final class DnnlAccelerator implements CpuAccelerator {
      */
     @Override
     public boolean unaryJvp(Prim op, Attrs attrs, Tensor x, Tensor t, Tensor y, Tensor ty) {
-        if (!f32(x, t, y, ty) || y.numel() < eltwiseCutover || !x.isContiguous() || !t.isContiguous()) {
+        if (!f32(x, t, y, ty) || y.numel() < unaryCutover || !x.isContiguous() || !t.isContiguous()) {
             return false;
         }
         int bwd;
