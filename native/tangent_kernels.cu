@@ -18,8 +18,12 @@ using tg::RMax;
 using tg::RMin;
 
 // Version of this ABI, readable from Java with cuModuleGetGlobal("tg_abi_version") so a stale
-// fatbin in a jar is detected instead of launching kernels with the wrong parameters.
-extern "C" __device__ const int tg_abi_version = 1;
+// fatbin in a jar is detected instead of launching kernels with the wrong parameters. The same
+// number is in the tag below, which Java reads from the fatbin's bytes before loading it (no GPU
+// needed); both must equal FatbinAbi.VERSION. Version 2: the op codes are an explicit table
+// (CudaOpCodes.java, checked against tg_ops.cuh) and the tag exists.
+extern "C" __device__ const int tg_abi_version = 2;
+extern "C" __device__ const char tg_abi_tag[] = "tangent-kernels-abi=2;";
 
 #define TG_FLOAT_KERNELS(T, SFX)                                                                  \
   extern "C" __global__ void tg_unary_contig_##SFX(const T* x, T* y, long long n, int op,         \

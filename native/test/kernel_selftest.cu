@@ -851,7 +851,7 @@ int main(int argc, char** argv) {
     int v = -1;
     CK(cuModuleGetGlobal(&p, &sz, g_mod, "tg_abi_version"));
     CK(cuMemcpyDtoH(&v, p, sizeof v));
-    if (v == 1 && sz == 4) ++g_passed;
+    if (v == 2 && sz == 4) ++g_passed;
     else { std::printf("FAIL tg_abi_version = %d (size %zu)\n", v, sz); ++g_failed; }
   }
 

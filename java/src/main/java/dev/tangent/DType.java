@@ -57,7 +57,7 @@ public enum DType {
     }
 
     /** 0 bool, 1 integer, 2 floating: the category PyTorch compares across dimensioned/0-dim operands. */
-    int category() {
+    public int category() {
         return switch (this) {
             case BOOL -> 0;
             case INT64 -> 1;

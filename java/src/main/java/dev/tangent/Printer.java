@@ -23,7 +23,7 @@ final class Printer {
     static String format(Tensor t) {
         Tensor plain = t.detach();
         double[] v = plain.toDoubleArray();
-        long[] shape = t.shape;
+        long[] shape = t.value.shape();
         int indent = PREFIX.length();
         List<String> suffixes = new ArrayList<>();
         if (!t.device().isCpu()) {
@@ -39,19 +39,19 @@ final class Printer {
                 suffixes.add(size.append(shape.length == 1 ? ",)" : ")").toString());
             }
             // No elements to tell an integer tensor from a float one: every non-default dtype is named.
-            if (t.dtype != DType.FLOAT32) {
-                suffixes.add("dtype=torch." + t.dtype.torchName());
+            if (t.dtype() != DType.FLOAT32) {
+                suffixes.add("dtype=torch." + t.dtype().torchName());
             }
             body = "[]";
         } else {
-            if (t.dtype == DType.FLOAT64) {
+            if (t.dtype() == DType.FLOAT64) {
                 suffixes.add("dtype=torch.float64");
             }
             boolean summarize = v.length > THRESHOLD;
             long[] strides = rowMajorStrides(shape);
             List<Double> shown = new ArrayList<>();
             summarized(v, shape, 0, 0, strides, summarize, shown);
-            Fmt fmt = new Fmt(t.dtype, shown);
+            Fmt fmt = new Fmt(t.dtype(), shown);
             StringBuilder sb = new StringBuilder();
             body(sb, v, shape, 0, 0, strides, fmt, indent, summarize);
             body = sb.toString();

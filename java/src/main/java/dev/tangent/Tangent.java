@@ -1,27 +1,13 @@
 package dev.tangent;
 
 import dev.tangent.backend.Backends;
-import dev.tangent.backend.cpu.CpuAccelerator;
+import dev.tangent.backend.NativeMemory;
 
 /**
  * Process-wide settings and facts: the CPU kernels' thread count and which kernels are in use.
  */
 public final class Tangent {
-    private static volatile int numThreads = defaultThreads();
-
     private Tangent() {}
-
-    private static int defaultThreads() {
-        String p = System.getProperty("tangent.num_threads", System.getenv("TANGENT_NUM_THREADS"));
-        if (p != null) {
-            try {
-                return Math.max(1, Integer.parseInt(p.trim()));
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("tangent.num_threads must be a positive integer, got '" + p + "'");
-            }
-        }
-        return Runtime.getRuntime().availableProcessors();
-    }
 
     /**
      * Threads each native CPU kernel may use (oneDNN's OpenMP team per calling thread); Java
@@ -29,21 +15,24 @@ public final class Tangent {
      * TANGENT_NUM_THREADS}, else the number of processors.
      */
     public static void setNumThreads(int n) {
-        if (n < 1) {
-            throw new IllegalArgumentException("setNumThreads: expected a positive number of threads, got " + n);
-        }
-        numThreads = n;
+        Backends.numThreads(n);
     }
 
     /** The current CPU kernel thread count. */
     public static int numThreads() {
-        return numThreads;
+        return Backends.numThreads();
+    }
+
+    /**
+     * Bytes of host memory Tangent holds for tensors right now (its own accounting of native
+     * allocations; freed tensors are subtracted as their memory is released).
+     */
+    public static long liveBytes() {
+        return NativeMemory.liveBytes();
     }
 
     /** A one-line description of the CPU kernels in use, e.g. {@code oneDNN 3.x} or {@code Java (reason)}. */
     public static String cpuKernels() {
-        CpuAccelerator a = Backends.cpu().accelerator();
-        return a == null ? "Java kernels (no native accelerator: " + Backends.cpuAcceleratorStatus() + ")"
-                : a.description();
+        return Backends.cpuKernels();
     }
 }

@@ -1,17 +1,19 @@
 package dev.tangent;
 
-import dev.tangent.autograd.Node;
-import dev.tangent.backend.Backends;
+import dev.tangent.backend.Operand;
 import dev.tangent.backend.Storage;
+import dev.tangent.engine.Dispatch;
+import dev.tangent.engine.Node;
+import dev.tangent.engine.TensorAccess;
 import dev.tangent.ops.Attrs;
 import dev.tangent.ops.Prim;
 import dev.tangent.ops.Shapes;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
+import java.io.NotSerializableException;
+import java.io.ObjectInputStream;
+import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.SplittableRandom;
 
 /**
  * An n-dimensional array of float32, float64, int64 or bool elements in native memory (never a
@@ -20,466 +22,230 @@ import java.util.SplittableRandom;
  *
  * <p><b>Memory.</b> A tensor's storage is freed when the {@link Scope} that was innermost on the
  * creating thread closes (or by the garbage collector when none was open). Using a tensor whose
- * storage was freed throws {@link IllegalStateException}.
+ * storage was freed throws {@link IllegalStateException}; it never touches freed memory, also when
+ * another thread closes the scope while a kernel reads the tensor (the memory is released when the
+ * kernel ends).
  *
  * <p><b>Autograd.</b> A tensor may require grad (reverse mode: operations on it are recorded on a
- * tape, see {@code dev.tangent.autograd.Autograd#grad}) and may carry tangents (forward mode, inside
- * {@code dev.tangent.functional.Functional#jvp}).
+ * tape, see {@link dev.tangent.autograd.Autograd#grad}) and may carry tangents (forward mode, see
+ * {@link dev.tangent.autograd.ForwardAD}).
  *
  * <p><b>Threads.</b> Tensors are immutable values (no in-place operations), so any number of
  * threads may read and compute from the same tensors at once. The only mutable state is the
  * {@link #setRequiresGrad(boolean)} flag of a leaf, which must be set before sharing it.
+ *
+ * <p>Tensors cannot be serialized (their memory is native): ship the values
+ * ({@link #toFloatArray()}) and build tensors where they are used.
  */
-public final class Tensor implements Value {
-    // Layout of the innermost (plain) value; a dual tensor mirrors its primal's.
-    final Storage storage;
-    final long[] shape;
-    final long[] strides;
-    final long offset;
-    final DType dtype;
-    // Forward mode: level > 0 means this is primal + eps_level * tangent.
-    final int level;
-    final Tensor primal;
-    final Tensor tangent;
-    // Reverse mode.
-    volatile boolean requiresGrad;
-    Node gradFn;
-    private volatile Tensor grad;
+public final class Tensor implements Value, Serializable {
+    private static final long serialVersionUID = 1L;
 
-    Tensor(Storage storage, long[] shape, long[] strides, long offset, DType dtype) {
-        this.storage = storage;
-        this.shape = shape;
-        this.strides = strides;
-        this.offset = offset;
-        this.dtype = dtype;
+    static {
+        TensorAccess.install(new TensorState());
+    }
+
+    // The innermost (plain) value's memory and layout; a dual tensor mirrors its primal's.
+    final transient Operand value;
+    // Forward mode: level > 0 means this is primal + eps_level * tangent.
+    final transient int level;
+    final transient Tensor primal;
+    final transient Tensor tangent;
+    // Reverse mode.
+    transient volatile boolean requiresGrad;
+    transient Node gradFn;
+    private transient volatile Tensor grad;
+
+    Tensor(Operand value) {
+        this.value = value;
         this.level = 0;
         this.primal = null;
         this.tangent = null;
     }
 
     Tensor(int level, Tensor primal, Tensor tangent) {
-        this.storage = primal.storage;
-        this.shape = primal.shape;
-        this.strides = primal.strides;
-        this.offset = primal.offset;
-        this.dtype = primal.dtype;
+        this.value = primal.value;
         this.level = level;
         this.primal = primal;
         this.tangent = tangent;
     }
 
-    // ---------------------------------------------------------------- creation
+    // ---------------------------------------------------------------- creation (see Creation)
 
     /** A float32 tensor of {@code shape} holding {@code data} in row-major order. */
-    public static Tensor of(float[] data, long... shape) {
-        checkData("Tensor.of", data.length, shape);
-        Tensor t = empty(shape, DType.FLOAT32, Device.cpu());
-        MemorySegment.copy(data, 0, t.storage.segment(), ValueLayout.JAVA_FLOAT, 0, data.length);
-        return t;
-    }
-
+    public static Tensor of(float[] data, long... shape) { return Creation.of(data, shape); }
     /** A float64 tensor of {@code shape} holding {@code data} in row-major order. */
-    public static Tensor of(double[] data, long... shape) {
-        checkData("Tensor.of", data.length, shape);
-        Tensor t = empty(shape, DType.FLOAT64, Device.cpu());
-        MemorySegment.copy(data, 0, t.storage.segment(), ValueLayout.JAVA_DOUBLE, 0, data.length);
-        return t;
-    }
-
+    public static Tensor of(double[] data, long... shape) { return Creation.of(data, shape); }
     /** An int64 tensor of {@code shape} holding {@code data} in row-major order. */
-    public static Tensor of(long[] data, long... shape) {
-        checkData("Tensor.of", data.length, shape);
-        Tensor t = empty(shape, DType.INT64, Device.cpu());
-        MemorySegment.copy(data, 0, t.storage.segment(), ValueLayout.JAVA_LONG, 0, data.length);
-        return t;
-    }
-
+    public static Tensor of(long[] data, long... shape) { return Creation.of(data, shape); }
     /** A tensor of {@code dtype} and {@code shape} from double values (converted). */
-    public static Tensor of(double[] data, DType dtype, long... shape) {
-        return dtype == DType.FLOAT64 ? of(data, shape) : convertedCopy(of(data, shape), dtype);
-    }
-
+    public static Tensor of(double[] data, DType dtype, long... shape) { return Creation.of(data, dtype, shape); }
     /** A 1-D float32 tensor. */
-    public static Tensor vector(float... data) {
-        return of(data, data.length);
-    }
-
+    public static Tensor vector(float... data) { return of(data, data.length); }
     /** A 1-D float64 tensor. */
-    public static Tensor vector(double... data) {
-        return of(data, data.length);
-    }
-
+    public static Tensor vector(double... data) { return of(data, data.length); }
     /** A zero-dimensional (shape {@code []}) float32 tensor. */
-    public static Tensor scalar(float value) {
-        return of(new float[] {value});
-    }
-
+    public static Tensor scalar(float value) { return of(new float[] {value}); }
     /** A zero-dimensional (shape {@code []}) float64 tensor. */
-    public static Tensor scalar(double value) {
-        return of(new double[] {value});
-    }
-
+    public static Tensor scalar(double value) { return of(new double[] {value}); }
     /** A zero-dimensional tensor of the given dtype. */
-    public static Tensor scalar(double value, DType dtype) {
-        return full(value, dtype, Device.cpu());
-    }
-
+    public static Tensor scalar(double value, DType dtype) { return full(value, dtype, Device.cpu()); }
     /** float32 zeros of this shape. */
-    public static Tensor zeros(long... shape) {
-        return full(0, DType.FLOAT32, Device.cpu(), shape);
-    }
-
+    public static Tensor zeros(long... shape) { return full(0, DType.FLOAT32, Device.cpu(), shape); }
     /** Zeros of this dtype and shape. */
-    public static Tensor zeros(DType dtype, long... shape) {
-        return full(0, dtype, Device.cpu(), shape);
-    }
-
+    public static Tensor zeros(DType dtype, long... shape) { return full(0, dtype, Device.cpu(), shape); }
+    /** {@code torch.zeros_like(x)}: zeros of x's shape, dtype and device. */
+    public static Tensor zerosLike(Tensor x) { return full(0, x.dtype(), x.device(), x.shape()); }
     /** float32 ones of this shape. */
-    public static Tensor ones(long... shape) {
-        return full(1, DType.FLOAT32, Device.cpu(), shape);
-    }
-
+    public static Tensor ones(long... shape) { return full(1, DType.FLOAT32, Device.cpu(), shape); }
     /** Ones of this dtype and shape. */
-    public static Tensor ones(DType dtype, long... shape) {
-        return full(1, dtype, Device.cpu(), shape);
-    }
-
+    public static Tensor ones(DType dtype, long... shape) { return full(1, dtype, Device.cpu(), shape); }
+    /** {@code torch.ones_like(x)}. */
+    public static Tensor onesLike(Tensor x) { return full(1, x.dtype(), x.device(), x.shape()); }
     /** float32 tensor of this shape filled with {@code value}. */
-    public static Tensor full(double value, long... shape) {
-        return full(value, DType.FLOAT32, Device.cpu(), shape);
-    }
-
+    public static Tensor full(double value, long... shape) { return full(value, DType.FLOAT32, Device.cpu(), shape); }
     /** A tensor of this dtype, device and shape filled with {@code value}. */
     public static Tensor full(double value, DType dtype, Device device, long... shape) {
-        checkShape("full", shape);
-        Tensor t = empty(shape, dtype, device);
-        t.storage.backend().fill(t, value);
-        return t;
+        return Creation.full(value, dtype, device, shape);
     }
-
     /** {@code torch.arange(end)}: int64 values 0, 1, ..., end-1. */
-    public static Tensor arange(long end) {
-        return arange(0, end, 1, DType.INT64);
-    }
-
+    public static Tensor arange(long end) { return arange(0, end, 1, DType.INT64); }
     /** {@code torch.arange(start, end, step, dtype=...)}. */
     public static Tensor arange(double start, double end, double step, DType dtype) {
-        if (step == 0 || Double.isNaN(start) || Double.isNaN(end) || Double.isNaN(step)) {
-            throw new IllegalArgumentException("arange: step must be nonzero and bounds finite (start=" + start
-                    + ", end=" + end + ", step=" + step + ")");
-        }
-        long n = (long) Math.ceil((end - start) / step);
-        if (n < 0) {
-            throw new IllegalArgumentException("arange: upper bound and larger bound inconsistent with step sign"
-                    + " (start=" + start + ", end=" + end + ", step=" + step + ")");
-        }
-        double[] d = new double[Math.toIntExact(n)];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = start + i * step;
-        }
-        return convertedCopy(of(d, n), dtype);
+        return Creation.arange(start, end, step, dtype);
     }
-
     /** Uniform [0, 1) float32 values from a seeded generator (same seed, same values). */
-    public static Tensor rand(long seed, long... shape) {
-        return random(seed, false, DType.FLOAT32, shape);
-    }
-
+    public static Tensor rand(long seed, long... shape) { return random(seed, false, DType.FLOAT32, shape); }
     /** Standard normal float32 values from a seeded generator (same seed, same values). */
-    public static Tensor randn(long seed, long... shape) {
-        return random(seed, true, DType.FLOAT32, shape);
-    }
-
+    public static Tensor randn(long seed, long... shape) { return random(seed, true, DType.FLOAT32, shape); }
     /** Uniform or normal values of the given dtype from a seeded generator. */
     public static Tensor random(long seed, boolean normal, DType dtype, long... shape) {
-        checkShape(normal ? "randn" : "rand", shape);
-        SplittableRandom r = new SplittableRandom(seed);
-        double[] d = new double[Math.toIntExact(Shapes.numel(shape))];
-        for (int i = 0; i < d.length; i++) {
-            if (normal) {
-                // Box-Muller: two uniforms per normal keeps the stream simple and reproducible.
-                double u1 = 1.0 - r.nextDouble();
-                double u2 = r.nextDouble();
-                d[i] = Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
-            } else {
-                d[i] = r.nextDouble();
-            }
-        }
-        return convertedCopy(of(d, shape), dtype);
-    }
-
-    /** {@code t.to(dtype)} that frees the float64 staging tensor at once instead of at GC. */
-    private static Tensor convertedCopy(Tensor t, DType dtype) {
-        if (t.dtype == dtype) {
-            return t;
-        }
-        Tensor r = empty(t.shape, dtype, t.device());
-        r.storage.backend().copy(t, r);
-        t.storage.free();
-        return r;
-    }
-
-    /** Uninitialised contiguous tensor (internal: every caller writes all elements). */
-    static Tensor empty(long[] shape, DType dtype, Device device) {
-        var backend = Backends.of(device);
-        long bytes = Shapes.numel(shape) * dtype.byteSize();
-        Storage st = new Storage(backend, backend.allocate(bytes), bytes);
-        Scope.register(st);
-        return new Tensor(st, shape, Shapes.contiguousStrides(shape), 0, dtype);
-    }
-
-    private static void checkData(String op, int length, long[] shape) {
-        checkShape(op, shape);
-        if (Shapes.numel(shape) != length) {
-            throw new IllegalArgumentException(op + ": " + length + " values do not fill shape "
-                    + Shapes.str(shape) + " (" + Shapes.numel(shape) + " elements)");
-        }
-    }
-
-    private static void checkShape(String op, long[] shape) {
-        for (long s : shape) {
-            if (s < 0) {
-                throw new IllegalArgumentException(op + ": negative dimension in shape " + Shapes.str(shape));
-            }
-        }
+        return Creation.random(seed, normal, dtype, shape);
     }
 
     // ---------------------------------------------------------------- metadata
 
     /** The shape (a copy). */
-    public long[] shape() {
-        return shape.clone();
-    }
-
+    public long[] shape() { return value.shape().clone(); }
     /** Size of one dim (negative dims count from the end). */
-    public long size(int dim) {
-        return shape[Shapes.wrapDim("size", dim, shape.length)];
-    }
-
+    public long size(int dim) { return value.shape()[Shapes.wrapDim("size", dim, value.dim())]; }
     /** Strides in elements (a copy). */
-    public long[] stride() {
-        return strides.clone();
-    }
-
+    public long[] stride() { return value.strides().clone(); }
     /** Offset of the first element in the storage, in elements. */
-    public long storageOffset() {
-        return offset;
-    }
-
+    public long storageOffset() { return value.offset(); }
     /** Number of dimensions. */
-    public int dim() {
-        return shape.length;
-    }
-
+    public int dim() { return value.dim(); }
     /** Number of elements. */
-    public long numel() {
-        return Shapes.numel(shape);
-    }
-
+    public long numel() { return value.numel(); }
     /** Element type. */
-    public DType dtype() {
-        return dtype;
-    }
-
+    public DType dtype() { return value.dtype(); }
     /** Where the storage lives. */
-    public Device device() {
-        return storage.device();
-    }
-
-    /** The storage this tensor views (for backends). */
-    public Storage storage() {
-        return storage;
-    }
-
+    public Device device() { return value.device(); }
     /** True when elements are laid out row-major without gaps. */
-    public boolean isContiguous() {
-        return Shapes.isContiguous(shape, strides);
-    }
-
+    public boolean isContiguous() { return value.isContiguous(); }
     /** True while the storage is not freed. */
-    public boolean isAlive() {
-        return !storage.isFreed();
-    }
+    public boolean isAlive() { return !value.storage().isFreed(); }
+    /** True when this tensor and {@code other} view the same memory (one is a view of the other, or both of a third). */
+    public boolean sharesStorage(Tensor other) { return value.storage() == other.value.storage(); }
 
     // ---------------------------------------------------------------- autograd state
 
     /** Whether reverse-mode operations on this tensor are recorded. */
-    public boolean requiresGrad() {
-        return requiresGrad;
-    }
+    public boolean requiresGrad() { return requiresGrad; }
 
     /**
      * Makes this leaf record operations for reverse mode (PyTorch's {@code requires_grad_()}).
      * Returns this.
      */
-    public Tensor setRequiresGrad(boolean value) {
-        if (gradFn != null && !value) {
+    public Tensor setRequiresGrad(boolean on) {
+        if (gradFn != null && !on) {
             throw new IllegalArgumentException("setRequiresGrad: you can only change requires_grad flags of leaf"
                     + " variables; this tensor is the output of " + gradFn.name());
         }
-        if (value && !dtype.isFloatingPoint()) {
+        if (on && !dtype().isFloatingPoint()) {
             throw new IllegalArgumentException("setRequiresGrad: only tensors of floating point dtype can require"
-                    + " gradients, got " + dtype.torchName());
+                    + " gradients, got " + dtype().torchName());
         }
-        this.requiresGrad = value;
+        this.requiresGrad = on;
         return this;
     }
 
-    /** The tape node that produced this tensor, or null for leaves. */
-    public Node gradFn() {
-        return gradFn;
-    }
-
+    /** The name of the recorded op that produced this tensor, as PyTorch's {@code grad_fn} (e.g. {@code SumBackward0}); null for leaves. */
+    public String gradFnName() { return gradFn == null ? null : gradFn.name(); }
     /** True for tensors not produced by a recorded operation. */
-    public boolean isLeaf() {
-        return gradFn == null;
-    }
-
+    public boolean isLeaf() { return gradFn == null; }
     /** The gradient accumulated by {@link #backward()}, or null. */
-    public Tensor grad() {
-        return grad;
-    }
-
+    public Tensor grad() { return grad; }
     /** Sets the accumulated gradient (used by {@link #backward()}); null clears it. */
-    public void setGrad(Tensor g) {
-        this.grad = g;
-    }
-
-    /**
-     * Reverse mode from this one-element tensor: accumulates d(this)/d(leaf) into each leaf's
-     * {@link #grad()}, as {@code loss.backward()} does.
-     */
-    public void backward() {
-        dev.tangent.autograd.Autograd.backward(this, null);
-    }
-
+    public void setGrad(Tensor g) { this.grad = g; }
+    /** Reverse mode from this one-element tensor: accumulates d(this)/d(leaf) into each leaf's {@link #grad()}. */
+    public void backward() { dev.tangent.autograd.Autograd.backward(this, null); }
     /** Reverse mode with an explicit gradient of the same shape as this tensor. */
-    public void backward(Tensor gradient) {
-        dev.tangent.autograd.Autograd.backward(this, gradient);
-    }
+    public void backward(Tensor gradient) { dev.tangent.autograd.Autograd.backward(this, gradient); }
 
     /** A tensor sharing storage with no gradient history and no tangents. */
     public Tensor detach() {
-        Tensor p = this;
-        while (p.level > 0) {
-            p = p.primal;
-        }
-        return new Tensor(p.storage, p.shape, p.strides, p.offset, p.dtype);
+        return new Tensor(value);
     }
 
     /** Every storage this value keeps alive (itself, its tangents, its gradient). */
     List<Storage> storagesForScope() {
         List<Storage> r = new ArrayList<>();
-        collect(this, r);
-        return r;
-    }
-
-    private static void collect(Tensor t, List<Storage> r) {
-        while (t != null) {
+        for (Tensor t = this; t != null; ) {
             if (t.level > 0) {
-                collect(t.tangent, r);
+                if (t.tangent != null) {
+                    r.addAll(t.tangent.storagesForScope());
+                }
                 t = t.primal;
             } else {
-                r.add(t.storage);
+                r.add(t.value.storage());
                 if (t.grad != null) {
-                    collect(t.grad, r);
+                    r.addAll(t.grad.storagesForScope());
                 }
                 t = null;
             }
         }
+        return r;
     }
 
-    // ---------------------------------------------------------------- reading values
+    // ---------------------------------------------------------------- reading values (see Creation)
 
     /** All elements converted to float, row-major. */
-    public float[] toFloatArray() {
-        storage.checkAlive("toFloatArray");
-        double[] d = toDoubleArray();
-        float[] f = new float[d.length];
-        for (int i = 0; i < d.length; i++) {
-            f[i] = (float) d[i];
-        }
-        return f;
-    }
-
+    public float[] toFloatArray() { return Creation.toFloatArray(this); }
     /** All elements converted to double, row-major. */
-    public double[] toDoubleArray() {
-        Tensor c = hostContiguous("toDoubleArray", DType.FLOAT64);
-        double[] d = new double[Math.toIntExact(c.numel())];
-        MemorySegment.copy(c.storage.segment(), ValueLayout.JAVA_DOUBLE, c.offset * 8, d, 0, d.length);
-        return d;
-    }
-
+    public double[] toDoubleArray() { return Creation.toDoubleArray(this); }
     /** All elements converted to long, row-major. */
-    public long[] toLongArray() {
-        Tensor c = hostContiguous("toLongArray", DType.INT64);
-        long[] d = new long[Math.toIntExact(c.numel())];
-        MemorySegment.copy(c.storage.segment(), ValueLayout.JAVA_LONG, c.offset * 8, d, 0, d.length);
-        return d;
-    }
+    public long[] toLongArray() { return Creation.toLongArray(this); }
 
     /** The value of a one-element tensor. */
     public double item() {
-        storage.checkAlive("item");
+        value.storage().checkAlive("item");
         if (numel() != 1) {
             throw new IllegalArgumentException("item: a Tensor with " + numel() + " elements cannot be converted"
-                    + " to a scalar (shape " + Shapes.str(shape) + ")");
+                    + " to a scalar (shape " + Shapes.str(value.shape()) + ")");
         }
         return toDoubleArray()[0];
-    }
-
-    private Tensor hostContiguous(String op, DType as) {
-        storage.checkAlive(op);
-        try (Scope s = Scope.open()) {
-            Tensor plain = detach();
-            Tensor c = plain.to(Device.cpu());
-            if (c.dtype != as || !c.isContiguous() || c.offset != 0) {
-                Tensor out = empty(c.shape, as, Device.cpu());
-                out.storage.backend().copy(c, out);
-                c = out;
-            }
-            return s.keep(c);
-        }
     }
 
     /** PyTorch's printing, e.g. {@code tensor([6.3090, 4.6742])}; throws IllegalStateException once freed. */
     @Override
     public String toString() {
-        storage.checkAlive("toString");
+        value.storage().checkAlive("toString");
         return Printer.format(this);
     }
 
     // ---------------------------------------------------------------- devices and types
 
-    /** This tensor with elements converted to {@code dtype} (this tensor if already that type). */
-    public Tensor to(DType target) {
-        if (target == dtype) {
-            return this;
-        }
-        return Dispatch.apply(Prim.CAST, Attrs.ints(target.ordinal()), this);
-    }
-
+    /** This tensor with elements converted to {@code target} (this tensor if already that type). */
+    public Tensor to(DType target) { return target == dtype() ? this : Dispatch.apply(Prim.CAST, new Attrs.Cast(target), this); }
     /** PyTorch's {@code .long()}. */
-    public Tensor toLong() {
-        return to(DType.INT64);
-    }
-
+    public Tensor toLong() { return to(DType.INT64); }
     /** PyTorch's {@code .float()}. */
-    public Tensor toFloat() {
-        return to(DType.FLOAT32);
-    }
-
+    public Tensor toFloat() { return to(DType.FLOAT32); }
     /** PyTorch's {@code .double()}. */
-    public Tensor toDouble() {
-        return to(DType.FLOAT64);
-    }
-
-    /** This tensor on another device (a copy; this tensor if already there). */
+    public Tensor toDouble() { return to(DType.FLOAT64); }
+    /** This tensor on another device (a copy; differentiable; this tensor if already there). */
     public Tensor to(Device target) {
-        if (target.equals(device())) {
-            return this;
-        }
-        return Dispatch.transfer(this, target);
+        return target.equals(device()) ? this : Dispatch.apply(Prim.TO_DEVICE, new Attrs.Transfer(target), this);
     }
 
     // ---------------------------------------------------------------- unary
@@ -512,86 +278,52 @@ public final class Tensor implements Value {
     public Tensor relu() { return un(Prim.RELU); }
     /** SiLU (swish): x * sigmoid(x). */
     public Tensor silu() { return un(Prim.SILU); }
-
     /** Leaky ReLU with PyTorch's default slope 0.01. */
-    public Tensor leakyRelu() {
-        return leakyRelu(0.01);
-    }
-
+    public Tensor leakyRelu() { return leakyRelu(0.01); }
     /** Leaky ReLU: x if x &gt; 0 else slope * x. */
-    public Tensor leakyRelu(double negativeSlope) {
-        return Dispatch.apply(Prim.LEAKY_RELU, Attrs.reals(negativeSlope), this);
-    }
-
+    public Tensor leakyRelu(double negativeSlope) { return un(Prim.LEAKY_RELU, negativeSlope, 0); }
     /** ELU with alpha 1. */
-    public Tensor elu() {
-        return elu(1.0);
-    }
-
+    public Tensor elu() { return elu(1.0); }
     /** ELU: x if x &gt; 0 else alpha * (exp(x) - 1). */
-    public Tensor elu(double alpha) {
-        return Dispatch.apply(Prim.ELU, Attrs.reals(alpha), this);
-    }
-
+    public Tensor elu(double alpha) { return un(Prim.ELU, alpha, 0); }
     /** GELU, exact erf form: 0.5 x (1 + erf(x / sqrt 2)). */
-    public Tensor gelu() {
-        return un(Prim.GELU);
-    }
-
+    public Tensor gelu() { return un(Prim.GELU); }
     /** GELU; {@code tanhApproximation} selects PyTorch's {@code approximate='tanh'}. */
-    public Tensor gelu(boolean tanhApproximation) {
-        return tanhApproximation ? un(Prim.GELU_TANH) : un(Prim.GELU);
-    }
-
+    public Tensor gelu(boolean tanhApproximation) { return un(tanhApproximation ? Prim.GELU_TANH : Prim.GELU); }
     /** Softplus with beta 1, threshold 20. */
-    public Tensor softplus() {
-        return softplus(1.0, 20.0);
-    }
-
+    public Tensor softplus() { return softplus(1.0, 20.0); }
     /** Softplus: log(1 + exp(beta x)) / beta, linear above threshold. */
-    public Tensor softplus(double beta, double threshold) {
-        return Dispatch.apply(Prim.SOFTPLUS, Attrs.reals(beta, threshold), this);
-    }
+    public Tensor softplus(double beta, double threshold) { return un(Prim.SOFTPLUS, beta, threshold); }
 
     /** Clamps into [min, max]; pass NaN for no bound on that side. */
     public Tensor clamp(double min, double max) {
         if (Double.isNaN(min) && Double.isNaN(max)) {
             throw new IllegalArgumentException("clamp: at least one of 'min' or 'max' must not be None");
         }
-        return Dispatch.apply(Prim.CLAMP, Attrs.reals(Double.isNaN(min) ? Double.NEGATIVE_INFINITY : min,
-                Double.isNaN(max) ? Double.POSITIVE_INFINITY : max), this);
+        return un(Prim.CLAMP, Double.isNaN(min) ? Double.NEGATIVE_INFINITY : min,
+                Double.isNaN(max) ? Double.POSITIVE_INFINITY : max);
     }
 
     /** {@code clamp(min=...)}. */
-    public Tensor clampMin(double min) {
-        return clamp(min, Double.NaN);
-    }
-
+    public Tensor clampMin(double min) { return clamp(min, Double.NaN); }
     /** {@code clamp(max=...)}. */
-    public Tensor clampMax(double max) {
-        return clamp(Double.NaN, max);
-    }
-
+    public Tensor clampMax(double max) { return clamp(Double.NaN, max); }
     /** {@code x ** exponent} with a scalar exponent. */
-    public Tensor pow(double exponent) {
-        return Dispatch.apply(Prim.POW_SCALAR, Attrs.reals(exponent), this);
-    }
+    public Tensor pow(double exponent) { return un(Prim.POW_SCALAR, exponent, 0); }
 
-    private Tensor un(Prim p) {
-        return Dispatch.apply(p, Attrs.NONE, this);
-    }
+    private Tensor un(Prim p) { return Dispatch.apply(p, Attrs.Scalars.NONE, this); }
+    private Tensor un(Prim p, double p0, double p1) { return Dispatch.apply(p, new Attrs.Scalars(p0, p1), this); }
 
     // ---------------------------------------------------------------- binary
 
-    public Tensor add(Tensor o) { return Dispatch.apply(Prim.ADD, Attrs.NONE, this, o); }
-    public Tensor sub(Tensor o) { return Dispatch.apply(Prim.SUB, Attrs.NONE, this, o); }
-    public Tensor mul(Tensor o) { return Dispatch.apply(Prim.MUL, Attrs.NONE, this, o); }
-    public Tensor div(Tensor o) { return Dispatch.apply(Prim.DIV, Attrs.NONE, this, o); }
+    public Tensor add(Tensor o) { return bin(Prim.ADD, o); }
+    public Tensor sub(Tensor o) { return bin(Prim.SUB, o); }
+    public Tensor mul(Tensor o) { return bin(Prim.MUL, o); }
+    public Tensor div(Tensor o) { return bin(Prim.DIV, o); }
     /** {@code x ** y}, element-wise with broadcasting. */
-    public Tensor pow(Tensor o) { return Dispatch.apply(Prim.POW, Attrs.NONE, this, o); }
-    public Tensor maximum(Tensor o) { return Dispatch.apply(Prim.MAXIMUM, Attrs.NONE, this, o); }
-    public Tensor minimum(Tensor o) { return Dispatch.apply(Prim.MINIMUM, Attrs.NONE, this, o); }
-
+    public Tensor pow(Tensor o) { return bin(Prim.POW, o); }
+    public Tensor maximum(Tensor o) { return bin(Prim.MAXIMUM, o); }
+    public Tensor minimum(Tensor o) { return bin(Prim.MINIMUM, o); }
     public Tensor add(double s) { return add(wrapScalar(s)); }
     public Tensor sub(double s) { return sub(wrapScalar(s)); }
     public Tensor mul(double s) { return mul(wrapScalar(s)); }
@@ -606,12 +338,12 @@ public final class Tensor implements Value {
     public Tensor rpow(double s) { return wrapScalar(s).pow(this); }
 
     // comparisons: bool masks
-    public Tensor gt(Tensor o) { return Dispatch.apply(Prim.GT, Attrs.NONE, this, o); }
-    public Tensor ge(Tensor o) { return Dispatch.apply(Prim.GE, Attrs.NONE, this, o); }
-    public Tensor lt(Tensor o) { return Dispatch.apply(Prim.LT, Attrs.NONE, this, o); }
-    public Tensor le(Tensor o) { return Dispatch.apply(Prim.LE, Attrs.NONE, this, o); }
-    public Tensor eq(Tensor o) { return Dispatch.apply(Prim.EQ, Attrs.NONE, this, o); }
-    public Tensor ne(Tensor o) { return Dispatch.apply(Prim.NE, Attrs.NONE, this, o); }
+    public Tensor gt(Tensor o) { return bin(Prim.GT, o); }
+    public Tensor ge(Tensor o) { return bin(Prim.GE, o); }
+    public Tensor lt(Tensor o) { return bin(Prim.LT, o); }
+    public Tensor le(Tensor o) { return bin(Prim.LE, o); }
+    public Tensor eq(Tensor o) { return bin(Prim.EQ, o); }
+    public Tensor ne(Tensor o) { return bin(Prim.NE, o); }
     public Tensor gt(double s) { return gt(wrapScalar(s)); }
     public Tensor ge(double s) { return ge(wrapScalar(s)); }
     public Tensor lt(double s) { return lt(wrapScalar(s)); }
@@ -620,472 +352,138 @@ public final class Tensor implements Value {
     public Tensor ne(double s) { return ne(wrapScalar(s)); }
 
     /** {@code torch.where(mask, a, b)}: a where mask is true, else b (all broadcast). */
-    public static Tensor where(Tensor mask, Tensor a, Tensor b) {
-        return Dispatch.apply(Prim.WHERE, Attrs.NONE, mask, a, b);
-    }
-
+    public static Tensor where(Tensor mask, Tensor a, Tensor b) { return Dispatch.apply(Prim.WHERE, Attrs.NONE, mask, a, b); }
     /** {@code torch.where(mask, a, scalar)}. */
-    public static Tensor where(Tensor mask, Tensor a, double b) {
-        return where(mask, a, a.wrapScalar(b));
-    }
+    public static Tensor where(Tensor mask, Tensor a, double b) { return where(mask, a, a.wrapScalar(b)); }
+
+    private Tensor bin(Prim p, Tensor o) { return Dispatch.apply(p, Attrs.NONE, this, o); }
 
     /** A Python-number operand: a 0-dim tensor that does not promote this tensor's dtype. */
-    Tensor wrapScalar(double s) {
-        DType dt = dtype.isFloatingPoint() ? dtype
-                : (s == Math.rint(s) && !Double.isInfinite(s) ? dtype : DType.FLOAT32);
-        if (dt == DType.BOOL) {
-            dt = DType.INT64;
-        }
-        return Constants.scalar(s, dt, device());
-    }
+    Tensor wrapScalar(double s) { return Creation.wrapScalar(s, dtype(), device()); }
 
-    // ---------------------------------------------------------------- reductions
+    // ---------------------------------------------------------------- reductions (see Reductions)
 
     /** Sum of all elements (0-dim result). */
-    public Tensor sum() { return sum(allDims(), false); }
+    public Tensor sum() { return sum(Reductions.allDims(this), false); }
     public Tensor sum(int dim) { return sum(new int[] {dim}, false); }
     public Tensor sum(int dim, boolean keepdim) { return sum(new int[] {dim}, keepdim); }
     /** Sum over {@code dims}; {@code keepdim} keeps them with size 1. */
-    public Tensor sum(int[] dims, boolean keepdim) { return reduce(Prim.SUM, dims, keepdim); }
-
-    public Tensor mean() { return mean(allDims(), false); }
+    public Tensor sum(int[] dims, boolean keepdim) { return Reductions.reduce(this, Prim.SUM, dims, keepdim); }
+    public Tensor mean() { return mean(Reductions.allDims(this), false); }
     public Tensor mean(int dim) { return mean(new int[] {dim}, false); }
     public Tensor mean(int dim, boolean keepdim) { return mean(new int[] {dim}, keepdim); }
     /** Mean over {@code dims}. */
-    public Tensor mean(int[] dims, boolean keepdim) {
-        requireFloat("mean");
-        long n = reducedCount("mean", dims);
-        return sum(dims, keepdim).div((double) n);
-    }
-
-    public Tensor prod() { return prod(allDims(), false); }
+    public Tensor mean(int[] dims, boolean keepdim) { return Reductions.mean(this, dims, keepdim); }
+    public Tensor prod() { return prod(Reductions.allDims(this), false); }
     public Tensor prod(int dim) { return prod(new int[] {dim}, false); }
     public Tensor prod(int dim, boolean keepdim) { return prod(new int[] {dim}, keepdim); }
-    public Tensor prod(int[] dims, boolean keepdim) { return reduce(Prim.PROD, dims, keepdim); }
-
-    public Tensor amax() { return amax(allDims(), false); }
+    public Tensor prod(int[] dims, boolean keepdim) { return Reductions.reduce(this, Prim.PROD, dims, keepdim); }
+    public Tensor amax() { return amax(Reductions.allDims(this), false); }
     public Tensor amax(int dim) { return amax(new int[] {dim}, false); }
     public Tensor amax(int dim, boolean keepdim) { return amax(new int[] {dim}, keepdim); }
-    public Tensor amax(int[] dims, boolean keepdim) { return reduce(Prim.AMAX, dims, keepdim); }
-
-    public Tensor amin() { return amin(allDims(), false); }
+    public Tensor amax(int[] dims, boolean keepdim) { return Reductions.reduce(this, Prim.AMAX, dims, keepdim); }
+    public Tensor amin() { return amin(Reductions.allDims(this), false); }
     public Tensor amin(int dim) { return amin(new int[] {dim}, false); }
     public Tensor amin(int dim, boolean keepdim) { return amin(new int[] {dim}, keepdim); }
-    public Tensor amin(int[] dims, boolean keepdim) { return reduce(Prim.AMIN, dims, keepdim); }
-
+    public Tensor amin(int[] dims, boolean keepdim) { return Reductions.reduce(this, Prim.AMIN, dims, keepdim); }
     public Tensor logsumexp(int dim) { return logsumexp(new int[] {dim}, false); }
     public Tensor logsumexp(int dim, boolean keepdim) { return logsumexp(new int[] {dim}, keepdim); }
     /** log(sum(exp(x))) over dims, computed stably (the max is subtracted first). */
-    public Tensor logsumexp(int[] dims, boolean keepdim) {
-        requireFloat("logsumexp");
-        Tensor m = amax(dims, true).detach();
-        // PyTorch: where the max is infinite, shift by 0 so inf - inf gives no NaN.
-        m = where(m.abs().eq(Double.POSITIVE_INFINITY), m.wrapScalar(0), m); // not m * 0: -inf * 0 is NaN
-        Tensor r = sub(m).exp().sum(dims, true).log().add(m);
-        return keepdim ? r : r.squeezeDims(normalizeDims("logsumexp", dims));
-    }
-
+    public Tensor logsumexp(int[] dims, boolean keepdim) { return Reductions.logsumexp(this, dims, keepdim); }
     /** 2-norm of all elements. */
-    public Tensor norm() {
-        requireFloat("norm");
-        return sqrtWithZeroGradAtZero(mul(this).sum());
-    }
-
+    public Tensor norm() { return Reductions.norm(this, Reductions.allDims(this), false); }
     /** 2-norm over dims. */
-    public Tensor norm(int[] dims, boolean keepdim) {
-        requireFloat("norm");
-        return sqrtWithZeroGradAtZero(mul(this).sum(dims, keepdim));
-    }
-
-    /** sqrt whose derivative at 0 is 0 (PyTorch's norm gradient at a zero vector), not 0 * inf = NaN. */
-    private static Tensor sqrtWithZeroGradAtZero(Tensor s) {
-        Tensor nonZero = s.ne(0.0);
-        return where(nonZero, where(nonZero, s, 1.0).sqrt(), 0.0);
-    }
-
+    public Tensor norm(int[] dims, boolean keepdim) { return Reductions.norm(this, dims, keepdim); }
     /** Unbiased variance of all elements. */
-    public Tensor var() { return var(allDims(), true, false); }
+    public Tensor var() { return var(Reductions.allDims(this), true, false); }
     public Tensor var(int dim) { return var(new int[] {dim}, true, false); }
     public Tensor var(int dim, boolean unbiased, boolean keepdim) { return var(new int[] {dim}, unbiased, keepdim); }
     /** Variance over dims; {@code unbiased} divides by n - 1 (Bessel). */
-    public Tensor var(int[] dims, boolean unbiased, boolean keepdim) {
-        requireFloat("var");
-        long n = reducedCount("var", dims);
-        Tensor d = sub(mean(dims, true));
-        return d.mul(d).sum(dims, keepdim).div((double) (unbiased ? n - 1 : n));
-    }
-
+    public Tensor var(int[] dims, boolean unbiased, boolean keepdim) { return Reductions.var(this, dims, unbiased, keepdim); }
     public Tensor std() { return var().sqrt(); }
     public Tensor std(int dim) { return var(dim).sqrt(); }
     public Tensor std(int[] dims, boolean unbiased, boolean keepdim) { return var(dims, unbiased, keepdim).sqrt(); }
-
     /** Softmax along {@code dim}. */
-    public Tensor softmax(int dim) {
-        return Dispatch.apply(Prim.SOFTMAX, Attrs.ints(Shapes.wrapDim("softmax", dim, shape.length)), this);
-    }
-
+    public Tensor softmax(int dim) { return Reductions.softmax(this, Prim.SOFTMAX, dim); }
     /** Log-softmax along {@code dim}. */
-    public Tensor logSoftmax(int dim) {
-        return Dispatch.apply(Prim.LOG_SOFTMAX, Attrs.ints(Shapes.wrapDim("log_softmax", dim, shape.length)), this);
-    }
-
-    private Tensor reduce(Prim p, int[] dims, boolean keepdim) {
-        int[] nd = normalizeDims(p.opName(), dims);
-        long[] a = new long[nd.length];
-        for (int i = 0; i < nd.length; i++) {
-            a[i] = nd[i];
-        }
-        return Dispatch.apply(p, Attrs.ints(keepdim, a), this);
-    }
-
-    private int[] allDims() {
-        int[] d = new int[shape.length];
-        for (int i = 0; i < d.length; i++) {
-            d[i] = i;
-        }
-        return d;
-    }
-
-    int[] normalizeDims(String op, int[] dims) {
-        boolean[] seen = new boolean[Math.max(shape.length, 1)];
-        int[] r = new int[dims.length];
-        for (int i = 0; i < dims.length; i++) {
-            int d = Shapes.wrapDim(op, dims[i], shape.length);
-            if (seen[d]) {
-                throw new IllegalArgumentException(op + ": dim " + d + " appears multiple times in the list of dims");
-            }
-            seen[d] = true;
-            r[i] = d;
-        }
-        Arrays.sort(r);
-        if (shape.length == 0) {
-            return new int[0];
-        }
-        return r;
-    }
-
-    private long reducedCount(String op, int[] dims) {
-        long n = 1;
-        for (int d : normalizeDims(op, dims)) {
-            n *= shape[d];
-        }
-        return n;
-    }
-
-    private void requireFloat(String op) {
-        if (!dtype.isFloatingPoint()) {
-            throw new IllegalArgumentException(op + ": expected a floating point tensor, got " + dtype.torchName());
-        }
-    }
+    public Tensor logSoftmax(int dim) { return Reductions.softmax(this, Prim.LOG_SOFTMAX, dim); }
 
     // ---------------------------------------------------------------- linear algebra
 
-    /**
-     * {@code torch.matmul}: 1-D·1-D dot product, 2-D matrix product, 1-D promoted on either side,
-     * and batched products with broadcast batch dims.
-     */
-    public Tensor matmul(Tensor o) {
-        return Linalg.matmul(this, o);
-    }
-
+    /** {@code torch.matmul}: dot, matrix and batched products with PyTorch's 1-D promotion and batch broadcasting. */
+    public Tensor matmul(Tensor o) { return Linalg.matmul(this, o); }
     /** Reverses all dims ({@code x.T}); for 2-D, the transpose. */
-    public Tensor T() {
-        int[] p = new int[shape.length];
-        for (int i = 0; i < p.length; i++) {
-            p[i] = p.length - 1 - i;
-        }
-        return permute(p);
-    }
-
+    public Tensor T() { return Views.reverseDims(this); }
     /** Transposes the last two dims ({@code x.mT}). */
-    public Tensor mT() {
-        if (shape.length < 2) {
-            throw new IllegalArgumentException("mT: tensor.mT is only supported on matrices or batches of matrices."
-                    + " Got " + shape.length + "-D tensor.");
-        }
-        return transpose(-2, -1);
-    }
+    public Tensor mT() { return Views.mT(this); }
 
-    // ---------------------------------------------------------------- shape and indexing
+    // ---------------------------------------------------------------- shape (see Views)
 
     /** A tensor with the same elements in a new shape (one dim may be -1); a view when possible. */
-    public Tensor reshape(long... newShape) {
-        long[] target = Shapes.inferReshape("reshape", shape, newShape);
-        if (Shapes.viewStrides(shape, strides, target) == null) {
-            return contiguous().reshape(target);
-        }
-        return Dispatch.apply(Prim.RESHAPE, Attrs.ints(target), this);
-    }
-
+    public Tensor reshape(long... newShape) { return Views.reshape(this, newShape, true); }
     /** Like {@link #reshape}, but fails instead of copying (PyTorch's {@code view}). */
-    public Tensor view(long... newShape) {
-        long[] target = Shapes.inferReshape("view", shape, newShape);
-        if (Shapes.viewStrides(shape, strides, target) == null) {
-            throw new IllegalArgumentException("view: view size " + Shapes.str(target) + " is not compatible with"
-                    + " input tensor's size " + Shapes.str(shape) + " and stride " + Shapes.str(strides)
-                    + " (at least one dimension spans across two contiguous subspaces). Use reshape(...) instead.");
-        }
-        return Dispatch.apply(Prim.RESHAPE, Attrs.ints(target), this);
-    }
-
+    public Tensor view(long... newShape) { return Views.reshape(this, newShape, false); }
     /** Reorders dims (a view). */
-    public Tensor permute(int... dims) {
-        if (dims.length != shape.length) {
-            throw new IllegalArgumentException("permute: number of dims don't match: input has " + shape.length
-                    + " dims " + Shapes.str(shape) + ", permutation has " + dims.length);
-        }
-        long[] p = new long[dims.length];
-        boolean[] seen = new boolean[dims.length];
-        for (int i = 0; i < dims.length; i++) {
-            int d = Shapes.wrapDim("permute", dims[i], shape.length);
-            if (seen[d]) {
-                throw new IllegalArgumentException("permute: repeated dim " + d + " in " + Arrays.toString(dims));
-            }
-            seen[d] = true;
-            p[i] = d;
-        }
-        return Dispatch.apply(Prim.PERMUTE, Attrs.ints(p), this);
-    }
-
+    public Tensor permute(int... dims) { return Views.permute(this, dims); }
     /** Swaps two dims (a view). */
-    public Tensor transpose(int dim0, int dim1) {
-        int a = Shapes.wrapDim("transpose", dim0, shape.length);
-        int b = Shapes.wrapDim("transpose", dim1, shape.length);
-        int[] p = new int[shape.length];
-        for (int i = 0; i < p.length; i++) {
-            p[i] = i;
-        }
-        if (shape.length == 0) {
-            return this;
-        }
-        p[a] = b;
-        p[b] = a;
-        return permute(p);
-    }
-
+    public Tensor transpose(int dim0, int dim1) { return Views.transpose(this, dim0, dim1); }
     /** Removes every size-1 dim. */
-    public Tensor squeeze() {
-        List<Integer> keep = new ArrayList<>();
-        for (int i = 0; i < shape.length; i++) {
-            if (shape[i] != 1) {
-                keep.add(i);
-            }
-        }
-        long[] s = new long[keep.size()];
-        for (int i = 0; i < s.length; i++) {
-            s[i] = shape[keep.get(i)];
-        }
-        return s.length == shape.length ? this : reshape(s);
-    }
-
+    public Tensor squeeze() { return Views.squeeze(this); }
     /** Removes {@code dim} if its size is 1 (else returns this, as PyTorch does). */
-    public Tensor squeeze(int dim) {
-        int d = Shapes.wrapDim("squeeze", dim, shape.length);
-        if (shape.length == 0 || shape[d] != 1) {
-            return this;
-        }
-        return squeezeDims(new int[] {d});
-    }
-
-    Tensor squeezeDims(int[] sortedDims) {
-        if (sortedDims.length == 0) {
-            return this;
-        }
-        long[] s = new long[shape.length - sortedDims.length];
-        int j = 0;
-        int k = 0;
-        for (int i = 0; i < shape.length; i++) {
-            if (k < sortedDims.length && sortedDims[k] == i) {
-                k++;
-            } else {
-                s[j++] = shape[i];
-            }
-        }
-        return reshape(s);
-    }
-
+    public Tensor squeeze(int dim) { return Views.squeeze(this, dim); }
     /** Inserts a size-1 dim at {@code dim} (which may be -1 for the end). */
-    public Tensor unsqueeze(int dim) {
-        int d = Shapes.wrapDim("unsqueeze", dim, shape.length + 1);
-        long[] s = new long[shape.length + 1];
-        for (int i = 0, j = 0; i < s.length; i++) {
-            s[i] = i == d ? 1 : shape[j++];
-        }
-        return reshape(s);
-    }
-
+    public Tensor unsqueeze(int dim) { return Views.unsqueeze(this, dim); }
     /** All dims into one. */
-    public Tensor flatten() {
-        return reshape(numel());
-    }
-
+    public Tensor flatten() { return reshape(numel()); }
     /** Dims start..end (inclusive) into one. */
-    public Tensor flatten(int startDim, int endDim) {
-        if (shape.length == 0) {
-            return reshape(1);
-        }
-        int a = Shapes.wrapDim("flatten", startDim, shape.length);
-        int b = Shapes.wrapDim("flatten", endDim, shape.length);
-        if (a > b) {
-            throw new IllegalArgumentException("flatten: start_dim cannot come after end_dim (" + a + " > " + b + ")");
-        }
-        long[] s = new long[shape.length - (b - a)];
-        long m = 1;
-        for (int i = a; i <= b; i++) {
-            m *= shape[i];
-        }
-        for (int i = 0, j = 0; i < shape.length; i++) {
-            if (i < a || i > b) {
-                s[j++] = shape[i];
-            } else if (i == a) {
-                s[j++] = m;
-            }
-        }
-        return reshape(s);
-    }
-
+    public Tensor flatten(int startDim, int endDim) { return Views.flatten(this, startDim, endDim); }
     /** Broadcasts size-1 dims to larger sizes without copying; -1 keeps a size. */
-    public Tensor expand(long... sizes) {
-        if (sizes.length < shape.length) {
-            throw new IllegalArgumentException("expand: the number of sizes provided (" + sizes.length + ") must be"
-                    + " greater or equal to the number of dimensions in the tensor (" + shape.length + ")");
-        }
-        long[] target = sizes.clone();
-        int off = sizes.length - shape.length;
-        for (int i = 0; i < target.length; i++) {
-            long cur = i >= off ? shape[i - off] : 1;
-            if (target[i] == -1) {
-                if (i < off) {
-                    throw new IllegalArgumentException("expand: -1 is not allowed in a leading, non-existing dimension"
-                            + " (sizes " + Arrays.toString(sizes) + ")");
-                }
-                target[i] = cur;
-            } else if (target[i] < 0) {
-                throw new IllegalArgumentException("expand: invalid size " + target[i] + " at dimension " + i
-                        + " (sizes " + Arrays.toString(sizes) + ", tensor sizes " + Shapes.str(shape) + ")");
-            } else if (cur != 1 && cur != target[i]) {
-                throw new IllegalArgumentException("expand: the expanded size of the tensor (" + target[i]
-                        + ") must match the existing size (" + cur + ") at non-singleton dimension " + i
-                        + ". Target sizes: " + Arrays.toString(sizes) + ". Tensor sizes: " + Shapes.str(shape));
-            }
-        }
-        if (Arrays.equals(target, shape)) {
-            return this;
-        }
-        return Dispatch.apply(Prim.EXPAND, Attrs.ints(target), this);
-    }
-
+    public Tensor expand(long... sizes) { return Views.expand(this, sizes); }
     /** Expands to {@code other}'s shape. */
-    public Tensor expandAs(Tensor other) {
-        return expand(other.shape);
-    }
-
-    /**
-     * Python's {@code x[..., start:end:step, ...]} on one dim (a view). Bounds are clamped as Python
-     * does; negative start/end count from the end; step must be positive.
-     */
-    public Tensor slice(int dim, long start, long end, long step) {
-        int d = Shapes.wrapDim("slice", dim, shape.length);
-        if (shape.length == 0) {
-            throw new IllegalArgumentException("slice: cannot slice a 0-dim tensor");
-        }
-        if (step <= 0) {
-            throw new IllegalArgumentException("slice: step must be greater than zero, got " + step);
-        }
-        long n = shape[d];
-        long s = start < 0 ? Math.max(start + n, 0) : Math.min(start, n);
-        long e = end < 0 ? Math.max(end + n, 0) : Math.min(end, n);
-        if (e < s) {
-            e = s;
-        }
-        if (s == 0 && e == n && step == 1) {
-            return this;
-        }
-        return Dispatch.apply(Prim.SLICE, Attrs.ints(d, s, e, step), this);
-    }
-
-    /** {@code x[start:end]} along {@code dim} with step 1. */
-    public Tensor slice(int dim, long start, long end) {
-        return slice(dim, start, end, 1);
-    }
-
-    /** {@code x[..., index, ...]}: removes {@code dim} (a view); negative indices count from the end. */
-    public Tensor select(int dim, long index) {
-        if (shape.length == 0) {
-            throw new IllegalArgumentException("select: select() cannot be applied to a 0-dim tensor.");
-        }
-        int d = Shapes.wrapDim("select", dim, shape.length);
-        long n = shape[d];
-        if (index < -n || index >= n) {
-            throw new IndexOutOfBoundsException("select: index " + index + " is out of range for dimension " + d
-                    + " with size " + n + " (shape " + Shapes.str(shape) + ")");
-        }
-        long i = index < 0 ? index + n : index;
-        return Dispatch.apply(Prim.SLICE, Attrs.ints(d, i, i + 1, 1), this).squeezeDims(new int[] {d});
-    }
-
-    /** {@code x[i]}: select along dim 0. */
-    public Tensor get(long index) {
-        return select(0, index);
-    }
-
-    /** {@code x.index_select(dim, index)} with a 1-D int64 index. */
-    public Tensor indexSelect(int dim, Tensor index) {
-        return Indexing.indexSelect(this, dim, index);
-    }
-
-    /** {@code x.gather(dim, index)}. */
-    public Tensor gather(int dim, Tensor index) {
-        return Indexing.gather(this, dim, index);
-    }
-
-    /**
-     * PyTorch's advanced indexing with integer tensors on the leading dims:
-     * {@code x.index(a, b)} is {@code x[a, b]} (indices broadcast together).
-     */
-    public Tensor index(Tensor... indices) {
-        return Indexing.advanced(this, indices);
-    }
-
-    /** {@code torch.cat(tensors, dim)}. */
-    public static Tensor cat(List<Tensor> tensors, int dim) {
-        return Indexing.cat(tensors, dim);
-    }
-
-    /** {@code torch.cat(tensors, dim)}. */
-    public static Tensor cat(int dim, Tensor... tensors) {
-        return cat(Arrays.asList(tensors), dim);
-    }
-
-    /** {@code torch.stack(tensors, dim)}: a new dim. */
-    public static Tensor stack(List<Tensor> tensors, int dim) {
-        if (tensors.isEmpty()) {
-            throw new IllegalArgumentException("stack: expects a non-empty list of tensors");
-        }
-        long[] s0 = tensors.get(0).shape;
-        int d = Shapes.wrapDim("stack", dim, s0.length + 1);
-        List<Tensor> parts = new ArrayList<>();
-        for (int i = 0; i < tensors.size(); i++) {
-            Tensor t = tensors.get(i);
-            if (!Arrays.equals(t.shape, s0)) {
-                throw new IllegalArgumentException("stack: expects each tensor to be equal size, but got "
-                        + Shapes.str(s0) + " at entry 0 and " + Shapes.str(t.shape) + " at entry " + i);
-            }
-            parts.add(t.unsqueeze(d));
-        }
-        return cat(parts, d);
-    }
-
-    /** {@code torch.stack(tensors, dim)}. */
-    public static Tensor stack(int dim, Tensor... tensors) {
-        return stack(Arrays.asList(tensors), dim);
-    }
-
+    public Tensor expandAs(Tensor other) { return expand(other.value.shape()); }
     /** This tensor if contiguous, else a contiguous copy. */
-    public Tensor contiguous() {
-        if (isContiguous()) {
-            return this;
-        }
-        return Dispatch.apply(Prim.CONTIGUOUS, Attrs.NONE, this);
+    public Tensor contiguous() { return isContiguous() ? this : Dispatch.apply(Prim.CONTIGUOUS, Attrs.NONE, this); }
+    /** {@code x.clone()}: a contiguous copy that shares nothing with this tensor (differentiable). */
+    @Override
+    public Tensor clone() { return Dispatch.apply(Prim.CONTIGUOUS, Attrs.NONE, this); }
+
+    // ---------------------------------------------------------------- indexing (see Indexing)
+
+    /** Python's {@code x[..., start:end:step, ...]} on one dim (a view); bounds clamped as Python does. */
+    public Tensor slice(int dim, long start, long end, long step) { return Indexing.slice(this, dim, start, end, step); }
+    /** {@code x[start:end]} along {@code dim} with step 1. */
+    public Tensor slice(int dim, long start, long end) { return slice(dim, start, end, 1); }
+    /** {@code x[..., index, ...]}: removes {@code dim} (a view); negative indices count from the end. */
+    public Tensor select(int dim, long index) { return Indexing.select(this, dim, index); }
+    /** {@code x[i]}: select along dim 0. */
+    public Tensor get(long index) { return select(0, index); }
+    /** {@code x.index_select(dim, index)} with a 1-D int64 index. */
+    public Tensor indexSelect(int dim, Tensor index) { return Indexing.indexSelect(this, dim, index); }
+    /** {@code x.gather(dim, index)}. */
+    public Tensor gather(int dim, Tensor index) { return Indexing.gather(this, dim, index); }
+    /** PyTorch's advanced indexing on the leading dims: {@code x.index(a, b)} is {@code x[a, b]}. */
+    public Tensor index(Tensor... indices) { return Indexing.advanced(this, indices); }
+    /** {@code torch.cat(tensors, dim)}. */
+    public static Tensor cat(List<Tensor> tensors, int dim) { return Indexing.cat(tensors, dim); }
+    /** {@code torch.cat(tensors, dim)}. */
+    public static Tensor cat(int dim, Tensor... tensors) { return cat(Arrays.asList(tensors), dim); }
+    /** {@code torch.stack(tensors, dim)}: a new dim. */
+    public static Tensor stack(List<Tensor> tensors, int dim) { return Indexing.stack(tensors, dim); }
+    /** {@code torch.stack(tensors, dim)}. */
+    public static Tensor stack(int dim, Tensor... tensors) { return stack(Arrays.asList(tensors), dim); }
+
+    // ---------------------------------------------------------------- serialization
+
+    private Object writeReplace() throws NotSerializableException {
+        throw new NotSerializableException(NOT_SERIALIZABLE);
     }
+
+    private void readObject(ObjectInputStream in) throws NotSerializableException {
+        throw new NotSerializableException(NOT_SERIALIZABLE);
+    }
+
+    /** The message every attempt to serialize a tensor fails with. */
+    public static final String NOT_SERIALIZABLE = "dev.tangent.Tensor: tensors live in native memory and cannot be"
+            + " serialized; ship the values (toFloatArray()) or a description that builds the tensors where they"
+            + " are used";
 }

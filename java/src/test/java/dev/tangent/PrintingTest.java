@@ -149,7 +149,7 @@ class PrintingTest {
                 f64(1.5, 2).setRequiresGrad(true).toString());
         assertEquals("tensor([1., 2.])", x.detach().toString());
         // forward-mode duals print their tangent, as torch.autograd.forward_ad does
-        Tensor dual = Internal.dual(1, f32(1, 2), f32(3, 4));
+        Tensor dual = dev.tangent.autograd.ForwardAD.makeDual(f32(1, 2), f32(3, 4), 1);
         assertEquals("tensor([1., 2.], tangent=tensor([3., 4.]))", dual.toString());
     }
 }

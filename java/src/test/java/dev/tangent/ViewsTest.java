@@ -41,7 +41,7 @@ class ViewsTest {
     }
 
     static void assertView(Tensor base, Tensor view, long[] shape, long[] stride, long offset) {
-        assertSame(base.storage(), view.storage(), "a view shares its base's storage");
+        assertTrue(base.sharesStorage(view), "a view shares its base's storage");
         assertArrayEquals(shape, view.shape(), "shape");
         assertArrayEquals(stride, view.stride(), "stride");
         assertEquals(offset, view.storageOffset(), "storage offset");
@@ -82,27 +82,27 @@ class ViewsTest {
         Tensor x = iota(4, 6);
         Tensor t = x.T();                              // [6,4] strides [1,6]
         Tensor s = t.slice(0, 1, 6, 2);                // rows 1,3,5 of x.T: [3,4] strides [2,6] offset 1
-        assertSame(x.storage(), s.storage());
+        assertTrue(x.sharesStorage(s));
         assertArrayEquals(new long[] {2, 6}, s.stride());
         assertEquals(1, s.storageOffset());
         Tensor e = s.select(1, -1);                     // x[3, 1::2]: [3] stride 2 offset 19
-        assertSame(x.storage(), e.storage());
+        assertTrue(x.sharesStorage(e));
         assertArrayEquals(new long[] {2}, e.stride());
         assertEquals(19, e.storageOffset());
         assertArrayEquals(new double[] {19, 21, 23}, e.toDoubleArray());
         Tensor u = e.unsqueeze(0).expand(2, 3);         // stride [0, 2]
-        assertSame(x.storage(), u.storage());
+        assertTrue(x.sharesStorage(u));
         assertArrayEquals(new long[] {0, 2}, u.stride());
         assertArrayEquals(new double[] {19, 21, 23, 19, 21, 23}, u.toDoubleArray());
         // reshape of a non-contiguous view that PyTorch can still view: split a strided dim
         Tensor v = iota(8, 2).select(1, 0);              // [8] stride 2
         Tensor vr = v.reshape(2, 4);
-        assertSame(v.storage(), vr.storage());
+        assertTrue(v.sharesStorage(vr));
         assertArrayEquals(new long[] {8, 2}, vr.stride());
         assertArrayEquals(new double[] {0, 2, 4, 6, 8, 10, 12, 14}, vr.toDoubleArray());
         // ... and one it cannot: reshape copies, view refuses
         Tensor flat = x.T().reshape(24);
-        assertNotSame(x.storage(), flat.storage());
+        assertFalse(x.sharesStorage(flat));
         assertEquals(6.0, flat.toDoubleArray()[1]);
         assertThrows(IllegalArgumentException.class, () -> x.T().view(24));
         // slice of slice offsets compose

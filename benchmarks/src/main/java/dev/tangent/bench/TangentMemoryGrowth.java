@@ -3,7 +3,6 @@ package dev.tangent.bench;
 import dev.tangent.Scope;
 import dev.tangent.Tangent;
 import dev.tangent.Tensor;
-import dev.tangent.backend.NativeMemory;
 import dev.tangent.functional.Functional;
 import dev.tangent.functional.JvpPlan;
 import dev.tangent.functional.JvpStrategy;
@@ -27,17 +26,17 @@ public final class TangentMemoryGrowth {
         Tensor sv = TangentMlp.gaussian(12, 1f, 4, 4);
         List<String> out = new ArrayList<>();
         try (JvpPlan<Tensor, Tensor> plan = JvpPlan.compile(mlp::forward, x)) {
-            long live = NativeMemory.liveBytes();
+            long live = dev.tangent.Tangent.liveBytes();
             out.add(MemoryGrowth.measure("mlp_tangentJvp B=" + batch, scoped(() -> Functional.jvp(mlp::forward, x, v)),
                     50, calls) + liveDelta(live));
-            live = NativeMemory.liveBytes();
+            live = dev.tangent.Tangent.liveBytes();
             out.add(MemoryGrowth.measure("mlp_tangentJvpDoubleBackward B=" + batch, scoped(() ->
                     Functional.jvp(mlp::forward, x, v, false, false, JvpStrategy.DOUBLE_BACKWARD)), 50, calls)
                     + liveDelta(live));
-            live = NativeMemory.liveBytes();
+            live = dev.tangent.Tangent.liveBytes();
             out.add(MemoryGrowth.measure("mlp_tangentJvpPlan B=" + batch, () -> plan.apply(x, v), 50, calls * 10)
                     + liveDelta(live));
-            live = NativeMemory.liveBytes();
+            live = dev.tangent.Tangent.liveBytes();
             out.add(MemoryGrowth.measure("seed_tangentJvp", scoped(() -> Functional.jvp((Tensor t) -> t.exp().sum(1), sx, sv)),
                     1000, calls * 500) + liveDelta(live));
         }
@@ -45,7 +44,7 @@ public final class TangentMemoryGrowth {
     }
 
     private static String liveDelta(long before) {
-        return String.format("  Tangent live bytes %+d", NativeMemory.liveBytes() - before);
+        return String.format("  Tangent live bytes %+d", dev.tangent.Tangent.liveBytes() - before);
     }
 
     private static JvpWorkload scoped(Runnable body) {

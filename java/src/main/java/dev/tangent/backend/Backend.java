@@ -1,16 +1,16 @@
 package dev.tangent.backend;
 
 import dev.tangent.Device;
-import dev.tangent.Tensor;
 import dev.tangent.ops.Attrs;
 import dev.tangent.ops.Prim;
 import java.lang.foreign.MemorySegment;
 
 /**
- * The kernel contract: a handful of methods every device implements. Inputs arrive validated
- * (alive, same device, shapes already broadcast by strided views, dtypes already promoted);
- * outputs arrive allocated, contiguous, of the result's shape and dtype. Kernels never allocate
- * tensors and never call back into the autograd layer.
+ * The kernel contract: a handful of methods every device implements, on {@link Operand}s. Inputs
+ * arrive validated (same device, shapes already broadcast by strided views, dtypes already
+ * promoted, indices range-checked); outputs arrive allocated, of the result's shape and dtype.
+ * Kernels never allocate tensors and never call back into the autograd layer; the caller holds
+ * every operand's storage for the duration of the call.
  *
  * <p>Implementations must be safe to call from many threads at once on distinct outputs.
  */
@@ -25,14 +25,14 @@ public interface Backend {
     void free(MemorySegment segment, long bytes);
 
     /** out = op(x) element-wise; {@code x} has out's shape (possibly strided). */
-    void unary(Prim op, Attrs attrs, Tensor x, Tensor out);
+    void unary(Prim op, Attrs.Scalars attrs, Operand x, Operand out);
 
     /**
      * The fused primal+tangent kernel of a unary primitive: y = op(x) and ty = op'(x)·t in one
      * pass (t has x's shape; y and ty are contiguous). Returns false, writing nothing, when this
      * backend has no fused kernel for the case; the caller then runs the primitive and its rule.
      */
-    default boolean unaryJvp(Prim op, Attrs attrs, Tensor x, Tensor t, Tensor y, Tensor ty) {
+    default boolean unaryJvp(Prim op, Attrs.Scalars attrs, Operand x, Operand t, Operand y, Operand ty) {
         return false;
     }
 
@@ -42,44 +42,42 @@ public interface Backend {
      * (its shape is a suffix of c's); all contiguous; a null tangent is a zero. Returns false,
      * writing nothing, when this backend has no fused kernel for the case.
      */
-    default boolean binaryJvp(Prim op, Tensor a, Tensor ta, Tensor b, Tensor tb, Tensor c, Tensor tc) {
+    default boolean binaryJvp(Prim op, Operand a, Operand ta, Operand b, Operand tb, Operand c, Operand tc) {
         return false;
     }
 
     /** out = op(a, b) element-wise; a and b are views of out's shape (stride 0 where broadcast). */
-    void binary(Prim op, Tensor a, Tensor b, Tensor out);
+    void binary(Prim op, Operand a, Operand b, Operand out);
 
     /** out = mask ? a : b; all three are views of out's shape. */
-    void where(Tensor mask, Tensor a, Tensor b, Tensor out);
+    void where(Operand mask, Operand a, Operand b, Operand out);
 
-    /**
-     * Reduces x into out, which has x's rank with size 1 on every reduced dim (keepdim form).
-     */
-    void reduce(Prim op, Tensor x, Tensor out);
+    /** Reduces x into out, which has x's rank with size 1 on every reduced dim (keepdim form). */
+    void reduce(Prim op, Operand x, Operand out);
 
     /** Softmax or log-softmax of x along {@code dim}. */
-    void softmax(Prim op, Tensor x, int dim, Tensor out);
+    void softmax(Prim op, Operand x, int dim, Operand out);
 
     /** out[b] = a[b] @ b[b]: a is [..., m, k], b is [..., k, n], both with out's batch shape (strided). */
-    void matmul(Tensor a, Tensor b, Tensor out);
+    void matmul(Operand a, Operand b, Operand out);
 
     /** dst = src element-wise (same shape; any strides; dtype converted). */
-    void copy(Tensor src, Tensor dst);
+    void copy(Operand src, Operand dst);
 
-    /** Every element of out (contiguous) set to value. */
-    void fill(Tensor out, double value);
+    /** Every element of out set to value. */
+    void fill(Operand out, double value);
 
-    /** out = x.index_select(dim, index); index is 1-D int64, already range-checked. */
-    void indexSelect(Tensor x, int dim, Tensor index, Tensor out);
+    /** out = x.index_select(dim, index); index is 1-D int64 with values in range. */
+    void indexSelect(Operand x, int dim, Operand index, Operand out);
 
     /** out.index_add_(dim, index, src) in place; out is contiguous. */
-    void indexAdd(Tensor out, int dim, Tensor index, Tensor src);
+    void indexAdd(Operand out, int dim, Operand index, Operand src);
 
-    /** out = x.gather(dim, index); index has out's shape, already range-checked. */
-    void gather(Tensor x, int dim, Tensor index, Tensor out);
+    /** out = x.gather(dim, index); index has out's shape, values in range. */
+    void gather(Operand x, int dim, Operand index, Operand out);
 
     /** out.scatter_add_(dim, index, src) in place; out is contiguous. */
-    void scatterAdd(Tensor out, int dim, Tensor index, Tensor src);
+    void scatterAdd(Operand out, int dim, Operand index, Operand src);
 
     /** Copies {@code bytes} from host memory into this device's storage at {@code dstOffsetBytes}. */
     void copyFromHost(MemorySegment host, Storage dst, long dstOffsetBytes, long bytes);

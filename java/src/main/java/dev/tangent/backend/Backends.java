@@ -1,17 +1,23 @@
 package dev.tangent.backend;
 
 import dev.tangent.Device;
+import dev.tangent.backend.cpu.CpuAccelerator;
 import dev.tangent.backend.cpu.CpuBackend;
+import dev.tangent.backend.cpu.dnnl.DnnlAccelerator;
+import dev.tangent.backend.cpu.dnnl.DnnlLibrary;
+import dev.tangent.backend.cuda.CudaBackend;
+import dev.tangent.bindings.omp.omp_h;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * The backend of each device: the CPU always; CUDA devices through
- * {@link dev.tangent.backend.cuda.CudaBackend} when CUDA is available (or a registered provider).
+ * The backend of each device — the CPU always, CUDA devices through {@link CudaBackend} when CUDA
+ * is available (or a registered provider) — and the process-wide CPU kernel thread count.
  */
 public final class Backends {
     private static volatile String cpuAcceleratorStatus = "none installed";
+    private static volatile int numThreads = defaultThreads();
     private static final CpuBackend CPU = new CpuBackend(cpuAccelerator());
     private static final Map<Device, Backend> OTHERS = new ConcurrentHashMap<>();
     private static volatile Function<Device, Backend> cudaProvider;
@@ -30,9 +36,34 @@ public final class Backends {
         Function<Device, Backend> p = cudaProvider;
         if (p == null) {
             // The built-in CUDA backend; it throws naming the reason when CUDA is unavailable.
-            p = dev.tangent.backend.cuda.CudaBackend::forDevice;
+            p = CudaBackend::forDevice;
         }
         return OTHERS.computeIfAbsent(device, p);
+    }
+
+    private static int defaultThreads() {
+        String p = System.getProperty("tangent.num_threads", System.getenv("TANGENT_NUM_THREADS"));
+        if (p != null) {
+            try {
+                return Math.max(1, Integer.parseInt(p.trim()));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("tangent.num_threads must be a positive integer, got '" + p + "'");
+            }
+        }
+        return Runtime.getRuntime().availableProcessors();
+    }
+
+    /** Threads each native CPU kernel may use (oneDNN's OpenMP team per calling thread). */
+    public static int numThreads() {
+        return numThreads;
+    }
+
+    /** Sets {@link #numThreads()}; at least 1. */
+    public static void numThreads(int n) {
+        if (n < 1) {
+            throw new IllegalArgumentException("setNumThreads: expected a positive number of threads, got " + n);
+        }
+        numThreads = n;
     }
 
     /**
@@ -40,20 +71,19 @@ public final class Backends {
      * the Java kernels do everything, and the reason is logged once and kept in
      * {@link #cpuAcceleratorStatus()}.
      */
-    private static dev.tangent.backend.cpu.CpuAccelerator cpuAccelerator() {
+    private static CpuAccelerator cpuAccelerator() {
         if (!Boolean.parseBoolean(System.getProperty("tangent.dnnl", "true"))) {
             cpuAcceleratorStatus = "disabled by -Dtangent.dnnl=false";
             return null;
         }
         try {
-            if (!dev.tangent.backend.cpu.dnnl.DnnlLibrary.isAvailable()) {
-                cpuAcceleratorStatus = dev.tangent.backend.cpu.dnnl.DnnlLibrary.unavailableReason().orElse("unavailable");
+            if (!DnnlLibrary.isAvailable()) {
+                cpuAcceleratorStatus = DnnlLibrary.unavailableReason().orElse("unavailable");
                 return null;
             }
-            var acc = new dev.tangent.backend.cpu.dnnl.DnnlAccelerator(
-                    Integer.getInteger("tangent.dnnl.cache_capacity", 1024));
+            var acc = new DnnlAccelerator(Integer.getInteger("tangent.dnnl.cache_capacity", 1024));
             // oneDNN's OpenMP build sizes each calling thread's team from that thread's setting.
-            acc.threadCount(dev.tangent.bindings.omp.omp_h::omp_set_num_threads);
+            acc.threadCount(omp_h::omp_set_num_threads);
             cpuAcceleratorStatus = "active: " + acc.description();
             return acc;
         } catch (RuntimeException | LinkageError e) {
@@ -67,6 +97,12 @@ public final class Backends {
     /** The CPU backend. */
     public static CpuBackend cpu() {
         return CPU;
+    }
+
+    /** A one-line description of the CPU kernels in use, e.g. {@code oneDNN 3.x} or {@code Java (reason)}. */
+    public static String cpuKernels() {
+        CpuAccelerator a = CPU.accelerator();
+        return a == null ? "Java kernels (no native accelerator: " + cpuAcceleratorStatus + ")" : a.description();
     }
 
     /** Why the CPU runs without a native accelerator (or how it got one). */

@@ -2,14 +2,20 @@ package dev.tangent.backend;
 
 import dev.tangent.Device;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 
 /**
- * A block of native memory (host or device) that tensors view. Freed exactly once: by the scope
+ * A block of native memory (host or device) that tensors view. Closed exactly once: by the scope
  * that owns it or, when no scope owns it, by the garbage collector once no tensor refers to it.
  *
- * <p>Every access goes through {@link #checkAlive(String)}, so a tensor whose storage was freed
- * throws an {@link IllegalStateException} naming the op instead of touching freed memory.
+ * <p><b>Use across threads.</b> Every kernel {@linkplain #acquire(String) acquires} the storages it
+ * reads and writes for its whole run and {@linkplain #release() releases} them after. Closing marks
+ * the storage closed at once — later acquires throw {@link IllegalStateException} naming the op —
+ * but the memory goes back to its backend only when the last kernel holding it has released it,
+ * so closing a scope while another thread computes with its tensors can never free memory under a
+ * running kernel (as a shared {@code Arena} cannot be closed while a downcall holds its session).
  */
 public final class Storage {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -19,8 +25,13 @@ public final class Storage {
     private volatile Object owner;
     private Cleaner.Cleanable gcFree;
 
-    public Storage(Backend backend, MemorySegment segment, long bytes) {
-        this.block = new Block(backend, segment, bytes);
+    private Storage(Block block) {
+        this.block = block;
+    }
+
+    /** New memory of {@code bytes} bytes from {@code backend}, not yet owned by anything. */
+    public static Storage allocate(Backend backend, long bytes) {
+        return new Storage(new Block(backend, backend.allocate(bytes), bytes));
     }
 
     /** The device the memory is on. */
@@ -48,21 +59,43 @@ public final class Storage {
         return block.segment.address();
     }
 
-    /** True once freed. */
+    /** True once closed (the memory itself may still be held by a running kernel). */
     public boolean isFreed() {
-        return block.freed;
+        return (block.state & 1) != 0;
     }
 
-    /** Throws if this storage was freed; {@code op} names the operation for the message. */
+    /** Throws if this storage was closed; {@code op} names the operation for the message. */
     public void checkAlive(String op) {
-        if (block.freed) {
-            throw new IllegalStateException(op + ": tensor used after its scope was closed (its "
-                    + block.bytes + "-byte storage on " + device() + " is freed); keep it with Scope.keep(...) "
-                    + "or create it in an outer scope");
+        if ((block.state & 1) != 0) {
+            throw closed(op);
         }
     }
 
-    /** Owner token (a Scope), managed by {@code dev.tangent.Scope}. */
+    /**
+     * Holds the memory for a kernel: until {@link #release()} it is not returned to the backend,
+     * even if the storage is closed meanwhile. Throws {@link IllegalStateException} naming
+     * {@code op} when the storage is already closed.
+     */
+    public void acquire(String op) {
+        long s = (long) Block.STATE.getAndAdd(block, 2L);
+        if ((s & 1) != 0) {
+            block.release();
+            throw closed(op);
+        }
+    }
+
+    /** Ends a hold taken by {@link #acquire(String)}; the last release of a closed storage frees it. */
+    public void release() {
+        block.release();
+    }
+
+    private IllegalStateException closed(String op) {
+        return new IllegalStateException(op + ": tensor used after its scope was closed (its "
+                + block.bytes + "-byte storage on " + device() + " is freed); keep it with Scope.keep(...) "
+                + "or create it in an outer scope");
+    }
+
+    /** Owner token (a Scope, a plan), managed by {@code dev.tangent.Scope}. */
     public Object owner() {
         return owner;
     }
@@ -73,22 +106,34 @@ public final class Storage {
      */
     public synchronized void owner(Object scope) {
         this.owner = scope;
-        if (scope == null && gcFree == null && !block.freed) {
+        if (scope == null && gcFree == null && (block.state & 1) == 0) {
             gcFree = CLEANER.register(this, block);
         }
     }
 
-    /** Frees the memory now; idempotent and safe to race. */
+    /** Closes the storage: idempotent and safe to race; the memory is freed once no kernel holds it. */
     public void free() {
         block.run();
     }
 
     /** The memory itself, what the cleaner frees; must not refer back to the Storage. */
     private static final class Block implements Runnable {
+        static final VarHandle STATE;
+
+        static {
+            try {
+                STATE = MethodHandles.lookup().findVarHandle(Block.class, "state", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final Backend backend;
         final MemorySegment segment;
         final long bytes;
-        volatile boolean freed;
+        /** Bit 0: closed; bits 1..: twice the number of holds. */
+        volatile long state;
+        private boolean returned;
 
         Block(Backend backend, MemorySegment segment, long bytes) {
             this.backend = backend;
@@ -96,13 +141,34 @@ public final class Storage {
             this.bytes = bytes;
         }
 
+        /** Close: set the closed bit; free now when nothing holds the memory. */
         @Override
         public void run() {
-            synchronized (this) {
-                if (freed) {
+            long s;
+            do {
+                s = state;
+                if ((s & 1) != 0) {
                     return;
                 }
-                freed = true;
+            } while (!STATE.compareAndSet(this, s, s | 1));
+            if (s == 0) {
+                returnMemory();
+            }
+        }
+
+        void release() {
+            long s = (long) STATE.getAndAdd(this, -2L) - 2;
+            if (s == 1) {
+                returnMemory();
+            }
+        }
+
+        private void returnMemory() {
+            synchronized (this) {
+                if (returned) {
+                    return;
+                }
+                returned = true;
             }
             backend.free(segment, bytes);
         }

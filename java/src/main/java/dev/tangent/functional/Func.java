@@ -1,16 +1,12 @@
 package dev.tangent.functional;
 
-import dev.tangent.Internal;
 import dev.tangent.Tensor;
 import dev.tangent.Value;
+import dev.tangent.autograd.ForwardAD;
 import dev.tangent.autograd.GradMode;
-import dev.tangent.autograd.Node;
-import java.util.ArrayDeque;
+import dev.tangent.autograd.Recording;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Set;
 import java.util.function.Function;
 
 /**
@@ -34,7 +30,7 @@ public final class Func {
     }
 
     private static boolean anyRequiresGrad(Value v) {
-        for (Tensor t : Functional.Args.of(v, "primals", "jvp").tensors) {
+        for (Tensor t : Args.of(v, "primals", "jvp").tensors) {
             if (t.requiresGrad()) {
                 return true;
             }
@@ -44,61 +40,37 @@ public final class Func {
 
     /**
      * {@code torch.func.linearize(func, *primals)}: evaluates {@code func} once and records its
-     * tangent computation; the returned object applies J(primals) to any tangent.
+     * tangent computation; the returned object applies J(primals) to any tangent. Work that does
+     * not depend on the tangent (the primal, and factors such as f'(x)) is done here, once.
      */
     @SuppressWarnings("unchecked")
     public static <I extends Value, O extends Value> Linearized<I, O> linearize(Function<I, O> func, I primals) {
-        Functional.Args in = Functional.Args.of(primals, "primals", "linearize");
-        int level = ForwardLevels.enter();
-        try (GradMode.Guard g = GradMode.enable()) {
+        Args in = Args.of(primals, "primals", "linearize");
+        Recording<Object[]> rec = Recording.record(() -> {
             List<Tensor> placeholders = new ArrayList<>();
-            List<Tensor> duals = new ArrayList<>();
             for (Tensor x : in.tensors) {
-                Tensor p = Tensor.full(0, x.dtype(), x.device(), x.shape()).setRequiresGrad(x.dtype().isFloatingPoint());
-                placeholders.add(p);
-                duals.add(Internal.dual(level, x.detach(), p));
+                placeholders.add(Tensor.zerosLike(x));
             }
-            Object raw = ((Function<Value, ?>) (Function<?, ?>) func).apply(in.rebuild(duals));
-            Functional.Args out = Functional.Args.ofOutput(raw, "linearize");
-            List<Tensor> outs = new ArrayList<>();
-            List<Tensor> tangents = new ArrayList<>();
-            for (Tensor o : out.tensors) {
-                outs.add(Internal.primalAt(o, level).detach());
-                Tensor t = Internal.tangentAt(o, level);
-                tangents.add(t);
-            }
-            Functional.Args outArgs = Functional.Args.ofOutput(out.rebuild(outs), "linearize");
-            return new Linearized<>((O) out.rebuild(outs), in, outArgs, placeholders, tangents, program(tangents));
-        } finally {
-            ForwardLevels.exit(level);
-        }
-    }
-
-    /** The recorded nodes leading to the tangent outputs, in execution (topological) order. */
-    private static List<Node> program(List<Tensor> roots) {
-        List<Node> order = new ArrayList<>();
-        Set<Node> visited = Collections.newSetFromMap(new IdentityHashMap<>());
-        ArrayDeque<Object[]> stack = new ArrayDeque<>();
-        for (Tensor r : roots) {
-            if (r != null && r.gradFn() != null && visited.add(r.gradFn())) {
-                stack.push(new Object[] {r.gradFn(), 0});
-            }
-        }
-        while (!stack.isEmpty()) {
-            Object[] f = stack.peek();
-            Node n = (Node) f[0];
-            int i = (Integer) f[1];
-            if (i < n.inputs().length) {
-                f[1] = i + 1;
-                Node c = n.inputs()[i].gradFn();
-                if (c != null && visited.add(c)) {
-                    stack.push(new Object[] {c, 0});
+            return placeholders;
+        }, placeholders -> {
+            try (ForwardAD.DualLevel level = ForwardAD.dualLevel()) {
+                List<Tensor> duals = new ArrayList<>();
+                for (int i = 0; i < placeholders.size(); i++) {
+                    duals.add(ForwardAD.makeDual(in.tensors.get(i).detach(), placeholders.get(i), level));
                 }
-                continue;
+                Args out = Args.ofOutput(((Function<Value, ?>) (Function<?, ?>) func).apply(in.rebuild(duals)),
+                        "linearize");
+                List<Tensor> outs = new ArrayList<>();
+                List<Tensor> tangents = new ArrayList<>();
+                for (Tensor o : out.tensors) {
+                    ForwardAD.Dual d = ForwardAD.unpackDual(o, level);
+                    outs.add(d.primal().detach());
+                    tangents.add(d.tangent() == null ? null : ForwardAD.detachTape(d.tangent()));
+                }
+                return new Object[] {Args.ofOutput(out.rebuild(outs), "linearize"), tangents};
             }
-            stack.pop();
-            order.add(n);
-        }
-        return order;
+        }, false, false);
+        Args outArgs = (Args) rec.result()[0];
+        return new Linearized<>((O) outArgs.rebuild(outArgs.tensors), outArgs, rec, (List<Tensor>) rec.result()[1]);
     }
 }

@@ -2,12 +2,9 @@ package dev.tangent.functional;
 
 import dev.tangent.DType;
 import dev.tangent.Device;
-import dev.tangent.Internal;
-import dev.tangent.Scope;
 import dev.tangent.Tensor;
 import dev.tangent.Value;
-import dev.tangent.backend.Storage;
-import dev.tangent.ops.Shapes;
+import dev.tangent.autograd.Recording;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -17,10 +14,14 @@ import java.util.function.Function;
 /**
  * A jvp compiled for one function and fixed input shapes: what a service calls millions of times.
  *
- * <p>{@link #compile} runs the forward-mode jvp once on buffers it owns and records every kernel
- * launched (primal and tangent, with primal+tangent fusion where the jvp rules fuse them). Each
+ * <p>{@link #compile} runs the forward-mode jvp once on buffers it owns and records the kernels
+ * launched ({@link Recording}: primal and tangent, with primal+tangent fusion where the jvp rules
+ * fuse them; work on constants such as weight transposes runs once, at compile time). Each
  * {@link #apply} copies the inputs into those buffers and replays the kernels: no tracing, no
- * shape inference, no native allocation, and oneDNN primitives already created and cached.
+ * shape inference, no native allocation, and oneDNN primitives already created and cached. A call
+ * holds every buffer and captured weight it reads for its duration: closing the scope of a
+ * captured weight meanwhile makes that call (or the next) throw {@link IllegalStateException},
+ * never free memory under it.
  *
  * <p><b>Restrictions</b> (as for CUDA graphs): the function must be shape-static and must not
  * branch on tensor values; inputs must have the compiled shapes and dtypes (else
@@ -43,7 +44,7 @@ public final class JvpPlan<I extends Value, O extends Value> implements AutoClos
     private final List<Instance> instances = new CopyOnWriteArrayList<>();
     private volatile boolean closed;
 
-    private JvpPlan(Function<I, O> func, Functional.Args example) {
+    private JvpPlan(Function<I, O> func, Args example) {
         this.func = func;
         this.tupleIn = example.tuple;
         int n = example.tensors.size();
@@ -62,7 +63,7 @@ public final class JvpPlan<I extends Value, O extends Value> implements AutoClos
      * the device of the example are used). The calling thread's instance is recorded now.
      */
     public static <I extends Value, O extends Value> JvpPlan<I, O> compile(Function<I, O> func, I example) {
-        JvpPlan<I, O> plan = new JvpPlan<>(func, Functional.Args.of(example, "example", "JvpPlan.compile"));
+        JvpPlan<I, O> plan = new JvpPlan<>(func, Args.of(example, "example", "JvpPlan.compile"));
         plan.instance();
         return plan;
     }
@@ -73,32 +74,22 @@ public final class JvpPlan<I extends Value, O extends Value> implements AutoClos
      */
     public JvpResult<O> apply(I inputs, I v) {
         Instance inst = instance();
-        Functional.Args in = Functional.Args.of(inputs, "inputs", "JvpPlan.apply");
-        Functional.Args vs = Functional.Args.of(v, "v", "JvpPlan.apply");
+        Args in = Args.of(inputs, "inputs", "JvpPlan.apply");
+        Args vs = Args.of(v, "v", "JvpPlan.apply");
         check(in, "inputs");
         check(vs, "v");
-        for (int i = 0; i < shapes.length; i++) {
-            inst.copyIn(in.tensors.get(i), inst.inputs.get(i));
-            inst.copyIn(vs.tensors.get(i), inst.tangents.get(i));
-        }
-        if (inst.replay != null) {
-            inst.replay.run();
-        } else {
-            for (Runnable k : inst.kernels) {
-                k.run();
-            }
-        }
-        @SuppressWarnings("unchecked")
-        JvpResult<O> r = (JvpResult<O>) inst.result;
-        return r;
+        List<Tensor> values = new ArrayList<>(in.tensors);
+        values.addAll(vs.tensors);
+        inst.recording.replay(values, "JvpPlan.apply");
+        return inst.recording.result();
     }
 
     /** Number of kernels one {@link #apply} replays (after the input copies). */
     public int kernelCount() {
-        return instance().kernels.length;
+        return instance().recording.kernelCount();
     }
 
-    private void check(Functional.Args a, String what) {
+    private void check(Args a, String what) {
         if (a.tuple != tupleIn || a.tensors.size() != shapes.length) {
             throw new IllegalArgumentException("JvpPlan.apply: " + what + " must be " + (tupleIn ? "a Tuple of "
                     + shapes.length + " tensors" : "a single Tensor") + " as compiled, got "
@@ -108,8 +99,8 @@ public final class JvpPlan<I extends Value, O extends Value> implements AutoClos
             Tensor t = a.tensors.get(i);
             if (!Arrays.equals(t.shape(), shapes[i]) || t.dtype() != dtypes[i] || !t.device().equals(device)) {
                 throw new IllegalArgumentException("JvpPlan.apply: " + what + " " + i + " has shape "
-                        + Shapes.str(t.shape()) + " " + t.dtype().torchName() + " on " + t.device()
-                        + " but the plan was compiled for " + Shapes.str(shapes[i]) + " " + dtypes[i].torchName()
+                        + Arrays.toString(t.shape()) + " " + t.dtype().torchName() + " on " + t.device()
+                        + " but the plan was compiled for " + Arrays.toString(shapes[i]) + " " + dtypes[i].torchName()
                         + " on " + device + "; compile another plan for these shapes");
             }
         }
@@ -130,32 +121,23 @@ public final class JvpPlan<I extends Value, O extends Value> implements AutoClos
 
     @SuppressWarnings("unchecked")
     private Instance record() {
-        Instance inst = new Instance();
-        try (Scope s = Scope.open()) {
-            List<Tensor> ins = new ArrayList<>();
-            List<Tensor> ts = new ArrayList<>();
+        Recording<JvpResult<O>> rec = Recording.record(() -> {
+            List<Tensor> vars = new ArrayList<>();
             for (int i = 0; i < shapes.length; i++) {
-                ins.add(Tensor.full(0.5, dtypes[i], device, shapes[i]));
-                ts.add(Tensor.full(0, dtypes[i], device, shapes[i]));
+                vars.add(Tensor.full(0.5, dtypes[i], device, shapes[i]));
             }
-            List<Runnable> trace = new ArrayList<>();
-            List<Runnable> prev = Internal.trace(trace);
-            JvpResult<O> r;
-            try {
-                Functional.Args a = new Functional.Args(ins, tupleIn);
-                Functional.Args b = new Functional.Args(ts, tupleIn);
-                r = Functional.jvp(func, (I) a.rebuild(ins), (I) b.rebuild(ts));
-            } finally {
-                Internal.trace(prev);
+            for (int i = 0; i < shapes.length; i++) {
+                vars.add(Tensor.full(0, dtypes[i], device, shapes[i]));
             }
-            inst.inputs = ins;
-            inst.tangents = ts;
-            inst.kernels = trace.toArray(new Runnable[0]);
-            // On a GPU: one CUDA graph replays all kernels (null where the device cannot).
-            inst.replay = dev.tangent.backend.Backends.of(device).capture(inst.kernels);
-            inst.result = r;
-            inst.storages = Internal.release(s, inst);
-        }
+            return vars;
+        }, vars -> {
+            int n = shapes.length;
+            Args a = new Args(vars.subList(0, n), tupleIn);
+            Args b = new Args(vars.subList(n, 2 * n), tupleIn);
+            return Functional.jvp(func, (I) a.rebuild(a.tensors), (I) b.rebuild(b.tensors));
+        }, true, true);
+        Instance inst = new Instance();
+        inst.recording = rec;
         return inst;
     }
 
@@ -164,45 +146,20 @@ public final class JvpPlan<I extends Value, O extends Value> implements AutoClos
     public void close() {
         closed = true;
         for (Instance inst : instances) {
-            if (inst.replay instanceof AutoCloseable c) {
-                try {
-                    c.close();
-                } catch (Exception e) {
-                    throw new IllegalStateException("JvpPlan.close: " + e.getMessage(), e);
-                }
-            }
-            for (Storage st : inst.storages) {
-                st.free();
-            }
+            Recording<JvpResult<O>> r = inst.recording;
             // Other threads' ThreadLocal maps keep their Instance until they expunge it: let it hold
             // nothing, so a closed plan does not keep what its function captured (weights) alive.
-            inst.kernels = null;
-            inst.replay = null;
-            inst.result = null;
-            inst.inputs = null;
-            inst.tangents = null;
-            inst.storages = List.of();
+            inst.recording = null;
+            if (r != null) {
+                r.close();
+            }
         }
         instances.clear();
         local.remove();
     }
 
     /** One thread's buffers and recorded kernels. */
-    private static final class Instance {
-        List<Tensor> inputs;
-        List<Tensor> tangents;
-        Runnable[] kernels;
-        /** The kernels as one captured unit (a CUDA graph), or null: replay them one by one. */
-        Runnable replay;
-        JvpResult<?> result;
-        List<Storage> storages;
-
-        void copyIn(Tensor src, Tensor dst) {
-            if (src.storage() == dst.storage()) {
-                return;
-            }
-            src.storage().checkAlive("JvpPlan.apply");
-            dst.storage().backend().copy(src, dst);
-        }
+    private final class Instance {
+        Recording<JvpResult<O>> recording;
     }
 }

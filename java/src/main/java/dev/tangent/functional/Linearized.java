@@ -1,42 +1,33 @@
 package dev.tangent.functional;
 
-import dev.tangent.Internal;
 import dev.tangent.Tensor;
 import dev.tangent.Value;
-import dev.tangent.autograd.Node;
-import dev.tangent.ops.Prim;
-import dev.tangent.ops.Shapes;
+import dev.tangent.autograd.Recording;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The linear map {@code v -> J(x)·v} of a function at fixed primals, from {@link Func#linearize}:
- * the tangent computation was recorded once and {@link #jvp} replays only it, without running the
- * primal again (JAX's and torch.func's {@code linearize}).
+ * the tangent computation was recorded once ({@link Recording}) and {@link #jvp} replays only it,
+ * without running the primal again (JAX's and torch.func's {@code linearize}).
  *
- * <p>The recorded program refers to tensors (primal intermediates) owned by the scope that was open
- * when {@code linearize} ran: it works while that scope is open. Thread-safe: replays share only
- * read-only tensors.
+ * <p>The recorded buffers belong to the scope that was open when {@code linearize} ran: the object
+ * works while that scope is open. Thread-safe: replays on one object run one at a time, and each
+ * returns fresh tensors (in the caller's current scope). Tangents are plain tensors: a linearized
+ * function does not carry the tangents of an enclosing jvp.
  */
 public final class Linearized<I extends Value, O extends Value> {
     private final O output;
-    private final Functional.Args inArgs;
-    private final Functional.Args outArgs;
-    private final List<Tensor> placeholders;
+    private final Args outArgs;
+    private final Recording<Object[]> recording;
     private final List<Tensor> tangentOutputs; // null entries: the output does not depend on the inputs
-    private final List<Node> program;
 
-    Linearized(O output, Functional.Args inArgs, Functional.Args outArgs, List<Tensor> placeholders,
-            List<Tensor> tangentOutputs, List<Node> program) {
+    Linearized(O output, Args outArgs, Recording<Object[]> recording, List<Tensor> tangentOutputs) {
         this.output = output;
-        this.inArgs = inArgs;
         this.outArgs = outArgs;
-        this.placeholders = placeholders;
+        this.recording = recording;
         this.tangentOutputs = tangentOutputs;
-        this.program = program;
     }
 
     /** f(primals), computed once by {@code linearize}. */
@@ -44,50 +35,38 @@ public final class Linearized<I extends Value, O extends Value> {
         return output;
     }
 
-    /** Number of recorded primitive applications one {@link #jvp} call replays. */
+    /** Number of kernels one {@link #jvp} call replays. */
     public int programLength() {
-        return program.size();
+        return recording.kernelCount();
     }
 
     /** J(primals)·tangents, shaped like the output; tangents are shaped like the primals. */
     @SuppressWarnings("unchecked")
     public O jvp(I tangents) {
-        List<Tensor> ts = Functional.Args.of(tangents, "tangents", "linearize").tensors;
+        List<Tensor> ts = Args.of(tangents, "tangents", "linearize").tensors;
+        List<Tensor> placeholders = recording.variables();
         if (ts.size() != placeholders.size()) {
             throw new FunctionalException(FunctionalException.Kind.V_LENGTH_MISMATCH, "linearize: expected "
                     + placeholders.size() + " tangents but got " + ts.size());
         }
-        Map<Tensor, Tensor> env = new IdentityHashMap<>();
+        List<Tensor> values = new ArrayList<>();
         for (int i = 0; i < ts.size(); i++) {
             Tensor p = placeholders.get(i);
             Tensor t = ts.get(i);
             if (!Arrays.equals(t.shape(), p.shape())) {
                 throw new FunctionalException(FunctionalException.Kind.V_SHAPE_MISMATCH, "linearize: tangent " + i
-                        + " has shape " + Shapes.str(t.shape()) + " but the primal has shape " + Shapes.str(p.shape()));
+                        + " has shape " + Arrays.toString(t.shape()) + " but the primal has shape "
+                        + Arrays.toString(p.shape()));
             }
-            env.put(p, t.to(p.dtype()).contiguous());
-        }
-        for (Node n : program) {
-            Tensor[] ins = n.inputs();
-            Tensor[] args = new Tensor[ins.length];
-            for (int i = 0; i < ins.length; i++) {
-                Tensor v = env.get(ins[i]);
-                args[i] = v != null ? v : ins[i].detach();
-            }
-            Tensor y = n.prim() == Prim.RESHAPE ? args[0].reshape(n.attrs().ints())
-                    : Internal.apply(n.prim(), n.attrs(), args);
-            env.put(n.output(), y);
+            values.add(dev.tangent.autograd.ForwardAD.plain(t).detach().to(p.dtype()).to(p.device()));
         }
         List<Tensor> outs = new ArrayList<>();
-        List<Tensor> primalOuts = outArgs.tensors;
-        for (int i = 0; i < tangentOutputs.size(); i++) {
-            Tensor t = tangentOutputs.get(i);
-            Tensor r = t == null ? null : env.get(t);
-            if (r == null) {
-                Tensor p = primalOuts.get(i);
-                r = Tensor.full(0, p.dtype(), p.device(), p.shape());
+        synchronized (recording) {
+            recording.replay(values, "linearize");
+            for (int i = 0; i < tangentOutputs.size(); i++) {
+                Tensor t = tangentOutputs.get(i);
+                outs.add(t == null ? Tensor.zerosLike(outArgs.tensors.get(i)) : t.clone());
             }
-            outs.add(r);
         }
         return (O) outArgs.rebuild(outs);
     }

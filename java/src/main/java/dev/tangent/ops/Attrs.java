@@ -1,54 +1,144 @@
 package dev.tangent.ops;
 
+import dev.tangent.DType;
+import dev.tangent.Device;
 import java.util.Arrays;
 
 /**
- * The non-tensor arguments of a primitive: integers (dims, sizes, indices), doubles (scalars such
- * as an exponent or a slope) and a flag. Immutable.
+ * The non-tensor arguments of a primitive, one record type per family ({@link Prim#attrsType()}
+ * says which). Immutable: arrays passed in are owned by the record and never modified.
  */
-public record Attrs(long[] ints, double[] reals, boolean flag) {
-    public static final Attrs NONE = new Attrs(new long[0], new double[0], false);
+public sealed interface Attrs {
+    /** For primitives without arguments. */
+    None NONE = new None();
 
-    public static Attrs reals(double... r) {
-        return new Attrs(new long[0], r, false);
-    }
+    /** No arguments. */
+    record None() implements Attrs {}
 
-    public static Attrs ints(long... i) {
-        return new Attrs(i, new double[0], false);
-    }
+    /**
+     * Up to two scalar parameters of a unary element-wise primitive: the slope of leaky_relu, the
+     * alpha of elu, beta and threshold of softplus, min and max of clamp, the exponent of pow.
+     */
+    record Scalars(double p0, double p1) implements Attrs {
+        public static final Scalars NONE = new Scalars(0, 0);
 
-    public static Attrs ints(boolean flag, long... i) {
-        return new Attrs(i, new double[0], flag);
-    }
-
-    public double real(int i) {
-        return reals[i];
-    }
-
-    public long integer(int i) {
-        return ints[i];
-    }
-
-    public int[] intsAsInt() {
-        int[] r = new int[ints.length];
-        for (int i = 0; i < r.length; i++) {
-            r[i] = (int) ints[i];
+        public static Scalars of(double p0) {
+            return new Scalars(p0, 0);
         }
-        return r;
     }
 
-    @Override
-    public boolean equals(Object o) {
-        return o instanceof Attrs a && a.flag == flag && Arrays.equals(a.ints, ints) && Arrays.equals(a.reals, reals);
+    /** The reduced dims (sorted, distinct, in range) and whether they are kept with size 1. */
+    record Dims(int[] dims, boolean keepdim) implements Attrs {
+        public boolean reduces(int dim) {
+            for (int d : dims) {
+                if (d == dim) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Dims d && d.keepdim == keepdim && Arrays.equals(d.dims, dims);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(dims) * 2 + (keepdim ? 1 : 0);
+        }
+
+        @Override
+        public String toString() {
+            return "Dims" + Arrays.toString(dims) + (keepdim ? " keepdim" : "");
+        }
     }
 
-    @Override
-    public int hashCode() {
-        return 31 * (31 * Arrays.hashCode(ints) + Arrays.hashCode(reals)) + (flag ? 1 : 0);
+    /** One dim (in range). */
+    record Dim(int dim) implements Attrs {}
+
+    /** A target shape (reshape, expand). */
+    record Shape(long[] shape) implements Attrs {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Shape s && Arrays.equals(s.shape, shape);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(shape);
+        }
+
+        @Override
+        public String toString() {
+            return "Shape" + Arrays.toString(shape);
+        }
     }
 
-    @Override
-    public String toString() {
-        return "Attrs" + Arrays.toString(ints) + Arrays.toString(reals) + (flag ? "+" : "");
+    /** A permutation of the dims. */
+    record Permutation(int[] order) implements Attrs {
+        /** The permutation that undoes this one. */
+        public Permutation inverse() {
+            int[] inv = new int[order.length];
+            for (int i = 0; i < order.length; i++) {
+                inv[order[i]] = i;
+            }
+            return new Permutation(inv);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Permutation p && Arrays.equals(p.order, order);
+        }
+
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(order);
+        }
+
+        @Override
+        public String toString() {
+            return "Permutation" + Arrays.toString(order);
+        }
     }
+
+    /** {@code x[..., start:end:step, ...]} on {@code dim}: bounds already clamped, step positive. */
+    record Slice(int dim, long start, long end, long step) implements Attrs {
+        /** Number of elements the slice selects. */
+        public long length() {
+            return Math.max(0, (end - start + step - 1) / step);
+        }
+    }
+
+    /** A slice's values placed into zeros of {@code shape} (the transpose of a slice). */
+    record SliceScatter(Slice slice, long[] shape) implements Attrs {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof SliceScatter s && s.slice.equals(slice) && Arrays.equals(s.shape, shape);
+        }
+
+        @Override
+        public int hashCode() {
+            return slice.hashCode() * 31 + Arrays.hashCode(shape);
+        }
+    }
+
+    /** index_add / scatter_add along {@code dim} into zeros of {@code shape}. */
+    record Scatter(int dim, long[] shape) implements Attrs {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Scatter s && s.dim == dim && Arrays.equals(s.shape, shape);
+        }
+
+        @Override
+        public int hashCode() {
+            return dim * 31 + Arrays.hashCode(shape);
+        }
+    }
+
+    /** A dtype conversion's target. */
+    record Cast(DType dtype) implements Attrs {}
+
+    /** A device copy's target. */
+    record Transfer(Device device) implements Attrs {}
 }

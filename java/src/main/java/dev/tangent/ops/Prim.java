@@ -1,12 +1,14 @@
 package dev.tangent.ops;
 
+import java.util.Locale;
+
 /**
  * The one list of primitives. Every Tensor operation is one of these or a composition of them;
- * each differentiable primitive has exactly one jvp rule ({@code dev.tangent.autograd.ForwardRules})
- * and one vjp rule ({@code dev.tangent.autograd.BackwardRules}).
+ * each differentiable primitive has one jvp rule and one vjp rule, side by side in its family's
+ * rule class ({@code dev.tangent.engine.rules}), and each declares the type of its {@link Attrs}.
  */
 public enum Prim {
-    // unary element-wise (attrs: up to two doubles)
+    // unary element-wise (attrs: Scalars p0, p1 — slope, alpha, beta/threshold, min/max or exponent)
     NEG(Kind.UNARY), ABS(Kind.UNARY), SIGN(Kind.UNARY), EXP(Kind.UNARY), EXPM1(Kind.UNARY),
     LOG(Kind.UNARY), LOG1P(Kind.UNARY), SQRT(Kind.UNARY), RSQRT(Kind.UNARY), RECIPROCAL(Kind.UNARY),
     SQUARE(Kind.UNARY), SIN(Kind.UNARY), COS(Kind.UNARY), TAN(Kind.UNARY), ASIN(Kind.UNARY),
@@ -21,9 +23,9 @@ public enum Prim {
     GT(Kind.COMPARE), GE(Kind.COMPARE), LT(Kind.COMPARE), LE(Kind.COMPARE), EQ(Kind.COMPARE), NE(Kind.COMPARE),
     /** where(mask, a, b). */
     WHERE(Kind.WHERE),
-    // reductions (attrs: dims, keepdim)
+    // reductions (attrs: Dims)
     SUM(Kind.REDUCE), PROD(Kind.REDUCE), AMAX(Kind.REDUCE), AMIN(Kind.REDUCE),
-    // softmax family over one dim
+    // softmax family over one dim (attrs: Dim)
     SOFTMAX(Kind.SOFTMAX), LOG_SOFTMAX(Kind.SOFTMAX),
     /** Batched matmul [..., m, k] @ [..., k, n] with broadcast batch dims. */
     MATMUL(Kind.MATMUL),
@@ -31,11 +33,11 @@ public enum Prim {
     RESHAPE(Kind.VIEW), PERMUTE(Kind.VIEW), EXPAND(Kind.VIEW), SLICE(Kind.VIEW),
     /** Copies a tensor into a slice of zeros of a larger shape (the transpose of SLICE). */
     SLICE_SCATTER(Kind.OTHER),
-    /** Reshape that cannot be a view: copy, then view. */
+    /** A contiguous copy. */
     CONTIGUOUS(Kind.OTHER),
     /** dtype conversion. */
     CAST(Kind.OTHER),
-    /** Copy to another device (attrs: device type ordinal, index). */
+    /** Copy to another device. */
     TO_DEVICE(Kind.OTHER),
     INDEX_SELECT(Kind.OTHER), INDEX_ADD(Kind.OTHER), GATHER(Kind.OTHER), SCATTER_ADD(Kind.OTHER),
     /** Concatenation of n tensors along a dim. */
@@ -54,8 +56,24 @@ public enum Prim {
         return kind;
     }
 
+    /** The attribute type this primitive takes. */
+    public Class<? extends Attrs> attrsType() {
+        return switch (this) {
+            case RESHAPE, EXPAND -> Attrs.Shape.class;
+            case PERMUTE -> Attrs.Permutation.class;
+            case SLICE -> Attrs.Slice.class;
+            case SLICE_SCATTER -> Attrs.SliceScatter.class;
+            case SUM, PROD, AMAX, AMIN -> Attrs.Dims.class;
+            case SOFTMAX, LOG_SOFTMAX, INDEX_SELECT, GATHER, CAT -> Attrs.Dim.class;
+            case INDEX_ADD, SCATTER_ADD -> Attrs.Scatter.class;
+            case CAST -> Attrs.Cast.class;
+            case TO_DEVICE -> Attrs.Transfer.class;
+            default -> kind == Kind.UNARY ? Attrs.Scalars.class : Attrs.None.class;
+        };
+    }
+
     /** PyTorch-style lower-case name used in messages, e.g. {@code log_softmax}. */
     public String opName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tangent.DType;
 import dev.tangent.Device;
-import dev.tangent.Internal;
 import dev.tangent.Scope;
 import dev.tangent.Tensor;
 import dev.tangent.Tuple;
@@ -14,6 +13,9 @@ import dev.tangent.Value;
 import dev.tangent.functional.Functional;
 import dev.tangent.functional.GradCheck;
 import dev.tangent.functional.GradCheckException;
+import dev.tangent.engine.Dispatch;
+import dev.tangent.engine.Node;
+import dev.tangent.engine.Tape;
 import dev.tangent.ops.Attrs;
 import dev.tangent.ops.Prim;
 import java.util.ArrayDeque;
@@ -270,26 +272,26 @@ class GradCheckTest {
         cs.add(new Case("contiguous", p(Prim.CONTIGUOUS, Prim.PERMUTE), f1(x -> x.T().contiguous().mul(u(34, -1, 1, 4, 3))),
                 () -> randn(35, 3, 4)));
         cs.add(new Case("slice_scatter", p(Prim.SLICE_SCATTER),
-                f1(x -> Internal.apply(Prim.SLICE_SCATTER, Attrs.ints(1, 1, 5, 2, 3, 5), x).sin()), () -> randn(36, 3, 2)));
+                f1(x -> Dispatch.apply(Prim.SLICE_SCATTER, new Attrs.SliceScatter(new Attrs.Slice(1, 1, 5, 2), new long[] {3, 5}), x).sin()), () -> randn(36, 3, 2)));
 
         // Casts and devices.
         cs.add(new Case("cast float64 -> float64", p(Prim.CAST),
-                f1(x -> Internal.apply(Prim.CAST, Attrs.ints(DType.FLOAT64.ordinal()), x).mul(x)), () -> randn(37, s34)));
+                f1(x -> Dispatch.apply(Prim.CAST, new Attrs.Cast(DType.FLOAT64), x).mul(x)), () -> randn(37, s34)));
         cs.add(new Case("to_device cpu -> cpu", p(Prim.TO_DEVICE),
-                f1(x -> Internal.apply(Prim.TO_DEVICE, Attrs.ints(Device.Type.CPU.ordinal(), 0), x.T()).mul(x.T())),
+                f1(x -> Dispatch.apply(Prim.TO_DEVICE, new Attrs.Transfer(Device.cpu()), x.T()).mul(x.T())),
                 () -> randn(38, s34)));
 
         // Gathering, scattering, indexing, concatenation.
         cs.add(new Case("index_select with repeats and a negative index", p(Prim.INDEX_SELECT, Prim.PERMUTE),
                 f1(x -> x.T().indexSelect(1, idx(2, 0, 2, -1)).sin()), () -> randn(39, 3, 4)));
         cs.add(new Case("index_add", p(Prim.INDEX_ADD),
-                f1(x -> Internal.apply(Prim.INDEX_ADD, Attrs.ints(0, 3, 4), x, idx(2, 0, 2, 1, 2)).sin()), () -> randn(40, 5, 4)));
+                f1(x -> Dispatch.apply(Prim.INDEX_ADD, new Attrs.Scatter(0, new long[] {3, 4}), x, idx(2, 0, 2, 1, 2)).sin()), () -> randn(40, 5, 4)));
         cs.add(new Case("gather with repeats", p(Prim.GATHER),
                 f1(x -> x.gather(1, Tensor.of(new long[] {0, 0, 3, 2, 1, 2}, 3, 2)).exp()), () -> randn(41, s34)));
         cs.add(new Case("gather dim 0 of a transposed view", p(Prim.GATHER, Prim.PERMUTE),
                 f1(x -> x.T().gather(0, Tensor.of(new long[] {3, 0, 1, 3, 2, 2}, 2, 3)).exp()), () -> randn(42, 3, 4)));
         cs.add(new Case("scatter_add", p(Prim.SCATTER_ADD),
-                f1(x -> Internal.apply(Prim.SCATTER_ADD, Attrs.ints(1, 3, 4), x, Tensor.of(new long[] {0, 0, 3, 2, 1, 2}, 3, 2)).sin()),
+                f1(x -> Dispatch.apply(Prim.SCATTER_ADD, new Attrs.Scatter(1, new long[] {3, 4}), x, Tensor.of(new long[] {0, 0, 3, 2, 1, 2}, 3, 2)).sin()),
                 () -> randn(43, 3, 2)));
         cs.add(new Case("advanced index", p(Prim.INDEX_SELECT, Prim.RESHAPE),
                 f1(x -> x.index(idx(0, 2, 2, -1), idx(1, -1, 0, 0)).mul(2.0).exp()), () -> randn(44, 3, 4, 2)));
@@ -377,24 +379,8 @@ class GradCheckTest {
         Value out = c.f().apply(in);
         List<Tensor> outs = out instanceof Tensor t ? List.of(t) : ((Tuple) out).tensors();
         Set<Prim> r = EnumSet.noneOf(Prim.class);
-        Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        ArrayDeque<Node> stack = new ArrayDeque<>();
-        for (Tensor o : outs) {
-            if (o.gradFn() != null) {
-                stack.push(o.gradFn());
-            }
-        }
-        while (!stack.isEmpty()) {
-            Node n = stack.pop();
-            if (!seen.add(n)) {
-                continue;
-            }
+        for (Node n : Tape.order(outs)) {
             r.add(n.prim());
-            for (Tensor t : n.inputs()) {
-                if (t.gradFn() != null) {
-                    stack.push(t.gradFn());
-                }
-            }
         }
         return r;
     }

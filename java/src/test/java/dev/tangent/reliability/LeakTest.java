@@ -146,6 +146,7 @@ class LeakTest {
         }
         assertEquals(live1, NativeMemory.liveBytes(), "every scope freed what it owned");
         assertTrue(live1 >= live0);
+        java.lang.ref.Reference.reachabilityFence(x); // x is unscoped: the GC must not free it mid-count
     }
 
     @Test

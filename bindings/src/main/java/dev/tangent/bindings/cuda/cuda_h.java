@@ -4362,6 +4362,69 @@ public class cuda_h {
         }
     }
 
+    private static class cuModuleGetGlobal_v2 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            cuda_h.C_INT,
+            cuda_h.C_POINTER,
+            cuda_h.C_POINTER,
+            cuda_h.C_POINTER,
+            cuda_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = cuda_h.findOrThrow("cuModuleGetGlobal_v2");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * CUresult cuModuleGetGlobal_v2(CUdeviceptr *dptr, size_t *bytes, CUmodule hmod, const char *name)
+     * }
+     */
+    public static FunctionDescriptor cuModuleGetGlobal_v2$descriptor() {
+        return cuModuleGetGlobal_v2.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * CUresult cuModuleGetGlobal_v2(CUdeviceptr *dptr, size_t *bytes, CUmodule hmod, const char *name)
+     * }
+     */
+    public static MethodHandle cuModuleGetGlobal_v2$handle() {
+        return cuModuleGetGlobal_v2.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * CUresult cuModuleGetGlobal_v2(CUdeviceptr *dptr, size_t *bytes, CUmodule hmod, const char *name)
+     * }
+     */
+    public static MemorySegment cuModuleGetGlobal_v2$address() {
+        return cuModuleGetGlobal_v2.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * CUresult cuModuleGetGlobal_v2(CUdeviceptr *dptr, size_t *bytes, CUmodule hmod, const char *name)
+     * }
+     */
+    public static int cuModuleGetGlobal_v2(MemorySegment dptr, MemorySegment bytes, MemorySegment hmod, MemorySegment name) {
+        var mh$ = cuModuleGetGlobal_v2.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cuModuleGetGlobal_v2", dptr, bytes, hmod, name);
+            }
+            return (int)mh$.invokeExact(dptr, bytes, hmod, name);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class cuModuleUnload {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             cuda_h.C_INT,

@@ -1,6 +1,7 @@
 package dev.tangent.backend.cpu;
 
-import dev.tangent.Tensor;
+import dev.tangent.DType;
+import dev.tangent.backend.Operand;
 import dev.tangent.ops.Attrs;
 import dev.tangent.ops.Prim;
 
@@ -10,20 +11,28 @@ import dev.tangent.ops.Prim;
  * below the measured cut-over). Arguments are as in {@link dev.tangent.backend.Backend}.
  */
 public interface CpuAccelerator {
-    boolean unary(Prim op, Attrs attrs, Tensor x, Tensor out);
+    boolean unary(Prim op, Attrs.Scalars attrs, Operand x, Operand out);
 
-    boolean binary(Prim op, Tensor a, Tensor b, Tensor out);
+    boolean binary(Prim op, Operand a, Operand b, Operand out);
 
     /** y = op(x), ty = op'(x)·t (see {@link dev.tangent.backend.Backend#unaryJvp}). */
-    default boolean unaryJvp(Prim op, Attrs attrs, Tensor x, Tensor t, Tensor y, Tensor ty) {
+    default boolean unaryJvp(Prim op, Attrs.Scalars attrs, Operand x, Operand t, Operand y, Operand ty) {
         return false;
     }
 
-    boolean reduce(Prim op, Tensor x, Tensor out);
+    /**
+     * True when this accelerator's separate element-wise kernels take {@code n} elements of
+     * {@code dtype}; a fused one-pass Java loop is then slower than them.
+     */
+    default boolean takesElementwise(DType dtype, long n) {
+        return false;
+    }
 
-    boolean softmax(Prim op, Tensor x, int dim, Tensor out);
+    boolean reduce(Prim op, Operand x, Operand out);
 
-    boolean matmul(Tensor a, Tensor b, Tensor out);
+    boolean softmax(Prim op, Operand x, int dim, Operand out);
+
+    boolean matmul(Operand a, Operand b, Operand out);
 
     /** A one-line description (library, version, ISA) for logs and reports. */
     String description();

@@ -66,6 +66,7 @@ public final class Cuda {
                 return new State(false, "the CUDA kernels were not built into this jar (resource " + FATBIN_RESOURCE
                         + " missing: nvcc was absent at build time)", count, version);
             }
+            FatbinAbi.check(fatbin(), FATBIN_RESOURCE);
             return new State(true, null, count, version);
         } catch (Throwable t) {
             return new State(false, String.valueOf(t.getMessage() != null ? t.getMessage() : t), 0, 0);

@@ -2,27 +2,19 @@ package dev.tangent.backend.cuda;
 
 import static dev.tangent.bindings.cuda.cuda_h.*;
 
-import dev.tangent.DType;
 import dev.tangent.Device;
-import dev.tangent.Internal;
-import dev.tangent.Scope;
-import dev.tangent.Tensor;
 import dev.tangent.backend.Backend;
-import dev.tangent.backend.Backends;
+import dev.tangent.backend.Operand;
 import dev.tangent.backend.Storage;
 import dev.tangent.bindings.cublas.cublas_h;
 import dev.tangent.ops.Attrs;
 import dev.tangent.ops.Prim;
-import dev.tangent.ops.Shapes;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.Arrays;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
 
 /**
  * The kernel contract on one NVIDIA GPU, through the CUDA driver API: the device's primary context,
@@ -31,6 +23,8 @@ import java.util.function.Consumer;
  * kernels from {@code native/} loaded from the jar's fatbin with {@code cuModuleLoadData} and
  * launched with {@code cuLaunchKernel}, and matmul through cuBLAS (row-major via swapped
  * operands, strided-batched for batches, FP32 unless {@link #allowTf32(boolean) TF32} is allowed).
+ *
+ * The operations themselves are in {@link CudaKernels}.
  *
  * <p>Ops the kernels do not cover (int64 arithmetic, casts between int64 and other types, and the
  * index ops) run on the CPU backend through a host round trip: correct, but synchronizing, so a
@@ -57,6 +51,7 @@ public final class CudaBackend implements Backend {
     private final CachingAllocator allocator = new CachingAllocator(this);
     private final Map<String, MemorySegment> functions = new ConcurrentHashMap<>();
     private final ThreadLocal<ThreadState> local = new ThreadLocal<>();
+    private final CudaKernels kernels = new CudaKernels(this);
 
     private CudaBackend(Device device) {
         this.device = device;
@@ -78,11 +73,24 @@ public final class CudaBackend implements Backend {
             Cuda.check(cuDeviceGetName(nm, 256, cuDevice), "cuDeviceGetName");
             this.name = nm.getString(0);
             byte[] image = Cuda.fatbin();
+            FatbinAbi.check(image, Cuda.FATBIN_RESOURCE);
             MemorySegment img = a.allocate(image.length + 1L, 16);
             MemorySegment.copy(image, 0, img, ValueLayout.JAVA_BYTE, 0, image.length);
             Cuda.check(cuModuleLoadData(p, img), "cuModuleLoadData(tangent_kernels.fatbin, " + image.length + " bytes)");
             this.module = p.get(ValueLayout.ADDRESS, 0);
+            FatbinAbi.checkLoaded(loadedAbiVersion(a));
         }
+    }
+
+    /** The {@code tg_abi_version} global of the loaded module (read from the device). */
+    private int loadedAbiVersion(Arena a) {
+        MemorySegment ptr = a.allocate(ValueLayout.JAVA_LONG);
+        MemorySegment size = a.allocate(ValueLayout.JAVA_LONG);
+        Cuda.check(cuModuleGetGlobal_v2(ptr, size, module, a.allocateFrom("tg_abi_version")),
+                "cuModuleGetGlobal(tg_abi_version)");
+        MemorySegment v = a.allocate(ValueLayout.JAVA_INT);
+        Cuda.check(cuMemcpyDtoH_v2(v, ptr.get(ValueLayout.JAVA_LONG, 0), 4), "cuMemcpyDtoH(tg_abi_version)");
+        return v.get(ValueLayout.JAVA_INT, 0);
     }
 
     /**
@@ -271,15 +279,6 @@ public final class CudaBackend implements Backend {
         return f;
     }
 
-    private long gridElementwise(long n) {
-        return Math.max(1, Math.min((n + BLOCK - 1) / BLOCK, 32L * multiprocessors));
-    }
-
-    private static long gridRows(long m, long k) {
-        long g = k <= 256 ? (m + 7) / 8 : m;
-        return Math.max(1, Math.min(g, 1L << 30));
-    }
-
     // ------------------------------------------------------------ memory
 
     @Override
@@ -306,11 +305,11 @@ public final class CudaBackend implements Backend {
     }
 
     /** A temporary device buffer for one kernel sequence of this thread; give it back with {@link #release}. */
-    private long temp(long bytes) {
+    long temp(long bytes) {
         return allocate(bytes).address();
     }
 
-    private void release(long p) {
+    void release(long p) {
         free(MemorySegment.ofAddress(p), 0);
     }
 
@@ -339,438 +338,87 @@ public final class CudaBackend implements Backend {
         Cuda.check(cuStreamSynchronize(ts.stream), "cuStreamSynchronize");
     }
 
-    // ------------------------------------------------------------ helpers
 
-    private static long[] sh(Tensor t) {
-        return Internal.shapeRef(t);
+    /** The operations (package-private: for {@link Matmul}). */
+    CudaKernels kernels() {
+        return kernels;
     }
 
-    private static long[] st(Tensor t) {
-        return Internal.stridesRef(t);
-    }
-
-    /** Device address of t's first element. */
-    private static long ptr(Tensor t) {
-        return t.storage().address() + t.storageOffset() * t.dtype().byteSize();
-    }
-
-    private static long base(Tensor t) {
-        return t.storage().address();
-    }
-
-    /** Kernel suffix of a dtype the kernels have, or null. */
-    private static String sfx(DType t) {
-        return switch (t) {
-            case FLOAT32 -> "f32";
-            case FLOAT64 -> "f64";
-            case BOOL -> "u8";
-            case INT64 -> null;
-        };
-    }
-
-    private static boolean isFloat(DType t) {
-        return t == DType.FLOAT32 || t == DType.FLOAT64;
-    }
-
-    private static boolean contiguousLayout(long[] shape, long[] strides) {
-        return dev.tangent.ops.Shapes.isContiguous(shape, strides);
-    }
-
-    /**
-     * Runs {@code cpuOp} on host copies of {@code tensors} (whole storages, so views keep their
-     * layout) and copies the storages of the tensors flagged in {@code written} back.
-     */
-    private void onHost(Tensor[] tensors, boolean[] written, Consumer<Tensor[]> cpuOp) {
-        try (Scope s = Scope.open()) {
-            Map<Storage, Tensor> flat = new IdentityHashMap<>();
-            Tensor[] h = new Tensor[tensors.length];
-            for (int i = 0; i < tensors.length; i++) {
-                Tensor t = tensors[i];
-                Storage stg = t.storage();
-                Tensor f = flat.get(stg);
-                if (f == null) {
-                    long elems = stg.byteSize() / t.dtype().byteSize();
-                    f = Internal.empty(new long[] {elems}, t.dtype(), Device.cpu());
-                    copyToHost(stg, 0, f.storage().segment(), elems * t.dtype().byteSize());
-                    flat.put(stg, f);
-                }
-                h[i] = Internal.view(f, sh(t), st(t), t.storageOffset());
-            }
-            cpuOp.accept(h);
-            for (int i = 0; i < tensors.length; i++) {
-                if (written[i]) {
-                    Tensor f = flat.get(tensors[i].storage());
-                    copyFromHost(f.storage().segment(), tensors[i].storage(), 0, f.numel() * f.dtype().byteSize());
-                }
-            }
-        }
-    }
-
-    /** {@link #contiguousTemp} for {@link Matmul}. */
-    long contiguousCopy(Tensor t, long[] shape, long[] strides) {
-        return contiguousTemp(t, shape, strides);
-    }
-
-    /** Gives back a temporary from {@link #contiguousCopy}. */
+    /** Gives back a temporary from {@link CudaKernels#contiguousTemp}. */
     void releaseTemp(long p) {
         release(p);
     }
 
-    /** A contiguous copy of t's elements in a temporary buffer (release it), laid out as {@code shape} row-major. */
-    private long contiguousTemp(Tensor t, long[] shape, long[] strides) {
-        long n = Shapes.numel(shape);
-        String s = sfx(t.dtype());
-        long dst = temp(n * t.dtype().byteSize());
-        ThreadState ts = ts().begin();
-        ts.ptr(base(t)).ptr(dst);
-        if (!ts.strided(shape, Shapes.contiguousStrides(shape), 0, new long[][] {strides}, new long[] {t.storageOffset()})) {
-            release(dst);
-            throw new UnsupportedOperationException("CUDA: a layout of more than 8 non-mergeable dims: "
-                    + Arrays.toString(shape));
-        }
-        ts.launch("tg_copy_strided_" + s + "_" + s, gridElementwise(n));
-        return dst;
-    }
-
-    // ------------------------------------------------------------ kernels
+    // ------------------------------------------------------------ the kernel contract
 
     @Override
-    public void unary(Prim op, Attrs attrs, Tensor x, Tensor out) {
-        long n = out.numel();
-        if (n == 0) {
-            return;
-        }
-        DType dt = out.dtype();
-        if (!isFloat(dt) || x.dtype() != dt) {
-            CpuFallback.unary(this, op, attrs, x, out);
-            return;
-        }
-        int code = op.ordinal() - Prim.NEG.ordinal();
-        double[] r = attrs.reals();
-        double p0 = r.length > 0 ? r[0] : 0;
-        double p1 = r.length > 1 ? r[1] : 0;
-        String s = sfx(dt);
-        ThreadState ts = ts().begin();
-        if (x.isContiguous()) {
-            ts.ptr(ptr(x)).ptr(ptr(out)).i64(n).i32(code).f64(p0).f64(p1);
-            ts.launch("tg_unary_contig_" + s, gridElementwise(n));
-            return;
-        }
-        ts.ptr(base(x)).ptr(ptr(out)).i32(code).f64(p0).f64(p1);
-        if (!ts.strided(sh(out), st(out), 0, new long[][] {st(x)}, new long[] {x.storageOffset()})) {
-            CpuFallback.unary(this, op, attrs, x, out);
-            return;
-        }
-        ts.launch("tg_unary_strided_" + s, gridElementwise(n));
-    }
-
-    /** y = u(x) and ẏ = u'(x)·ẋ in one kernel ({@code tg_jvp_unary_contig}); contiguous operands only. */
-    @Override
-    public boolean unaryJvp(Prim op, Attrs attrs, Tensor x, Tensor t, Tensor y, Tensor ty) {
-        DType dt = x.dtype();
-        if (!isFloat(dt) || t.dtype() != dt || !x.isContiguous() || !t.isContiguous() || op == Prim.SIGN) {
-            return false;
-        }
-        long n = y.numel();
-        if (n == 0) {
-            return true;
-        }
-        int code = op.ordinal() - Prim.NEG.ordinal();
-        double[] r = attrs.reals();
-        double p0 = r.length > 0 ? r[0] : 0;
-        double p1 = r.length > 1 ? r[1] : 0;
-        ThreadState ts = ts().begin();
-        ts.ptr(ptr(x)).ptr(ptr(t)).ptr(ptr(y)).ptr(ptr(ty)).i64(n).i32(code).f64(p0).f64(p1);
-        ts.launch("tg_jvp_unary_contig_" + sfx(dt), gridElementwise(n));
-        return true;
-    }
-
-    /** c = a op b and its tangent in one kernel ({@code tg_jvp_binary_contig}); b may repeat (nb). */
-    @Override
-    public boolean binaryJvp(Prim op, Tensor a, Tensor ta, Tensor b, Tensor tb, Tensor c, Tensor tc) {
-        DType dt = c.dtype();
-        if (!isFloat(dt)) {
-            return false;
-        }
-        long n = c.numel();
-        if (n == 0) {
-            return true;
-        }
-        ThreadState ts = ts().begin();
-        ts.ptr(ptr(a)).ptr(ta == null ? 0 : ptr(ta)).ptr(ptr(b)).ptr(tb == null ? 0 : ptr(tb)).ptr(ptr(c)).ptr(ptr(tc))
-                .i64(n).i64(b.numel()).i32(op.ordinal() - Prim.ADD.ordinal());
-        ts.launch("tg_jvp_binary_contig_" + sfx(dt), gridElementwise(n));
-        return true;
+    public void unary(Prim op, Attrs.Scalars attrs, Operand x, Operand out) {
+        kernels.unary(op, attrs, x, out);
     }
 
     @Override
-    public void binary(Prim op, Tensor a, Tensor b, Tensor out) {
-        long n = out.numel();
-        if (n == 0) {
-            return;
-        }
-        boolean compare = op.kind() == Prim.Kind.COMPARE;
-        DType t = a.dtype();
-        if (!isFloat(t) || b.dtype() != t || (compare ? out.dtype() != DType.BOOL : out.dtype() != t)) {
-            CpuFallback.binary(this, op, a, b, out);
-            return;
-        }
-        int code = compare ? op.ordinal() - Prim.GT.ordinal() : op.ordinal() - Prim.ADD.ordinal();
-        String kind = compare ? "tg_compare_" : "tg_binary_";
-        String s = sfx(t);
-        ThreadState ts = ts().begin();
-        if (a.isContiguous() && b.isContiguous() && out.isContiguous()) {
-            ts.ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(out)).i64(n).i32(code);
-            ts.launch(kind + "contig_" + s, gridElementwise(n));
-            return;
-        }
-        ts.ptr(base(a)).ptr(base(b)).ptr(base(out)).i32(code);
-        if (!ts.strided(sh(out), st(out), out.storageOffset(), new long[][] {st(a), st(b)},
-                new long[] {a.storageOffset(), b.storageOffset()})) {
-            CpuFallback.binary(this, op, a, b, out);
-            return;
-        }
-        ts.launch(kind + "strided_" + s, gridElementwise(n));
+    public boolean unaryJvp(Prim op, Attrs.Scalars attrs, Operand x, Operand t, Operand y, Operand ty) {
+        return kernels.unaryJvp(op, attrs, x, t, y, ty);
     }
 
     @Override
-    public void where(Tensor mask, Tensor a, Tensor b, Tensor out) {
-        long n = out.numel();
-        if (n == 0) {
-            return;
-        }
-        DType t = out.dtype();
-        if (!isFloat(t) || a.dtype() != t || b.dtype() != t || mask.dtype() != DType.BOOL) {
-            CpuFallback.where(this, mask, a, b, out);
-            return;
-        }
-        String s = sfx(t);
-        ThreadState ts = ts().begin();
-        if (mask.isContiguous() && a.isContiguous() && b.isContiguous() && out.isContiguous()) {
-            ts.ptr(ptr(mask)).ptr(ptr(a)).ptr(ptr(b)).ptr(ptr(out)).i64(n);
-            ts.launch("tg_where_contig_" + s, gridElementwise(n));
-            return;
-        }
-        ts.ptr(base(mask)).ptr(base(a)).ptr(base(b)).ptr(base(out));
-        if (!ts.strided(sh(out), st(out), out.storageOffset(), new long[][] {st(mask), st(a), st(b)},
-                new long[] {mask.storageOffset(), a.storageOffset(), b.storageOffset()})) {
-            CpuFallback.where(this, mask, a, b, out);
-            return;
-        }
-        ts.launch("tg_where_strided_" + s, gridElementwise(n));
+    public boolean binaryJvp(Prim op, Operand a, Operand ta, Operand b, Operand tb, Operand c, Operand tc) {
+        return kernels.binaryJvp(op, a, ta, b, tb, c, tc);
     }
 
     @Override
-    public void reduce(Prim op, Tensor x, Tensor out) {
-        DType t = x.dtype();
-        if (!isFloat(t) || out.dtype() != t) {
-            CpuFallback.reduce(this, op, x, out);
-            return;
-        }
-        long m = out.numel();
-        if (m == 0) {
-            return;
-        }
-        long[] xs = sh(x);
-        long[] os = sh(out);
-        long[] xst = st(x);
-        int rank = xs.length;
-        long[] pShape = new long[rank];
-        long[] pStride = new long[rank];
-        int j = 0;
-        for (int d = 0; d < rank; d++) {
-            if (!(os[d] == 1 && xs[d] != 1)) {
-                pShape[j] = xs[d];
-                pStride[j++] = xst[d];
-            }
-        }
-        for (int d = 0; d < rank; d++) {
-            if (os[d] == 1 && xs[d] != 1) {
-                pShape[j] = xs[d];
-                pStride[j++] = xst[d];
-            }
-        }
-        long k = x.numel() / m;
-        String opName = switch (op) {
-            case SUM -> "sum";
-            case PROD -> "prod";
-            case AMAX -> "amax";
-            case AMIN -> "amin";
-            default -> throw new IllegalArgumentException("not a reduction: " + op);
-        };
-        String s = sfx(t);
-        long es = t.byteSize();
-        long src;
-        long tmp = 0;
-        if (k == 0 || contiguousLayout(pShape, pStride)) {
-            src = ptr(x);
-        } else {
-            tmp = contiguousTemp(x, pShape, pStride);
-            src = tmp;
-        }
-        ThreadState ts = ts();
-        if (m < 2L * multiprocessors && k >= 32768) {
-            long chunks = Math.max(1, Math.min((k + 4095) / 4096, (4L * multiprocessors + m - 1) / m));
-            long scratch = temp(m * chunks * es);
-            ts.begin().ptr(src).ptr(scratch).i64(m).i64(k).i64(chunks);
-            ts.launch("tg_reduce_partial_" + opName + "_" + s, m * chunks);
-            ts.begin().ptr(scratch).ptr(ptr(out)).i64(m).i64(chunks);
-            ts.launch("tg_reduce_" + opName + "_" + s, gridRows(m, chunks));
-            release(scratch);
-        } else {
-            ts.begin().ptr(src).ptr(ptr(out)).i64(m).i64(k);
-            ts.launch("tg_reduce_" + opName + "_" + s, gridRows(m, k));
-        }
-        if (tmp != 0) {
-            release(tmp);
-        }
+    public void binary(Prim op, Operand a, Operand b, Operand out) {
+        kernels.binary(op, a, b, out);
     }
 
     @Override
-    public void softmax(Prim op, Tensor x, int dim, Tensor out) {
-        long n = out.numel();
-        if (n == 0) {
-            return;
-        }
-        if (x.dim() == 0) {
-            fill(out, op == Prim.SOFTMAX ? 1.0 : 0.0);
-            return;
-        }
-        DType t = x.dtype();
-        long[] xs = sh(x);
-        int rank = xs.length;
-        long k = xs[dim];
-        long m = n / k;
-        long[] pShape = new long[rank];
-        long[] pStride = new long[rank];
-        long[] oStride = new long[rank];
-        for (int d = 0, j = 0; d < rank; d++) {
-            if (d != dim) {
-                pShape[j] = xs[d];
-                oStride[j] = st(out)[d];
-                pStride[j++] = st(x)[d];
-            }
-        }
-        pShape[rank - 1] = k;
-        pStride[rank - 1] = st(x)[dim];
-        oStride[rank - 1] = st(out)[dim];
-        String s = sfx(t);
-        long es = t.byteSize();
-        long src;
-        long tmpIn = 0;
-        if (contiguousLayout(pShape, pStride)) {
-            src = ptr(x);
-        } else {
-            tmpIn = contiguousTemp(x, pShape, pStride);
-            src = tmpIn;
-        }
-        boolean direct = contiguousLayout(pShape, oStride);
-        long dst = direct ? ptr(out) : temp(n * es);
-        ThreadState ts = ts().begin();
-        ts.ptr(src).ptr(dst).i64(m).i64(k);
-        ts.launch((op == Prim.LOG_SOFTMAX ? "tg_log_softmax_" : "tg_softmax_") + s, gridRows(m, k));
-        if (!direct) {
-            ts.begin().ptr(dst).ptr(base(out));
-            if (!ts.strided(pShape, oStride, out.storageOffset(), new long[][] {Shapes.contiguousStrides(pShape)},
-                    new long[] {0})) {
-                throw new UnsupportedOperationException("CUDA softmax: more than 8 dims");
-            }
-            ts.launch("tg_copy_strided_" + s + "_" + s, gridElementwise(n));
-            release(dst);
-        }
-        if (tmpIn != 0) {
-            release(tmpIn);
-        }
+    public void where(Operand mask, Operand a, Operand b, Operand out) {
+        kernels.where(mask, a, b, out);
     }
 
     @Override
-    public void copy(Tensor src, Tensor dst) {
-        long n = dst.numel();
-        if (n == 0) {
-            return;
-        }
-        DType a = src.dtype();
-        DType b = dst.dtype();
-        String sa;
-        String sb;
-        if (a == DType.INT64 && b == DType.INT64) {
-            sa = "f64"; // a bit copy: the f64 kernels move 8-byte words unchanged
-            sb = "f64";
-        } else {
-            sa = sfx(a);
-            sb = sfx(b);
-        }
-        if (sa == null || sb == null) {
-            CpuFallback.copy(this, src, dst);
-            return;
-        }
-        ThreadState ts = ts().begin();
-        if (src.isContiguous() && dst.isContiguous()) {
-            ts.ptr(ptr(src)).ptr(ptr(dst)).i64(n);
-            ts.launch("tg_cast_contig_" + sa + "_" + sb, gridElementwise(n));
-            return;
-        }
-        ts.ptr(base(src)).ptr(base(dst));
-        if (!ts.strided(sh(dst), st(dst), dst.storageOffset(), new long[][] {st(src)}, new long[] {src.storageOffset()})) {
-            CpuFallback.copy(this, src, dst);
-            return;
-        }
-        ts.launch("tg_copy_strided_" + sa + "_" + sb, gridElementwise(n));
+    public void reduce(Prim op, Operand x, Operand out) {
+        kernels.reduce(op, x, out);
     }
 
     @Override
-    public void fill(Tensor out, double value) {
-        long n = out.numel();
-        if (n == 0) {
-            return;
-        }
-        if (!out.isContiguous()) {
-            CpuFallback.fill(this, out, value);
-            return;
-        }
-        ThreadState ts = ts().begin();
-        ts.ptr(ptr(out)).i64(n);
-        switch (out.dtype()) {
-            case FLOAT32 -> ts.f64(value).launch("tg_fill_f32", gridElementwise(n));
-            case FLOAT64 -> ts.f64(value).launch("tg_fill_f64", gridElementwise(n));
-            // The f64 kernel stores the 8 bytes it is given: pass the int64's bits as the "double".
-            case INT64 -> ts.i64((long) value).launch("tg_fill_f64", gridElementwise(n));
-            case BOOL -> ts.f64(value != 0 ? 1 : 0).launch("tg_fill_u8", gridElementwise(n));
-        }
+    public void softmax(Prim op, Operand x, int dim, Operand out) {
+        kernels.softmax(op, x, dim, out);
     }
 
     @Override
-    public void matmul(Tensor a, Tensor b, Tensor out) {
-        Matmul.run(this, a, b, out);
+    public void matmul(Operand a, Operand b, Operand out) {
+        kernels.matmul(a, b, out);
     }
 
     @Override
-    public void indexSelect(Tensor x, int dim, Tensor index, Tensor out) {
-        onHost(new Tensor[] {x, index, out}, new boolean[] {false, false, true},
-                h -> Backends.cpu().indexSelect(h[0], dim, h[1], h[2]));
+    public void copy(Operand src, Operand dst) {
+        kernels.copy(src, dst);
     }
 
     @Override
-    public void indexAdd(Tensor out, int dim, Tensor index, Tensor src) {
-        onHost(new Tensor[] {out, index, src}, new boolean[] {true, false, false},
-                h -> Backends.cpu().indexAdd(h[0], dim, h[1], h[2]));
+    public void fill(Operand out, double value) {
+        kernels.fill(out, value);
     }
 
     @Override
-    public void gather(Tensor x, int dim, Tensor index, Tensor out) {
-        onHost(new Tensor[] {x, index, out}, new boolean[] {false, false, true},
-                h -> Backends.cpu().gather(h[0], dim, h[1], h[2]));
+    public void indexSelect(Operand x, int dim, Operand index, Operand out) {
+        kernels.indexSelect(x, dim, index, out);
     }
 
     @Override
-    public void scatterAdd(Tensor out, int dim, Tensor index, Tensor src) {
-        onHost(new Tensor[] {out, index, src}, new boolean[] {true, false, false},
-                h -> Backends.cpu().scatterAdd(h[0], dim, h[1], h[2]));
+    public void indexAdd(Operand out, int dim, Operand index, Operand src) {
+        kernels.indexAdd(out, dim, index, src);
     }
 
-    /** Host round trip for ops the kernels lack (package-private for {@link CpuFallback}). */
-    void host(Tensor[] tensors, boolean[] written, Consumer<Tensor[]> cpuOp) {
-        onHost(tensors, written, cpuOp);
+    @Override
+    public void gather(Operand x, int dim, Operand index, Operand out) {
+        kernels.gather(x, dim, index, out);
+    }
+
+    @Override
+    public void scatterAdd(Operand out, int dim, Operand index, Operand src) {
+        kernels.scatterAdd(out, dim, index, src);
     }
 
     // ------------------------------------------------------------ CUDA graphs

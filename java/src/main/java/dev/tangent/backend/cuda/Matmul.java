@@ -3,8 +3,7 @@ package dev.tangent.backend.cuda;
 import static dev.tangent.bindings.cublas.cublas_h.*;
 
 import dev.tangent.DType;
-import dev.tangent.Internal;
-import dev.tangent.Tensor;
+import dev.tangent.backend.Operand;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
@@ -21,19 +20,19 @@ final class Matmul {
     private Matmul() {}
 
     /** One operand as cuBLAS sees it. */
-    private record Operand(long ptr, boolean transposed, long ld, long batchStride, long temp) {}
+    private record BlasOperand(long ptr, boolean transposed, long ld, long batchStride, long temp) {}
 
-    static void run(CudaBackend be, Tensor a, Tensor b, Tensor out) {
-        long[] os = Internal.shapeRef(out);
+    static void run(CudaBackend be, Operand a, Operand b, Operand out) {
+        long[] os = out.shape();
         int r = os.length;
         long m = os[r - 2];
         long n = os[r - 1];
-        long k = Internal.shapeRef(a)[r - 1];
+        long k = a.shape()[r - 1];
         if (m == 0 || n == 0) {
             return;
         }
         if (k == 0) {
-            be.fill(out, 0);
+            be.kernels().fill(out, 0);
             return;
         }
         long[] batch = Arrays.copyOf(os, r - 2);
@@ -52,8 +51,8 @@ final class Matmul {
             throw new IllegalArgumentException("matmul on CUDA: sizes beyond cuBLAS' int range: m=" + m + " n=" + n
                     + " k=" + k + " batch=" + count);
         }
-        Operand oa = operand(be, a, m, k, batch, count);
-        Operand ob = null;
+        BlasOperand oa = operand(be, a, m, k, batch, count);
+        BlasOperand ob = null;
         try {
             ob = operand(be, b, k, n, batch, count);
             CudaBackend.ThreadState ts = be.ts();
@@ -70,7 +69,7 @@ final class Matmul {
             MemorySegment beta = ts.scratch.asSlice(f32 ? 3844 : 3856, f32 ? 4 : 8);
             MemorySegment pa = MemorySegment.ofAddress(oa.ptr);
             MemorySegment pb = MemorySegment.ofAddress(ob.ptr);
-            MemorySegment pc = MemorySegment.ofAddress(out.storage().address() + out.storageOffset() * dt.byteSize());
+            MemorySegment pc = MemorySegment.ofAddress(out.address());
             int im = (int) m;
             int in = (int) n;
             int ik = (int) k;
@@ -102,33 +101,32 @@ final class Matmul {
     }
 
     /** t viewed as [batch..., rows, cols]: its cuBLAS description, copying it when no flag covers its layout. */
-    private static Operand operand(CudaBackend be, Tensor t, long rows, long cols, long[] batch, long count) {
-        long[] s = Internal.stridesRef(t);
+    private static BlasOperand operand(CudaBackend be, Operand t, long rows, long cols, long[] batch, long count) {
+        long[] s = t.strides();
         int r = s.length;
         long s0 = s[r - 2];
         long s1 = s[r - 1];
-        long es = t.dtype().byteSize();
-        long base = t.storage().address() + t.storageOffset() * es;
+        long base = t.address();
         long bstride = count == 1 ? 0 : batchStride(batch, Arrays.copyOf(s, r - 2));
         if (bstride != Long.MIN_VALUE) {
             // Row-major rows x cols: column-major it is the cols x rows transpose, op N, ld >= cols.
             if ((cols == 1 || s1 == 1) && (rows == 1 || s0 >= cols)) {
                 long ld = rows == 1 ? cols : Math.max(s0, cols);
                 if (ld <= Integer.MAX_VALUE) {
-                    return new Operand(base, false, Math.max(ld, 1), bstride, 0);
+                    return new BlasOperand(base, false, Math.max(ld, 1), bstride, 0);
                 }
             }
             // Column-major rows x cols (a transposed row-major view): op T, ld >= rows.
             if ((rows == 1 || s0 == 1) && (cols == 1 || s1 >= rows)) {
                 long ld = cols == 1 ? rows : Math.max(s1, rows);
                 if (ld <= Integer.MAX_VALUE) {
-                    return new Operand(base, true, Math.max(ld, 1), bstride, 0);
+                    return new BlasOperand(base, true, Math.max(ld, 1), bstride, 0);
                 }
             }
         }
-        long[] shape = Internal.shapeRef(t);
-        long temp = be.contiguousCopy(t, shape, s);
-        return new Operand(temp, false, cols, rows * cols, temp);
+        long[] shape = t.shape();
+        long temp = be.kernels().contiguousTemp(t, shape, s);
+        return new BlasOperand(temp, false, cols, rows * cols, temp);
     }
 
     /** The one stride that steps through every batch element in order (0 if broadcast), or MIN_VALUE. */

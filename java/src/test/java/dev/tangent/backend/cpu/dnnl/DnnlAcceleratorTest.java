@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tangent.DType;
 import dev.tangent.Device;
-import dev.tangent.Internal;
 import dev.tangent.Scope;
 import dev.tangent.Tensor;
+import dev.tangent.backend.Operand;
 import dev.tangent.backend.cpu.CpuBackend;
+import dev.tangent.engine.Dispatch;
+import dev.tangent.engine.TensorAccess;
 import dev.tangent.ops.Attrs;
 import dev.tangent.ops.Prim;
 import java.util.ArrayList;
@@ -71,7 +73,12 @@ class DnnlAcceleratorTest {
     }
 
     static Tensor out(long[] shape, DType dt) {
-        return Internal.empty(shape, dt, Device.cpu());
+        return Tensor.zeros(dt, shape);
+    }
+
+    /** What the kernels see of a tensor. */
+    static Operand o(Tensor t) {
+        return TensorAccess.get().value(t);
     }
 
     static void assertClose(Tensor expected, Tensor actual, double tol, String what) {
@@ -90,11 +97,11 @@ class DnnlAcceleratorTest {
     static Stream<Arguments> unaryCases() {
         List<Arguments> r = new ArrayList<>();
         Object[][] ops = {
-            {Prim.EXP, Attrs.NONE}, {Prim.LOG, Attrs.NONE}, {Prim.TANH, Attrs.NONE}, {Prim.SIGMOID, Attrs.NONE},
-            {Prim.LEAKY_RELU, Attrs.reals(0.01)}, {Prim.ELU, Attrs.reals(1.0)},
-            {Prim.GELU, Attrs.NONE}, {Prim.GELU_TANH, Attrs.NONE}, {Prim.SQRT, Attrs.NONE},
-            {Prim.SQUARE, Attrs.NONE}, {Prim.ABS, Attrs.NONE}, {Prim.SILU, Attrs.NONE},
-            {Prim.POW_SCALAR, Attrs.reals(3.0)}, {Prim.RECIPROCAL, Attrs.NONE},
+            {Prim.EXP, Attrs.Scalars.NONE}, {Prim.LOG, Attrs.Scalars.NONE}, {Prim.TANH, Attrs.Scalars.NONE}, {Prim.SIGMOID, Attrs.Scalars.NONE},
+            {Prim.LEAKY_RELU, new Attrs.Scalars(0.01, 0)}, {Prim.ELU, new Attrs.Scalars(1.0, 0)},
+            {Prim.GELU, Attrs.Scalars.NONE}, {Prim.GELU_TANH, Attrs.Scalars.NONE}, {Prim.SQRT, Attrs.Scalars.NONE},
+            {Prim.SQUARE, Attrs.Scalars.NONE}, {Prim.ABS, Attrs.Scalars.NONE}, {Prim.SILU, Attrs.Scalars.NONE},
+            {Prim.POW_SCALAR, new Attrs.Scalars(3.0, 0)}, {Prim.RECIPROCAL, Attrs.Scalars.NONE},
         };
         for (Object[] op : ops) {
             for (long n : SIZES) {
@@ -108,7 +115,7 @@ class DnnlAcceleratorTest {
 
     @ParameterizedTest(name = "{0} n={2} {3}")
     @MethodSource("unaryCases")
-    void unaryMatchesJava(Prim op, Attrs attrs, long n, String layout) {
+    void unaryMatchesJava(Prim op, Attrs.Scalars attrs, long n, String layout) {
         try (Scope s = Scope.open()) {
             Tensor x = input(n, layout, 3, n);
             if (op == Prim.LOG || op == Prim.SQRT || op == Prim.RSQRT) {
@@ -122,14 +129,14 @@ class DnnlAcceleratorTest {
             }
             Tensor e = out(x.shape(), DType.FLOAT32);
             Tensor a = out(x.shape(), DType.FLOAT32);
-            JAVA.unary(op, attrs, x, e);
+            JAVA.unary(op, attrs, o(x), o(e));
             if (x.isContiguous()) {
                 long before = acc.cacheHits() + acc.cacheMisses();
-                assertTrue(acc.unary(op, attrs, x, a), op + " should run on oneDNN");
+                assertTrue(acc.unary(op, attrs, o(x), o(a)), op + " should run on oneDNN");
                 assertEquals(before + 1, acc.cacheHits() + acc.cacheMisses());
             } else {
                 // oneDNN's eltwise wants the same layout in and out: strided inputs fall back to Java
-                dnnl.unary(op, attrs, x, a);
+                dnnl.unary(op, attrs, o(x), o(a));
             }
             assertClose(e, a, 2e-5, op + " " + layout);
         }
@@ -138,9 +145,9 @@ class DnnlAcceleratorTest {
     static Stream<Arguments> unaryJvpCases() {
         List<Arguments> r = new ArrayList<>();
         Object[][] ops = {
-            {Prim.TANH, Attrs.NONE}, {Prim.EXP, Attrs.NONE}, {Prim.SIGMOID, Attrs.NONE}, {Prim.SQRT, Attrs.NONE},
-            {Prim.GELU, Attrs.NONE}, {Prim.GELU_TANH, Attrs.NONE}, {Prim.LOG, Attrs.NONE},
-            {Prim.SQUARE, Attrs.NONE}, {Prim.SILU, Attrs.NONE},
+            {Prim.TANH, Attrs.Scalars.NONE}, {Prim.EXP, Attrs.Scalars.NONE}, {Prim.SIGMOID, Attrs.Scalars.NONE}, {Prim.SQRT, Attrs.Scalars.NONE},
+            {Prim.GELU, Attrs.Scalars.NONE}, {Prim.GELU_TANH, Attrs.Scalars.NONE}, {Prim.LOG, Attrs.Scalars.NONE},
+            {Prim.SQUARE, Attrs.Scalars.NONE}, {Prim.SILU, Attrs.Scalars.NONE},
         };
         for (Object[] op : ops) {
             for (long n : SIZES) {
@@ -153,7 +160,7 @@ class DnnlAcceleratorTest {
     /** The fused primal+tangent kernel (eltwise forward + backward) against the Java one. */
     @ParameterizedTest(name = "{0} jvp n={2}")
     @MethodSource("unaryJvpCases")
-    void fusedUnaryJvpMatchesJava(Prim op, Attrs attrs, long n) {
+    void fusedUnaryJvpMatchesJava(Prim op, Attrs.Scalars attrs, long n) {
         try (Scope s = Scope.open()) {
             Tensor x = Tensor.randn(n, 3, n);
             if (op == Prim.LOG || op == Prim.SQRT || op == Prim.POW_SCALAR) {
@@ -165,8 +172,8 @@ class DnnlAcceleratorTest {
             Tensor te = out(shape, DType.FLOAT32);
             Tensor y = out(shape, DType.FLOAT32);
             Tensor ty = out(shape, DType.FLOAT32);
-            assertTrue(JAVA.unaryJvp(op, attrs, x, t, ye, te));
-            assertTrue(acc.unaryJvp(op, attrs, x, t, y, ty), op + " should run on oneDNN");
+            assertTrue(JAVA.unaryJvp(op, attrs, o(x), o(t), o(ye), o(te)));
+            assertTrue(acc.unaryJvp(op, attrs, o(x), o(t), o(y), o(ty)), op + " should run on oneDNN");
             assertClose(ye, y, 2e-5, op + " primal");
             assertClose(te, ty, 5e-5, op + " tangent");
         }
@@ -195,14 +202,14 @@ class DnnlAcceleratorTest {
             if (op == Prim.DIV) {
                 b = b.abs().add(0.5);
             }
-            Tensor ref = Internal.apply(op, Attrs.NONE, a, b); // shape/broadcast through the library
+            Tensor ref = Dispatch.apply(op, Attrs.NONE, a, b); // shape/broadcast through the library
             long[] shape = ref.shape();
             Tensor av = a.expand(shape);
             Tensor bv = b.expand(shape);
             Tensor e = out(shape, DType.FLOAT32);
             Tensor got = out(shape, DType.FLOAT32);
-            JAVA.binary(op, av, bv, e);
-            dnnl.binary(op, av, bv, got);
+            JAVA.binary(op, o(av), o(bv), o(e));
+            dnnl.binary(op, o(av), o(bv), o(got));
             assertClose(e, got, 1e-6, op + " " + Arrays.toString(sa) + " " + Arrays.toString(sb));
         }
     }
@@ -213,9 +220,9 @@ class DnnlAcceleratorTest {
             Tensor a = Tensor.randn(1, 1, 1000).expand(3, 1000);
             Tensor b = Tensor.randn(2, 3, 1000);
             Tensor got = out(new long[] {3, 1000}, DType.FLOAT32);
-            assertTrue(acc.binary(Prim.ADD, a, b, got));
+            assertTrue(acc.binary(Prim.ADD, o(a), o(b), o(got)));
             Tensor e = out(new long[] {3, 1000}, DType.FLOAT32);
-            JAVA.binary(Prim.ADD, a, b, e);
+            JAVA.binary(Prim.ADD, o(a), o(b), o(e));
             assertClose(e, got, 1e-6, "add with broadcast src0");
         }
     }
@@ -240,11 +247,11 @@ class DnnlAcceleratorTest {
             long[] outShape = {keep[0] == 1 ? 1 : 3, keep[1] == 1 ? 1 : n};
             Tensor e = out(outShape, DType.FLOAT32);
             Tensor got = out(outShape, DType.FLOAT32);
-            JAVA.reduce(op, x, e);
+            JAVA.reduce(op, o(x), o(e));
             boolean reduces = !Arrays.equals(x.shape(), outShape);
-            assertEquals(reduces, acc.reduce(op, x, got), op + " runs on oneDNN exactly when it reduces");
+            assertEquals(reduces, acc.reduce(op, o(x), o(got)), op + " runs on oneDNN exactly when it reduces");
             if (!reduces) {
-                dnnl.reduce(op, x, got);
+                dnnl.reduce(op, o(x), o(got));
             }
             assertClose(e, got, 1e-4, op + " n=" + n);
         }
@@ -257,8 +264,8 @@ class DnnlAcceleratorTest {
             Tensor x = Tensor.randn(9, 3, n).mul(3);
             Tensor e = out(x.shape(), DType.FLOAT32);
             Tensor got = out(x.shape(), DType.FLOAT32);
-            JAVA.softmax(op, x, dim, e);
-            assertTrue(acc.softmax(op, x, dim, got));
+            JAVA.softmax(op, o(x), dim, o(e));
+            assertTrue(acc.softmax(op, o(x), dim, o(got)));
             assertClose(e, got, 1e-5, op + " dim " + dim);
         }
     }
@@ -351,9 +358,9 @@ class DnnlAcceleratorTest {
         try (Scope s = Scope.open()) {
             for (int n = 1; n <= 10; n++) {
                 Tensor x = Tensor.randn(n, n, 8);
-                Tensor o = out(x.shape(), DType.FLOAT32);
-                assertTrue(small.unary(Prim.EXP, Attrs.NONE, x, o));
-                assertTrue(small.unary(Prim.EXP, Attrs.NONE, x, o));
+                Tensor y = out(x.shape(), DType.FLOAT32);
+                assertTrue(small.unary(Prim.EXP, Attrs.Scalars.NONE, o(x), o(y)));
+                assertTrue(small.unary(Prim.EXP, Attrs.Scalars.NONE, o(x), o(y)));
             }
         }
         assertEquals(10, small.cacheMisses());
@@ -369,7 +376,7 @@ class DnnlAcceleratorTest {
             Tensor x = Tensor.randn(1, 64, 64);
             for (int n : new int[] {1, 2, 3}) {
                 dev.tangent.Tangent.setNumThreads(n);
-                assertTrue(acc.unary(Prim.EXP, Attrs.NONE, x, out(x.shape(), DType.FLOAT32)));
+                assertTrue(acc.unary(Prim.EXP, Attrs.Scalars.NONE, o(x), o(out(x.shape(), DType.FLOAT32))));
                 assertEquals(n, dev.tangent.bindings.omp.omp_h.omp_get_max_threads());
             }
         } finally {
@@ -383,12 +390,12 @@ class DnnlAcceleratorTest {
         try (Scope s = Scope.open()) {
             Tensor x = Tensor.full(Float.NaN, 8192);
             for (Prim p : List.of(Prim.RELU, Prim.NEG, Prim.RSQRT)) {
-                assertTrue(!acc.unary(p, Attrs.NONE, x, out(x.shape(), DType.FLOAT32)), p.name());
+                assertTrue(!acc.unary(p, Attrs.Scalars.NONE, o(x), o(out(x.shape(), DType.FLOAT32))), p.name());
             }
-            assertTrue(!acc.unaryJvp(Prim.LEAKY_RELU, Attrs.reals(0.01), x, x, out(x.shape(), DType.FLOAT32),
-                    out(x.shape(), DType.FLOAT32)));
-            assertTrue(!acc.unaryJvp(Prim.POW_SCALAR, Attrs.reals(3.0), x, x, out(x.shape(), DType.FLOAT32),
-                    out(x.shape(), DType.FLOAT32)));
+            assertTrue(!acc.unaryJvp(Prim.LEAKY_RELU, new Attrs.Scalars(0.01, 0), o(x), o(x), o(out(x.shape(), DType.FLOAT32)),
+                    o(out(x.shape(), DType.FLOAT32))));
+            assertTrue(!acc.unaryJvp(Prim.POW_SCALAR, new Attrs.Scalars(3.0, 0), o(x), o(x), o(out(x.shape(), DType.FLOAT32)),
+                    o(out(x.shape(), DType.FLOAT32))));
             assertTrue(Float.isNaN(withAccelerator(() -> x.relu()).toFloatArray()[0]), "relu(nan) = nan");
         }
     }
@@ -397,8 +404,8 @@ class DnnlAcceleratorTest {
     void float64StaysOnJava() {
         try (Scope s = Scope.open()) {
             Tensor x = Tensor.randn(1, 100, 100).toDouble();
-            assertTrue(!acc.unary(Prim.EXP, Attrs.NONE, x, out(x.shape(), DType.FLOAT64)));
-            assertTrue(!acc.matmul(x, x, out(x.shape(), DType.FLOAT64)));
+            assertTrue(!acc.unary(Prim.EXP, Attrs.Scalars.NONE, o(x), o(out(x.shape(), DType.FLOAT64))));
+            assertTrue(!acc.matmul(o(x), o(x), o(out(x.shape(), DType.FLOAT64))));
         }
     }
 

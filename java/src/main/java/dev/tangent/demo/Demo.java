@@ -1,4 +1,9 @@
-package dev.tangent;
+package dev.tangent.demo;
+
+import dev.tangent.Scope;
+import dev.tangent.Tangent;
+import dev.tangent.Tensor;
+import dev.tangent.Tuple;
 
 import dev.tangent.functional.Functional;
 import dev.tangent.functional.JvpResult;

@@ -1,8 +1,9 @@
-package dev.tangent.autograd;
+package dev.tangent.engine;
 
 import dev.tangent.Tensor;
 import dev.tangent.ops.Attrs;
 import dev.tangent.ops.Prim;
+import java.util.Locale;
 
 /**
  * One recorded primitive application on the reverse-mode tape: the primitive, its attributes,
@@ -14,7 +15,7 @@ public final class Node {
     private final Tensor[] inputs;
     private final Tensor output;
 
-    public Node(Prim prim, Attrs attrs, Tensor[] inputs, Tensor output) {
+    Node(Prim prim, Attrs attrs, Tensor[] inputs, Tensor output) {
         this.prim = prim;
         this.attrs = attrs;
         this.inputs = inputs.clone();
@@ -42,7 +43,7 @@ public final class Node {
     public String name() {
         StringBuilder sb = new StringBuilder();
         for (String part : prim.name().split("_")) {
-            sb.append(part.charAt(0)).append(part.substring(1).toLowerCase(java.util.Locale.ROOT));
+            sb.append(part.charAt(0)).append(part.substring(1).toLowerCase(Locale.ROOT));
         }
         return sb.append("Backward0").toString();
     }

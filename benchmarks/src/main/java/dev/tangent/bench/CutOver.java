@@ -1,10 +1,12 @@
+package dev.tangent.bench;
+
 import static dev.tangent.bindings.dnnl.dnnl_h.*;
 import dev.tangent.backend.cpu.dnnl.*;
 import dev.tangent.bindings.dnnl.dnnl_exec_arg_t;
 import java.lang.foreign.*;
 import java.util.Arrays;
 
-/** Throwaway: oneDNN eltwise exp / binary add (cached primitive) vs a plain Java loop over MemorySegments. */
+/** Measures the element-wise cut-overs: oneDNN eltwise exp / binary add (cached primitive) vs a plain Java loop over MemorySegments. */
 public class CutOver {
     static Arena A = Arena.global();
     static MemorySegment engine, stream;

@@ -1,0 +1,240 @@
+package dev.tangent.autograd;
+
+import dev.tangent.Scope;
+import dev.tangent.Tensor;
+import dev.tangent.backend.Backend;
+import dev.tangent.backend.Operand;
+import dev.tangent.backend.Storage;
+import dev.tangent.engine.Launch;
+import dev.tangent.engine.TensorAccess;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/**
+ * The kernels a computation launched, recorded once and replayable on the same buffers with new
+ * values in its variables: what compiled plans ({@code JvpPlan}) and {@code linearize} are built
+ * on. Only the kernels that depend on a variable are kept — a kernel reading a buffer some kept
+ * kernel writes (or writing one) is kept too — so work on constants (weights' transposes, a
+ * linearized function's primal) ran once at record time and is not repeated.
+ *
+ * <pre>{@code
+ * try (Recording<Tensor> r = Recording.record(() -> List.of(Tensor.zeros(4)), v -> v.get(0).exp().sum(), true, false)) {
+ *     r.replay(List.of(x), "exp-sum");        // r.result() now holds x.exp().sum()
+ * }
+ * }</pre>
+ *
+ * <p>A replay holds every storage it touches for the whole call (one acquire each, not one per
+ * kernel): closing the scope of a captured weight while a replay runs fails that replay cleanly
+ * and frees the memory only after it. Not thread-safe: one thread replays a recording at a time.
+ */
+public final class Recording<R> implements AutoCloseable {
+    private final List<Tensor> variables;
+    private final R result;
+    private final Runnable[] kernels;
+    private final Storage[] touched;
+    private final List<Storage> owned;
+    private Runnable replay;
+    private boolean closed;
+
+    private Recording(List<Tensor> variables, R result, Runnable[] kernels, Storage[] touched, List<Storage> owned) {
+        this.variables = variables;
+        this.result = result;
+        this.kernels = kernels;
+        this.touched = touched;
+        this.owned = owned;
+    }
+
+    /** Collects launches on one thread while a recording runs. */
+    private static final class Builder implements Launch.Listener {
+        final List<Runnable> kernels = new ArrayList<>();
+        final List<Storage[]> reads = new ArrayList<>();
+        final List<Storage[]> writes = new ArrayList<>();
+
+        @Override
+        public void launched(Runnable kernel, Operand[] r, Operand[] w) {
+            kernels.add(kernel);
+            reads.add(storages(r));
+            writes.add(storages(w));
+        }
+
+        private static Storage[] storages(Operand[] ops) {
+            Storage[] s = new Storage[ops.length];
+            for (int i = 0; i < ops.length; i++) {
+                s[i] = ops[i].storage();
+            }
+            return s;
+        }
+    }
+
+    /**
+     * Makes the variables, then runs {@code body} on them once, recording the kernels it launches on
+     * this thread, and keeps those that depend on the variables (tensors whose values
+     * {@link #replay} replaces; the kernels that made them are not recorded).
+     *
+     * @param own true: the recording owns every storage made here (freed by {@link #close});
+     *            false: they stay with the scope that was open, which must outlive the recording
+     * @param capture whether to ask the device to capture the kept kernels as one unit (a CUDA graph)
+     */
+    public static <R> Recording<R> record(Supplier<List<Tensor>> makeVariables, Function<List<Tensor>, R> body,
+            boolean own, boolean capture) {
+        Builder b = new Builder();
+        Scope scope = own ? Scope.open() : null;
+        List<Tensor> variables;
+        R result;
+        List<Storage> owned = List.of();
+        try {
+            variables = List.copyOf(makeVariables.get());
+            Launch.Listener prev = Launch.listen(b);
+            try {
+                result = body.apply(variables);
+            } finally {
+                Launch.listen(prev);
+            }
+            if (scope != null) {
+                owned = TensorAccess.get().release(scope, b);
+            }
+        } finally {
+            if (scope != null) {
+                scope.close();
+            }
+        }
+        TensorAccess acc = TensorAccess.get();
+        Set<Storage> dynamic = Collections.newSetFromMap(new IdentityHashMap<>());
+        for (Tensor v : variables) {
+            dynamic.add(acc.value(v).storage());
+        }
+        int n = b.kernels.size();
+        boolean[] live = new boolean[n];
+        for (boolean changed = true; changed; ) {
+            changed = false;
+            for (int k = 0; k < n; k++) {
+                if (!live[k] && (touches(b.reads.get(k), dynamic) || touches(b.writes.get(k), dynamic))) {
+                    live[k] = true;
+                    changed = true;
+                    Collections.addAll(dynamic, b.writes.get(k));
+                }
+            }
+        }
+        List<Runnable> kept = new ArrayList<>();
+        Set<Storage> touched = new LinkedHashSet<>();
+        for (int k = 0; k < n; k++) {
+            if (live[k]) {
+                kept.add(b.kernels.get(k));
+                Collections.addAll(touched, b.reads.get(k));
+                Collections.addAll(touched, b.writes.get(k));
+            }
+        }
+        for (Tensor v : variables) {
+            touched.add(acc.value(v).storage());
+        }
+        Recording<R> r = new Recording<>(variables, result, kept.toArray(new Runnable[0]),
+                touched.toArray(new Storage[0]), owned);
+        if (capture && !variables.isEmpty() && !kept.isEmpty()) {
+            Backend be = acc.value(variables.get(0)).backend();
+            r.replay = be.capture(r.kernels);
+        }
+        return r;
+    }
+
+    private static boolean touches(Storage[] s, Set<Storage> set) {
+        for (Storage x : s) {
+            if (set.contains(x)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** What the recorded computation returned (its tensors are rewritten by each replay). */
+    public R result() {
+        return result;
+    }
+
+    /** The tensors whose values {@link #replay} replaces. */
+    public List<Tensor> variables() {
+        return variables;
+    }
+
+    /** Number of kernels one replay runs. */
+    public int kernelCount() {
+        return kernels.length;
+    }
+
+    /**
+     * Copies {@code values} into the variables (same shapes and dtypes, checked by the caller) and
+     * runs the kept kernels; the result's tensors then hold the new values.
+     */
+    public void replay(List<Tensor> values, String op) {
+        if (closed) {
+            throw new IllegalStateException(op + ": closed");
+        }
+        TensorAccess acc = TensorAccess.get();
+        if (values.size() != variables.size()) {
+            throw new IllegalArgumentException(op + ": expected " + variables.size() + " values, got " + values.size());
+        }
+        for (int i = 0; i < values.size(); i++) {
+            Tensor v = values.get(i);
+            Tensor w = variables.get(i);
+            if (!java.util.Arrays.equals(v.shape(), w.shape()) || v.dtype() != w.dtype() || !v.device().equals(w.device())) {
+                throw new IllegalArgumentException(op + ": value " + i + " is " + v.dtype().torchName() + " "
+                        + java.util.Arrays.toString(v.shape()) + " on " + v.device() + " but was recorded as "
+                        + w.dtype().torchName() + " " + java.util.Arrays.toString(w.shape()) + " on " + w.device());
+            }
+        }
+        int held = 0;
+        try {
+            for (; held < touched.length; held++) {
+                touched[held].acquire(op);
+            }
+            for (int i = 0; i < values.size(); i++) {
+                Operand dst = acc.value(variables.get(i));
+                Operand src = acc.value(values.get(i));
+                if (src.storage() != dst.storage()) {
+                    src.storage().acquire(op);
+                    try {
+                        dst.backend().copy(src, dst);
+                    } finally {
+                        src.storage().release();
+                    }
+                }
+            }
+            if (replay != null) {
+                replay.run();
+            } else {
+                for (Runnable k : kernels) {
+                    k.run();
+                }
+            }
+        } finally {
+            for (int i = 0; i < held; i++) {
+                touched[i].release();
+            }
+        }
+    }
+
+    /** Frees what the recording owns. Idempotent; no replay may be running. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (replay instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw new IllegalStateException("closing a captured replay: " + e.getMessage(), e);
+            }
+        }
+        replay = null;
+        for (Storage s : owned) {
+            s.free();
+        }
+    }
+}

@@ -1,0 +1,295 @@
+package dev.tangent.backend.cpu;
+
+import static dev.tangent.backend.cpu.Elements.F32;
+import static dev.tangent.backend.cpu.Elements.F64;
+import static dev.tangent.backend.cpu.Elements.I64;
+import static dev.tangent.backend.cpu.Elements.U8;
+import static dev.tangent.backend.cpu.Elements.get;
+import static dev.tangent.backend.cpu.Elements.set;
+
+import dev.tangent.DType;
+import dev.tangent.backend.Operand;
+import dev.tangent.ops.Attrs;
+import dev.tangent.ops.ElementwiseMath;
+import dev.tangent.ops.Prim;
+import java.util.function.DoubleBinaryOperator;
+import java.util.function.DoubleUnaryOperator;
+import dev.tangent.ops.Shapes;
+import java.lang.foreign.MemorySegment;
+
+/** Element-wise kernels as Java loops over native memory: every dtype and layout. */
+final class JavaElementwise {
+    private JavaElementwise() {}
+
+    static void unary(Prim op, Attrs.Scalars attrs, Operand x, Operand out) {
+        DoubleUnaryOperator f = ElementwiseMath.unary(op, attrs);
+        MemorySegment xs = x.storage().segment();
+        MemorySegment os = out.storage().segment();
+        DType xt = x.dtype();
+        DType ot = out.dtype();
+        long n = out.numel();
+        if (x.isContiguous() && xt == ot) {
+            long xo = x.offset();
+            if (xt == DType.FLOAT32) {
+                for (long i = 0; i < n; i++) {
+                    os.setAtIndex(F32, i, (float) f.applyAsDouble(xs.getAtIndex(F32, xo + i)));
+                }
+                return;
+            }
+            if (xt == DType.FLOAT64) {
+                for (long i = 0; i < n; i++) {
+                    os.setAtIndex(F64, i, f.applyAsDouble(xs.getAtIndex(F64, xo + i)));
+                }
+                return;
+            }
+        }
+        StridedLoop.forEach(out.shape(), new long[][] {x.strides(), out.strides()}, new long[] {x.offset(), 0},
+                (offs, len, inner) -> {
+                    if (xt == DType.FLOAT32 && ot == DType.FLOAT32) {
+                        for (long j = 0; j < len; j++) {
+                            os.setAtIndex(F32, offs[1] + j * inner[1],
+                                    (float) f.applyAsDouble(xs.getAtIndex(F32, offs[0] + j * inner[0])));
+                        }
+                        return;
+                    }
+                    if (xt == DType.FLOAT64 && ot == DType.FLOAT64) {
+                        for (long j = 0; j < len; j++) {
+                            os.setAtIndex(F64, offs[1] + j * inner[1], f.applyAsDouble(xs.getAtIndex(F64, offs[0] + j * inner[0])));
+                        }
+                        return;
+                    }
+                    for (long j = 0; j < len; j++) {
+                        set(os, ot, offs[1] + j * inner[1], f.applyAsDouble(get(xs, xt, offs[0] + j * inner[0])));
+                    }
+                });
+    }
+
+    private static final int BLOCK = 512;
+
+    /**
+     * y = op(x) and ty = op'(x)·t in one pass, a block at a time: y by the scalar function, ty by
+     * the same jvp formula the autograd rule uses ({@link ElementwiseMath#jvp}) on blocks.
+     */
+    static boolean unaryJvp(Prim op, Attrs.Scalars attrs, Operand x, Operand t, Operand y, Operand ty) {
+        DType dt = x.dtype();
+        if (!dt.isFloatingPoint() || t.dtype() != dt || !ElementwiseMath.hasTangent(op)) {
+            return false;
+        }
+        DoubleUnaryOperator f = ElementwiseMath.unary(op, attrs);
+        boolean f32 = dt == DType.FLOAT32;
+        MemorySegment xs = x.storage().segment();
+        MemorySegment ts = t.storage().segment();
+        MemorySegment ys = y.storage().segment();
+        MemorySegment tys = ty.storage().segment();
+        StridedLoop.forEach(y.shape(), new long[][] {x.strides(), t.strides(), y.strides()},
+                new long[] {x.offset(), t.offset(), y.offset()},
+                (offs, len, inner) -> {
+                    for (long start = 0; start < len; start += BLOCK) {
+                        int n = (int) Math.min(BLOCK, len - start);
+                        double[] xb = new double[n];
+                        double[] yb = new double[n];
+                        double[] tb = new double[n];
+                        for (int j = 0; j < n; j++) {
+                            long k = start + j;
+                            xb[j] = f32 ? xs.getAtIndex(F32, offs[0] + k * inner[0]) : xs.getAtIndex(F64, offs[0] + k * inner[0]);
+                            tb[j] = f32 ? ts.getAtIndex(F32, offs[1] + k * inner[1]) : ts.getAtIndex(F64, offs[1] + k * inner[1]);
+                            double v = f.applyAsDouble(xb[j]);
+                            yb[j] = f32 ? (float) v : v; // the rule sees the stored (rounded) result
+                        }
+                        double[] tyb = ElementwiseMath.jvp(op, attrs, BlockAlgebra.INSTANCE, xb, yb, tb);
+                        for (int j = 0; j < n; j++) {
+                            long o = offs[2] + (start + j) * inner[2];
+                            double d = tyb == null ? 0 : tyb[j];
+                            if (f32) {
+                                ys.setAtIndex(F32, o, (float) yb[j]);
+                                tys.setAtIndex(F32, o, (float) d);
+                            } else {
+                                ys.setAtIndex(F64, o, yb[j]);
+                                tys.setAtIndex(F64, o, d);
+                            }
+                        }
+                    }
+                });
+        return true;
+    }
+
+    /** c = a op b and its tangent in one pass (see {@link dev.tangent.backend.Backend#binaryJvp}). */
+    static boolean binaryJvp(Prim op, Operand a, Operand ta, Operand b, Operand tb, Operand c, Operand tc) {
+        DType dt = c.dtype();
+        long n = c.numel();
+        long nb = b.numel();
+        MemorySegment as = a.storage().segment();
+        MemorySegment bs = b.storage().segment();
+        MemorySegment cs = c.storage().segment();
+        MemorySegment tcs = tc.storage().segment();
+        MemorySegment tas = ta == null ? null : ta.storage().segment();
+        MemorySegment tbs = tb == null ? null : tb.storage().segment();
+        long ao = a.offset();
+        long bo = b.offset();
+        long tao = ta == null ? 0 : ta.offset();
+        long tbo = tb == null ? 0 : tb.offset();
+        for (long i = 0; i < n; i++) {
+            long j = nb == n ? i : i % nb;
+            double av = get(as, dt, ao + i);
+            double bv = get(bs, dt, bo + j);
+            double da = tas == null ? 0 : get(tas, dt, tao + i);
+            double db = tbs == null ? 0 : get(tbs, dt, tbo + j);
+            double cv;
+            double dc;
+            switch (op) {
+                case ADD -> {
+                    cv = av + bv;
+                    dc = da + db;
+                }
+                case SUB -> {
+                    cv = av - bv;
+                    dc = da - db;
+                }
+                case MUL -> {
+                    cv = av * bv;
+                    // An absent tangent adds no term (not 0 * a, which is NaN where a is NaN/inf), as in PyTorch.
+                    dc = (tas == null ? 0 : da * bv) + (tbs == null ? 0 : av * db);
+                }
+                case DIV -> {
+                    cv = av / bv;
+                    double cr = dt == DType.FLOAT32 ? (float) cv : cv;
+                    dc = (tas == null ? 0 : da / bv) - (tbs == null ? 0 : db * cr / bv);
+                }
+                default -> throw new IllegalArgumentException("no fused jvp for " + op);
+            }
+            set(cs, dt, i, cv);
+            set(tcs, dt, i, dc);
+        }
+        return true;
+    }
+
+    static void binary(Prim op, Operand a, Operand b, Operand out) {
+        DoubleBinaryOperator f = ElementwiseMath.binary(op);
+        MemorySegment as = a.storage().segment();
+        MemorySegment bs = b.storage().segment();
+        MemorySegment os = out.storage().segment();
+        DType at = a.dtype();
+        DType bt = b.dtype();
+        DType ot = out.dtype();
+        long n = out.numel();
+        if (at == ot && bt == ot && a.isContiguous() && b.isContiguous()) {
+            long ao = a.offset();
+            long bo = b.offset();
+            if (ot == DType.FLOAT32) {
+                for (long i = 0; i < n; i++) {
+                    os.setAtIndex(F32, i, (float) f.applyAsDouble(as.getAtIndex(F32, ao + i), bs.getAtIndex(F32, bo + i)));
+                }
+                return;
+            }
+            if (ot == DType.FLOAT64) {
+                for (long i = 0; i < n; i++) {
+                    os.setAtIndex(F64, i, f.applyAsDouble(as.getAtIndex(F64, ao + i), bs.getAtIndex(F64, bo + i)));
+                }
+                return;
+            }
+        }
+        java.util.function.LongBinaryOperator exact = at == DType.INT64 && bt == DType.INT64 && ot == DType.INT64
+                ? switch (op) {
+                    case ADD -> Long::sum;
+                    case SUB -> (x, y) -> x - y;
+                    case MUL -> (x, y) -> x * y;
+                    case MAXIMUM -> Math::max;
+                    case MINIMUM -> Math::min;
+                    default -> null;
+                }
+                : null;
+        StridedLoop.forEach(out.shape(), new long[][] {a.strides(), b.strides(), out.strides()},
+                new long[] {a.offset(), b.offset(), 0},
+                (offs, len, inner) -> {
+                    if (exact != null) {
+                        // int64 arithmetic in long, as PyTorch: doubles would round values above 2^53.
+                        for (long j = 0; j < len; j++) {
+                            os.setAtIndex(I64, offs[2] + j * inner[2], exact.applyAsLong(
+                                    as.getAtIndex(I64, offs[0] + j * inner[0]), bs.getAtIndex(I64, offs[1] + j * inner[1])));
+                        }
+                        return;
+                    }
+                    if (at == DType.FLOAT64 && bt == DType.FLOAT64 && ot == DType.FLOAT64) {
+                        for (long j = 0; j < len; j++) {
+                            os.setAtIndex(F64, offs[2] + j * inner[2], f.applyAsDouble(
+                                    as.getAtIndex(F64, offs[0] + j * inner[0]), bs.getAtIndex(F64, offs[1] + j * inner[1])));
+                        }
+                        return;
+                    }
+                    if (at == DType.FLOAT32 && bt == DType.FLOAT32 && ot == DType.FLOAT32) {
+                        for (long j = 0; j < len; j++) {
+                            os.setAtIndex(F32, offs[2] + j * inner[2], (float) f.applyAsDouble(
+                                    as.getAtIndex(F32, offs[0] + j * inner[0]), bs.getAtIndex(F32, offs[1] + j * inner[1])));
+                        }
+                        return;
+                    }
+                    for (long j = 0; j < len; j++) {
+                        set(os, ot, offs[2] + j * inner[2], f.applyAsDouble(get(as, at, offs[0] + j * inner[0]),
+                                get(bs, bt, offs[1] + j * inner[1])));
+                    }
+                });
+    }
+
+    static void where(Operand mask, Operand a, Operand b, Operand out) {
+        MemorySegment ms = mask.storage().segment();
+        MemorySegment as = a.storage().segment();
+        MemorySegment bs = b.storage().segment();
+        MemorySegment os = out.storage().segment();
+        DType at = a.dtype();
+        DType bt = b.dtype();
+        DType ot = out.dtype();
+        StridedLoop.forEach(out.shape(), new long[][] {mask.strides(), a.strides(), b.strides(), out.strides()},
+                new long[] {mask.offset(), a.offset(), b.offset(), 0},
+                (offs, len, inner) -> {
+                    for (long j = 0; j < len; j++) {
+                        boolean m = ms.get(U8, offs[0] + j * inner[0]) != 0;
+                        double v = m ? get(as, at, offs[1] + j * inner[1]) : get(bs, bt, offs[2] + j * inner[2]);
+                        set(os, ot, offs[3] + j * inner[3], v);
+                    }
+                });
+    }
+
+    static void copy(Operand src, Operand dst) {
+        if (dst.numel() == 0) {
+            return; // an empty view may sit at an offset past the end of an empty storage
+        }
+        MemorySegment s = src.storage().segment();
+        MemorySegment d = dst.storage().segment();
+        DType srcT = src.dtype();
+        DType dstT = dst.dtype();
+        if (srcT == dstT && src.isContiguous() && dst.isContiguous()) {
+            long bytes = src.numel() * srcT.byteSize();
+            MemorySegment.copy(s, src.offset() * srcT.byteSize(), d, dst.offset() * dstT.byteSize(), bytes);
+            return;
+        }
+        boolean longs = srcT == DType.INT64 && dstT == DType.INT64;
+        StridedLoop.forEach(dst.shape(), new long[][] {src.strides(), dst.strides()},
+                new long[] {src.offset(), dst.offset()},
+                (offs, len, inner) -> {
+                    if (longs) {
+                        // Not through double: int64 values above 2^53 must survive a strided copy.
+                        for (long j = 0; j < len; j++) {
+                            d.setAtIndex(I64, offs[1] + j * inner[1], s.getAtIndex(I64, offs[0] + j * inner[0]));
+                        }
+                        return;
+                    }
+                    for (long j = 0; j < len; j++) {
+                        set(d, dstT, offs[1] + j * inner[1], get(s, srcT, offs[0] + j * inner[0]));
+                    }
+                });
+    }
+
+    static void fill(Operand out, double value) {
+        MemorySegment o = out.storage().segment();
+        long n = out.numel();
+        DType dt = out.dtype();
+        long off = out.offset();
+        if (value == 0 && out.isContiguous()) {
+            o.asSlice(off * dt.byteSize(), n * dt.byteSize()).fill((byte) 0);
+            return;
+        }
+        for (long i = 0; i < n; i++) {
+            set(o, dt, off + i, value);
+        }
+    }
+}

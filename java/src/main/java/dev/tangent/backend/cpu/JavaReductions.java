@@ -1,0 +1,121 @@
+package dev.tangent.backend.cpu;
+
+import static dev.tangent.backend.cpu.Elements.F32;
+import static dev.tangent.backend.cpu.Elements.F64;
+import static dev.tangent.backend.cpu.Elements.I64;
+import static dev.tangent.backend.cpu.Elements.U8;
+import static dev.tangent.backend.cpu.Elements.get;
+import static dev.tangent.backend.cpu.Elements.set;
+
+import dev.tangent.DType;
+import dev.tangent.backend.Operand;
+import dev.tangent.ops.Prim;
+import dev.tangent.ops.Shapes;
+import java.lang.foreign.MemorySegment;
+
+/** Reductions and softmax as Java loops over native memory (every dtype; the reference for oneDNN). */
+final class JavaReductions {
+    private JavaReductions() {}
+
+    static void reduce(Prim op, Operand x, Operand out) {
+        long[] xs = x.shape();
+        long[] os = out.shape();
+        long[] xst = x.strides();
+        int rank = xs.length;
+        // Split dims into kept (iterated by the output) and reduced (iterated per output element).
+        int nr = 0;
+        for (int d = 0; d < rank; d++) {
+            if (os[d] == 1 && xs[d] != 1) {
+                nr++;
+            }
+        }
+        long[] rShape = new long[nr];
+        long[] rStride = new long[nr];
+        long[] kStride = new long[rank];
+        for (int d = 0, j = 0; d < rank; d++) {
+            if (os[d] == 1 && xs[d] != 1) {
+                rShape[j] = xs[d];
+                rStride[j++] = xst[d];
+                kStride[d] = 0;
+            } else {
+                kStride[d] = xst[d];
+            }
+        }
+        long count = Shapes.numel(rShape);
+        MemorySegment in = x.storage().segment();
+        MemorySegment o = out.storage().segment();
+        DType xt = x.dtype();
+        DType ot = out.dtype();
+        double[] acc1 = new double[1];
+        StridedLoop.forEach(os, new long[][] {kStride, out.strides()}, new long[] {x.offset(), 0},
+                (offs, len, inner) -> {
+                    for (long j = 0; j < len; j++) {
+                        long base = offs[0] + j * inner[0];
+                        double r = switch (op) {
+                            case SUM -> 0.0;
+                            case PROD -> 1.0;
+                            case AMAX -> Double.NEGATIVE_INFINITY;
+                            case AMIN -> Double.POSITIVE_INFINITY;
+                            default -> throw new IllegalArgumentException("not a reduction: " + op);
+                        };
+                        acc1[0] = r;
+                        if (count > 0) {
+                            StridedLoop.forEach(rShape, new long[][] {rStride}, new long[] {base}, (ro, rn, ri) -> {
+                                double v = acc1[0];
+                                for (long q = 0; q < rn; q++) {
+                                    double e = get(in, xt, ro[0] + q * ri[0]);
+                                    v = switch (op) {
+                                        case SUM -> v + e;
+                                        case PROD -> v * e;
+                                        case AMAX -> Double.isNaN(e) || e > v ? e : v;
+                                        default -> Double.isNaN(e) || e < v ? e : v;
+                                    };
+                                }
+                                acc1[0] = v;
+                            });
+                        }
+                        set(o, ot, offs[1] + j * inner[1], acc1[0]);
+                    }
+                });
+    }
+
+    static void softmax(Prim op, Operand x, int dim, Operand out) {
+        long[] xs = x.shape();
+        if (xs.length == 0) {
+            set(out.storage().segment(), out.dtype(), 0, op == Prim.SOFTMAX ? 1.0 : 0.0);
+            return;
+        }
+        long[] rowShape = xs.clone();
+        rowShape[dim] = 1;
+        long n = xs[dim];
+        long sx = x.strides()[dim];
+        long so = out.strides()[dim];
+        MemorySegment in = x.storage().segment();
+        MemorySegment o = out.storage().segment();
+        DType dt = x.dtype();
+        boolean log = op == Prim.LOG_SOFTMAX;
+        StridedLoop.forEach(rowShape, new long[][] {x.strides(), out.strides()}, new long[] {x.offset(), 0},
+                (offs, len, inner) -> {
+                    for (long j = 0; j < len; j++) {
+                        long xb = offs[0] + j * inner[0];
+                        long ob = offs[1] + j * inner[1];
+                        double m = Double.NEGATIVE_INFINITY;
+                        for (long i = 0; i < n; i++) {
+                            m = Math.max(m, get(in, dt, xb + i * sx));
+                        }
+                        if (Double.isInfinite(m)) {
+                            m = 0;
+                        }
+                        double s = 0;
+                        for (long i = 0; i < n; i++) {
+                            s += Math.exp(get(in, dt, xb + i * sx) - m);
+                        }
+                        double ls = Math.log(s);
+                        for (long i = 0; i < n; i++) {
+                            double v = get(in, dt, xb + i * sx) - m;
+                            set(o, dt, ob + i * so, log ? v - ls : Math.exp(v) / s);
+                        }
+                    }
+                });
+    }
+}

@@ -1,0 +1,99 @@
+package dev.tangent.backend.cpu.dnnl;
+
+import static dev.tangent.bindings.dnnl.dnnl_h.*;
+
+import dev.tangent.DType;
+import dev.tangent.backend.Operand;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/** oneDNN memory descriptors of operands, and the layout facts that decide what oneDNN can take. */
+final class DnnlDescriptors {
+    private DnnlDescriptors() {}
+
+    static boolean f32(Operand... ts) {
+        for (Operand t : ts) {
+            if (t.dtype() != DType.FLOAT32) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static boolean isBroadcast(Operand t) {
+        long[] s = t.shape();
+        long[] st = t.strides();
+        for (int i = 0; i < s.length; i++) {
+            if (st[i] == 0 && s[i] > 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A plain memory descriptor. Size-1 dims get the stride a dense layout would give them, so that
+     * oneDNN recognises plain formats (an odd stride on a size-1 dim sends it to slow reference code).
+     */
+    static MemorySegment md(Arena arena, long[] dims, long[] strides) {
+        int n = Math.max(dims.length, 1);
+        long[] d = dims.length == 0 ? new long[] {1} : dims;
+        long[] s = new long[n];
+        for (int i = n - 1; i >= 0; i--) {
+            if (dims.length == 0) {
+                s[i] = 1;
+            } else if (d[i] == 1) {
+                s[i] = i == n - 1 ? 1 : s[i + 1] * Math.max(d[i + 1], 1);
+            } else {
+                s[i] = strides[i];
+            }
+        }
+        MemorySegment out = arena.allocate(C_POINTER);
+        Dnnl.check(dnnl_memory_desc_create_with_strides(out, n, arena.allocateFrom(ValueLayout.JAVA_LONG, d),
+                dnnl_f32(), arena.allocateFrom(ValueLayout.JAVA_LONG, s)), "dnnl_memory_desc_create_with_strides");
+        return out.get(C_POINTER, 0);
+    }
+
+    /** True when a row or column dim is expanded (stride 0): oneDNN's matmul broadcasts batch dims only. */
+    static boolean expandedMatrix(Operand t) {
+        long[] s = t.shape();
+        long[] st = t.strides();
+        for (int i = Math.max(0, s.length - 2); i < s.length; i++) {
+            if (st[i] == 0 && s[i] > 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when a batch dim is expanded in both operands: oneDNN wants dst's batch size in one of them. */
+    static boolean expandedInBoth(Operand a, Operand b) {
+        long[] da = a.shape();
+        long[] db = b.shape();
+        long[] sa = a.strides();
+        long[] sb = b.strides();
+        for (int i = 3; i <= Math.min(da.length, db.length); i++) { // batch dims, aligned from the right
+            int ia = da.length - i;
+            int ib = db.length - i;
+            if ((da[ia] > 1 && sa[ia] == 0 || da[ia] == 1) && (db[ib] > 1 && sb[ib] == 0 || db[ib] == 1)
+                    && Math.max(da[ia], db[ib]) > 1) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A descriptor in which broadcast (stride-0) dims have size 1, as oneDNN expresses broadcasting. */
+    static MemorySegment broadcastMd(Arena arena, Operand t) {
+        long[] dims = t.shape().clone();
+        long[] st = t.strides();
+        for (int i = 0; i < dims.length; i++) {
+            if (st[i] == 0) {
+                dims[i] = 1;
+            }
+        }
+        return md(arena, dims, st);
+    }
+
+}

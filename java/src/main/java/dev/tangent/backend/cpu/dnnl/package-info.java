@@ -1,0 +1,7 @@
+/**
+ * oneDNN on the CPU: loading the library from the {@code org.bytedeco:dnnl} jar
+ * ({@link dev.tangent.backend.cpu.dnnl.DnnlLibrary}), the accelerator's kernels
+ * ({@link dev.tangent.backend.cpu.dnnl.DnnlAccelerator}), the primitive cache with its per-thread
+ * streams and scratchpads, and memory descriptors. Same imports as {@code dev.tangent.backend}.
+ */
+package dev.tangent.backend.cpu.dnnl;
