@@ -18,8 +18,10 @@ import java.util.List;
  *
  * <p>Scopes nest and may be closed in any order; a tensor created with no scope open is freed by
  * the garbage collector (or by the scope it is later {@linkplain #adopt(Tensor) adopted} into).
- * A scope belongs to the thread that opened it: tensors may be read from other threads, but the
- * scope must not be closed while another thread still computes with its tensors.
+ * A scope belongs to the thread that opened it: only that thread may keep, adopt or close (else
+ * {@link IllegalStateException}). Its tensors may be read from any thread; closing the scope while
+ * another thread computes with them is safe — the other thread's next use throws
+ * {@link IllegalStateException}, and memory a running kernel reads is freed only when it ends.
  */
 public final class Scope implements AutoCloseable {
     private static final ThreadLocal<ArrayDeque<Scope>> STACK = ThreadLocal.withInitial(ArrayDeque::new);
@@ -88,16 +90,34 @@ public final class Scope implements AutoCloseable {
         return value;
     }
 
-    /** Moves {@code t}'s storage into this scope so that closing it frees the tensor. */
+    /**
+     * Moves {@code t}'s storage into this scope so that closing it frees the tensor. Only a tensor
+     * no scope owns (made with none open) or owned by a scope of this thread can be adopted; one
+     * owned by another thread's scope or by a plan throws {@link IllegalStateException}.
+     */
     public Tensor adopt(Tensor t) {
         checkOpen("adopt");
-        for (Storage st : t.storagesForScope()) {
+        List<Storage> sts = t.storagesForScope();
+        for (Storage st : sts) {
+            Object o = st.owner();
+            if (o != null && o != this && !(o instanceof Scope s && s.thread == thread && !s.closed)) {
+                throw new IllegalStateException("Scope.adopt: the tensor's memory belongs to "
+                        + (o instanceof Scope s ? "a scope of thread " + s.thread.getName() : "a plan or recording")
+                        + "; only tensors made with no scope open, or in this thread's scopes, can be adopted");
+            }
+        }
+        for (Storage st : sts) {
             if (st.owner() != this) {
                 st.owner(this);
                 storages.add(st);
             }
         }
         return t;
+    }
+
+    /** True on the thread that opened this scope while it is open. */
+    boolean ownedByCurrentThread() {
+        return thread == Thread.currentThread() && !closed;
     }
 
     /**
@@ -129,8 +149,8 @@ public final class Scope implements AutoCloseable {
             return;
         }
         if (Thread.currentThread() != thread) {
-            throw new IllegalStateException("Scope.close: a scope must be closed by the thread that opened it ("
-                    + thread.getName() + ")");
+            throw new IllegalStateException("Scope.close: a scope belongs to the thread that opened it ("
+                    + thread.getName() + "); close it there");
         }
         closed = true;
         STACK.get().remove(this);
@@ -151,8 +171,16 @@ public final class Scope implements AutoCloseable {
     }
 
     private void checkOpen(String op) {
+        checkOwner(op);
         if (closed) {
             throw new IllegalStateException("Scope." + op + ": scope is closed");
+        }
+    }
+
+    private void checkOwner(String op) {
+        if (Thread.currentThread() != thread) {
+            throw new IllegalStateException("Scope." + op + ": a scope belongs to the thread that opened it ("
+                    + thread.getName() + "); call " + op + " there");
         }
     }
 }

@@ -50,6 +50,11 @@ final class TensorState implements TensorAccess {
     }
 
     @Override
+    public boolean heldByThisThread(Storage storage) {
+        return storage.owner() instanceof Scope s && s.ownedByCurrentThread();
+    }
+
+    @Override
     public void register(Storage storage) {
         Scope.register(storage);
     }

@@ -13,6 +13,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -37,16 +38,19 @@ public final class Recording<R> implements AutoCloseable {
     private final List<Tensor> variables;
     private final R result;
     private final Runnable[] kernels;
-    private final Storage[] touched;
+    /** Storages the kept kernels touch that the recording does not own: held one by one per replay. */
+    private final Storage[] external;
     private final List<Storage> owned;
+    /** The owned storages as one unit: bit 0 closed, bits 1.. twice the replays in flight. */
+    private final AtomicLong holds = new AtomicLong();
     private Runnable replay;
-    private boolean closed;
+    private volatile boolean closed;
 
-    private Recording(List<Tensor> variables, R result, Runnable[] kernels, Storage[] touched, List<Storage> owned) {
+    private Recording(List<Tensor> variables, R result, Runnable[] kernels, Storage[] external, List<Storage> owned) {
         this.variables = variables;
         this.result = result;
         this.kernels = kernels;
-        this.touched = touched;
+        this.external = external;
         this.owned = owned;
     }
 
@@ -133,6 +137,9 @@ public final class Recording<R> implements AutoCloseable {
         for (Tensor v : variables) {
             touched.add(acc.value(v).storage());
         }
+        Set<Storage> mine = Collections.newSetFromMap(new IdentityHashMap<>());
+        mine.addAll(owned);
+        touched.removeIf(mine::contains);
         Recording<R> r = new Recording<>(variables, result, kept.toArray(new Runnable[0]),
                 touched.toArray(new Storage[0]), owned);
         if (capture && !variables.isEmpty() && !kept.isEmpty()) {
@@ -172,7 +179,7 @@ public final class Recording<R> implements AutoCloseable {
      */
     public void replay(List<Tensor> values, String op) {
         if (closed) {
-            throw new IllegalStateException(op + ": closed");
+            throw new IllegalStateException(op + ": the recording (plan) is closed");
         }
         TensorAccess acc = TensorAccess.get();
         if (values.size() != variables.size()) {
@@ -187,10 +194,14 @@ public final class Recording<R> implements AutoCloseable {
                         + w.dtype().torchName() + " " + java.util.Arrays.toString(w.shape()) + " on " + w.device());
             }
         }
+        if ((holds.getAndAdd(2) & 1) != 0) {
+            releaseHold();
+            throw new IllegalStateException(op + ": the recording (plan) is closed");
+        }
         int held = 0;
         try {
-            for (; held < touched.length; held++) {
-                touched[held].acquire(op);
+            for (; held < external.length; held++) {
+                external[held].acquire(op);
             }
             for (int i = 0; i < values.size(); i++) {
                 Operand dst = acc.value(variables.get(i));
@@ -213,28 +224,52 @@ public final class Recording<R> implements AutoCloseable {
             }
         } finally {
             for (int i = 0; i < held; i++) {
-                touched[i].release();
+                external[i].release();
+            }
+            releaseHold();
+        }
+    }
+
+    /** Ends a replay's hold on the owned storages; the last one after a close frees them. */
+    private void releaseHold() {
+        if (holds.addAndGet(-2) == 1) {
+            freeOwned();
+        }
+    }
+
+    private void freeOwned() {
+        synchronized (owned) {
+            for (Storage s : owned) {
+                s.free();
             }
         }
     }
 
-    /** Frees what the recording owns. Idempotent; no replay may be running. */
+    /**
+     * Frees what the recording owns — at once, or when the replays running on other threads end
+     * (they hold it). Idempotent; replays after this throw {@link IllegalStateException}.
+     */
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        if (replay instanceof AutoCloseable c) {
+        Runnable r = replay;
+        replay = null;
+        if (r instanceof AutoCloseable c) {
             try {
                 c.close();
             } catch (Exception e) {
                 throw new IllegalStateException("closing a captured replay: " + e.getMessage(), e);
             }
         }
-        replay = null;
-        for (Storage s : owned) {
-            s.free();
+        long h;
+        do {
+            h = holds.get();
+        } while (!holds.compareAndSet(h, h | 1));
+        if (h == 0) {
+            freeOwned();
         }
     }
 }

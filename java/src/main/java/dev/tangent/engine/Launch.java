@@ -3,8 +3,8 @@ package dev.tangent.engine;
 import dev.tangent.backend.Operand;
 
 /**
- * Runs one kernel: holds the storages of its operands for the duration ({@code acquire} /
- * {@code release}, so a scope closed by another thread meanwhile cannot free memory under it),
+ * Runs one kernel: holds the storages it reads for the duration ({@code acquire} / {@code release},
+ * so a scope closed by another thread meanwhile cannot free memory under it),
  * then tells the listener of this thread, if any (a recording: {@code dev.tangent.autograd.Recording}).
  */
 public final class Launch {
@@ -22,22 +22,24 @@ public final class Launch {
      * the operation in the exception thrown when an operand's storage is already closed.
      */
     public static void run(String op, Runnable kernel, Operand[] reads, Operand[] writes) {
-        int r = 0;
-        int w = 0;
+        // Writes go to fresh results of this thread: nobody else can close them. Reads of memory a
+        // scope of this thread owns cannot be closed by another thread either (keep, adopt and close
+        // are the owner thread's); everything else is held for the kernel's duration.
+        TensorAccess acc = TensorAccess.get();
+        long held = 0;
         try {
-            for (; r < reads.length; r++) {
-                reads[r].storage().acquire(op);
-            }
-            for (; w < writes.length; w++) {
-                writes[w].storage().acquire(op);
+            for (int r = 0; r < reads.length; r++) {
+                if (!acc.heldByThisThread(reads[r].storage())) {
+                    reads[r].storage().acquire(op);
+                    held |= 1L << r;
+                }
             }
             kernel.run();
         } finally {
-            for (int i = 0; i < r; i++) {
-                reads[i].storage().release();
-            }
-            for (int i = 0; i < w; i++) {
-                writes[i].storage().release();
+            for (int r = 0; held != 0; r++, held >>>= 1) {
+                if ((held & 1) != 0) {
+                    reads[r].storage().release();
+                }
             }
         }
         Listener l = LISTENER.get();

@@ -37,6 +37,12 @@ public interface TensorAccess {
     /** Records t as the output of {@code node} (t then requires grad). */
     void setGradFn(Tensor t, Node node);
 
+    /**
+     * True when an open scope of the calling thread owns {@code storage}: then no other thread can
+     * close it while this thread runs a kernel on it (only the owner thread keeps, adopts or closes).
+     */
+    boolean heldByThisThread(Storage storage);
+
     /** Makes the innermost open scope of this thread own new storage (the GC when none is open). */
     void register(Storage storage);
 

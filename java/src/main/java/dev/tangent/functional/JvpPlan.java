@@ -80,8 +80,12 @@ public final class JvpPlan<I extends Value, O extends Value> implements AutoClos
         check(vs, "v");
         List<Tensor> values = new ArrayList<>(in.tensors);
         values.addAll(vs.tensors);
-        inst.recording.replay(values, "JvpPlan.apply");
-        return inst.recording.result();
+        Recording<JvpResult<O>> rec = inst.recording;
+        if (rec == null) {
+            throw new IllegalStateException("JvpPlan: the plan is closed");
+        }
+        rec.replay(values, "JvpPlan.apply");
+        return rec.result();
     }
 
     /** Number of kernels one {@link #apply} replays (after the input copies). */

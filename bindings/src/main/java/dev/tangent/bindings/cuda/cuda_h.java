@@ -5283,6 +5283,66 @@ public class cuda_h {
         }
     }
 
+    private static class cuEventQuery {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            cuda_h.C_INT,
+            cuda_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = cuda_h.findOrThrow("cuEventQuery");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * CUresult cuEventQuery(CUevent hEvent)
+     * }
+     */
+    public static FunctionDescriptor cuEventQuery$descriptor() {
+        return cuEventQuery.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * CUresult cuEventQuery(CUevent hEvent)
+     * }
+     */
+    public static MethodHandle cuEventQuery$handle() {
+        return cuEventQuery.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * CUresult cuEventQuery(CUevent hEvent)
+     * }
+     */
+    public static MemorySegment cuEventQuery$address() {
+        return cuEventQuery.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * CUresult cuEventQuery(CUevent hEvent)
+     * }
+     */
+    public static int cuEventQuery(MemorySegment hEvent) {
+        var mh$ = cuEventQuery.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("cuEventQuery", hEvent);
+            }
+            return (int)mh$.invokeExact(hEvent);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class cuEventElapsedTime_v2 {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             cuda_h.C_INT,

@@ -18,8 +18,10 @@ import java.util.TreeMap;
  * <p>Free lists are kept per stream (the stream of the thread that allocated the block): work is
  * ordered within a stream, so a block freed while kernels that use it are still queued can be
  * handed to the next allocation on the same stream without synchronizing. A block is never handed
- * to another stream (another thread); memory a thread shares with kernels of another thread must be
- * synchronized by the caller, as with PyTorch's {@code record_stream}.
+ * to another stream (another thread). When several streams exist, a block may have been used by
+ * kernels on other streams (a tensor shared across threads): it is freed with
+ * {@link #freeAfter}, which keeps it out of the cache until an event recorded on every stream at
+ * free time has completed (PyTorch's {@code record_stream}, made automatic).
  *
  * <p>When {@code cuMemAlloc} runs out of memory the cache is emptied (after synchronizing the
  * context) and the allocation retried once; if it still fails, a {@link CudaException} names the
@@ -38,6 +40,8 @@ final class CachingAllocator {
     private final Map<Long, TreeMap<Long, ArrayDeque<Long>>> free = new HashMap<>();
     /** live block address -> {rounded size, stream}. */
     private final Map<Long, long[]> live = new HashMap<>();
+    /** Freed blocks waiting for their events: {ptr, events...}. */
+    private final java.util.List<long[]> pending = new java.util.ArrayList<>();
     private long cachedBytes;
     private long allocatedBytes;
     private long driverAllocations;
@@ -61,6 +65,7 @@ final class CachingAllocator {
     /** A device block of at least {@code bytes} for kernels on {@code stream}; the context must be current. */
     long allocate(long bytes, long stream) {
         long size = roundSize(bytes);
+        reclaimPending();
         synchronized (this) {
             TreeMap<Long, ArrayDeque<Long>> lists = free.get(stream);
             ArrayDeque<Long> q = lists == null ? null : lists.get(size);
@@ -100,8 +105,60 @@ final class CachingAllocator {
         free.computeIfAbsent(info[1], k -> new TreeMap<>()).computeIfAbsent(info[0], k -> new ArrayDeque<>()).push(ptr);
     }
 
+    /**
+     * Frees a block that kernels on other streams may still use: it joins its stream's cache once
+     * every event in {@code events} (recorded on each stream after its last use) has completed.
+     */
+    void freeAfter(long ptr, long[] events) {
+        synchronized (this) {
+            if (!live.containsKey(ptr)) {
+                throw new IllegalStateException("CUDA allocator: free of unknown or already freed device address 0x"
+                        + Long.toHexString(ptr));
+            }
+            long[] entry = new long[events.length + 1];
+            entry[0] = ptr;
+            System.arraycopy(events, 0, entry, 1, events.length);
+            pending.add(entry);
+        }
+    }
+
+    /** Moves pending blocks whose events have all completed into the cache. */
+    private void reclaimPending() {
+        java.util.List<long[]> done = new java.util.ArrayList<>();
+        synchronized (this) {
+            if (pending.isEmpty()) {
+                return;
+            }
+            for (var it = pending.iterator(); it.hasNext(); ) {
+                long[] e = it.next();
+                boolean complete = true;
+                for (int i = 1; i < e.length && complete; i++) {
+                    int rc = cuEventQuery(MemorySegment.ofAddress(e[i]));
+                    if (rc == CUDA_ERROR_NOT_READY()) {
+                        complete = false;
+                    } else {
+                        Cuda.check(rc, "cuEventQuery");
+                    }
+                }
+                if (complete) {
+                    it.remove();
+                    done.add(e);
+                }
+            }
+        }
+        for (long[] e : done) {
+            for (int i = 1; i < e.length; i++) {
+                Cuda.check(cuEventDestroy_v2(MemorySegment.ofAddress(e[i])), "cuEventDestroy_v2");
+            }
+            free(e[0]);
+        }
+    }
+
     /** Gives every cached block back to the driver (synchronizes the device first). */
     void emptyCache() {
+        backend.makeCurrent();
+        Cuda.check(cuCtxSynchronize(), "cuCtxSynchronize");
+        reclaimPending();
         Map<Long, TreeMap<Long, ArrayDeque<Long>>> drained;
         synchronized (this) {
             drained = new HashMap<>(free);

@@ -51,6 +51,8 @@ public final class CudaBackend implements Backend {
     private final CachingAllocator allocator = new CachingAllocator(this);
     private final Map<String, MemorySegment> functions = new ConcurrentHashMap<>();
     private final ThreadLocal<ThreadState> local = new ThreadLocal<>();
+    /** Every thread's state on this device (their streams), for cross-stream frees. */
+    private final List<ThreadState> states = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final CudaKernels kernels = new CudaKernels(this);
 
     private CudaBackend(Device device) {
@@ -178,6 +180,7 @@ public final class CudaBackend implements Backend {
         if (t == null) {
             t = new ThreadState();
             local.set(t);
+            states.add(t);
         }
         return t;
     }
@@ -290,6 +293,11 @@ public final class CudaBackend implements Backend {
         return MemorySegment.ofAddress(allocator.allocate(bytes, ts.stream.address()));
     }
 
+    /**
+     * Returns a block to the allocator. With one stream on this device, stream order makes it
+     * reusable at once; with several, a kernel on another stream may still read it, so an event is
+     * recorded on every stream and the block is reused only once they all completed.
+     */
     @Override
     public void free(MemorySegment segment, long bytes) {
         long p = segment.address();
@@ -301,7 +309,22 @@ public final class CudaBackend implements Backend {
             ts.capturing.own(p);
             return;
         }
-        allocator.free(p);
+        List<ThreadState> all = states;
+        if (all.size() <= 1) {
+            allocator.free(p);
+            return;
+        }
+        makeCurrent();
+        long[] events = new long[all.size()];
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment e = a.allocate(ValueLayout.ADDRESS);
+            for (int i = 0; i < events.length; i++) {
+                Cuda.check(cuEventCreate(e, CU_EVENT_DISABLE_TIMING()), "cuEventCreate");
+                events[i] = e.get(ValueLayout.JAVA_LONG, 0);
+                Cuda.check(cuEventRecord(MemorySegment.ofAddress(events[i]), all.get(i).stream), "cuEventRecord");
+            }
+        }
+        allocator.freeAfter(p, events);
     }
 
     /** A temporary device buffer for one kernel sequence of this thread; give it back with {@link #release}. */
