@@ -79,6 +79,31 @@ public interface Backend {
     /** out.scatter_add_(dim, index, src) in place; out is contiguous. */
     void scatterAdd(Operand out, int dim, Operand index, Operand src);
 
+    /**
+     * out = conv2d(x, w): x [N, C, H, W], w [O, C / groups, kh, kw], out [N, O, oh, ow] (contiguous);
+     * x and w may be strided.
+     */
+    void conv2d(Attrs.Conv a, Operand x, Operand w, Operand out);
+
+    /** gx = conv2d's input gradient for the output gradient g (also conv_transpose2d); gx contiguous. */
+    void conv2dInputGrad(Attrs.Conv a, Operand g, Operand w, Operand gx);
+
+    /** gw = conv2d's weight gradient for input x and output gradient g; gw contiguous. */
+    void conv2dWeightGrad(Attrs.Conv a, Operand x, Operand g, Operand gw);
+
+    /**
+     * out = max_pool2d(x) (NaN wins, as in PyTorch; padded positions never do); when
+     * {@code indices} is not null it receives each maximum's flat spatial index h * W + w (int64).
+     * Either output may be null; those given are contiguous.
+     */
+    void maxPool2d(Attrs.Pool a, Operand x, Operand out, Operand indices);
+
+    /** out = avg_pool2d(x), PyTorch's divisor rules (count_include_pad, divisor override); out contiguous. */
+    void avgPool2d(Attrs.Pool a, Operand x, Operand out);
+
+    /** gx = avg_pool2d's input gradient for the output gradient g; gx contiguous. */
+    void avgPool2dGrad(Attrs.Pool a, Operand g, Operand gx);
+
     /** Copies {@code bytes} from host memory into this device's storage at {@code dstOffsetBytes}. */
     void copyFromHost(MemorySegment host, Storage dst, long dstOffsetBytes, long bytes);
 

@@ -51,6 +51,8 @@ public final class Dispatch {
                 case UNARY -> Fusion.unary(p, (Attrs.Scalars) a, primals[0], tangents[0]);
                 case BINARY -> Fusion.binary(p, primals[0], tangents[0], primals[1], tangents[1]);
                 case MATMUL -> tangents[1] == null ? Fusion.matmul(primals[0], tangents[0], primals[1]) : null;
+                case CONV -> p == Prim.CONV2D && tangents[1] == null
+                        ? Fusion.conv2d((Attrs.Conv) a, primals[0], tangents[0], primals[1]) : null;
                 default -> null;
             };
             if (fused != null) {

@@ -77,4 +77,19 @@ public final class Fusion {
         return new Tensor[] {Dispatch.apply(Prim.SLICE, new Attrs.Slice(0, 0, m, 1), r),
                 Dispatch.apply(Prim.SLICE, new Attrs.Slice(0, m, 2 * m, 1), r)};
     }
+
+    /**
+     * {@code conv2d(x, w)} with its tangent {@code conv2d(dx, w)} for a constant w as one
+     * convolution of {@code [x; dx]} stacked along the batch: w is read once and the batch is twice
+     * as wide. Written in primitives (valid under any level and on the tape).
+     */
+    static Tensor[] conv2d(Attrs.Conv a, Tensor x, Tensor dx, Tensor w) {
+        if (x.dim() != 4 || dx.dtype() != x.dtype() || !Arrays.equals(dx.shape(), x.shape())) {
+            return null;
+        }
+        long n = x.size(0);
+        Tensor r = Dispatch.apply(Prim.CONV2D, a, Tensor.cat(0, x, dx), w);
+        return new Tensor[] {Dispatch.apply(Prim.SLICE, new Attrs.Slice(0, 0, n, 1), r),
+                Dispatch.apply(Prim.SLICE, new Attrs.Slice(0, n, 2 * n, 1), r)};
+    }
 }

@@ -38,6 +38,8 @@ public final class Kernels {
             case SOFTMAX -> ReductionKernels.softmax(p, (Attrs.Dim) a, ops[0]);
             case MATMUL -> ReductionKernels.matmul(ops[0], ops[1]);
             case VIEW -> LayoutKernels.view(p, a, ops[0]);
+            case CONV -> NnKernels.conv(p, a, ops);
+            case POOL -> NnKernels.pool(p, a, ops[0]);
             case OTHER -> p == Prim.INDEX_SELECT || p == Prim.INDEX_ADD || p == Prim.GATHER || p == Prim.SCATTER_ADD
                     ? IndexKernels.run(p, a, ops) : LayoutKernels.other(p, a, ops);
         };

@@ -3,6 +3,7 @@ package dev.tangent.ops;
 import dev.tangent.DType;
 import dev.tangent.Device;
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
  * The non-tensor arguments of a primitive, one record type per family ({@link Prim#attrsType()}
@@ -141,4 +142,80 @@ public sealed interface Attrs {
 
     /** A device copy's target. */
     record Transfer(Device device) implements Attrs {}
+
+    /**
+     * A 2-d convolution's geometry (NCHW): stride, padding and dilation as (h, w), and the number of
+     * groups. Weights are [out channels, in channels / groups, kh, kw].
+     */
+    record Conv(long[] stride, long[] padding, long[] dilation, long groups) implements Attrs {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Conv c && c.groups == groups && Arrays.equals(c.stride, stride)
+                    && Arrays.equals(c.padding, padding) && Arrays.equals(c.dilation, dilation);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(Arrays.hashCode(stride), Arrays.hashCode(padding), Arrays.hashCode(dilation), groups);
+        }
+
+        @Override
+        public String toString() {
+            return "Conv[stride=" + Arrays.toString(stride) + ", padding=" + Arrays.toString(padding) + ", dilation="
+                    + Arrays.toString(dilation) + ", groups=" + groups + "]";
+        }
+    }
+
+    /** A convolution adjoint: the convolution and the shape of the result (x's or w's). */
+    record ConvGrad(Conv conv, long[] shape) implements Attrs {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof ConvGrad c && c.conv.equals(conv) && Arrays.equals(c.shape, shape);
+        }
+
+        @Override
+        public int hashCode() {
+            return conv.hashCode() * 31 + Arrays.hashCode(shape);
+        }
+    }
+
+    /**
+     * A 2-d pooling window (NCHW): kernel, stride, padding and dilation as (h, w); ceil mode; for
+     * average pooling whether padded positions count, and a divisor override (0: none).
+     */
+    record Pool(long[] kernel, long[] stride, long[] padding, long[] dilation, boolean ceilMode,
+            boolean countIncludePad, long divisor) implements Attrs {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Pool p && p.ceilMode == ceilMode && p.countIncludePad == countIncludePad
+                    && p.divisor == divisor && Arrays.equals(p.kernel, kernel) && Arrays.equals(p.stride, stride)
+                    && Arrays.equals(p.padding, padding) && Arrays.equals(p.dilation, dilation);
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hash(Arrays.hashCode(kernel), Arrays.hashCode(stride), Arrays.hashCode(padding),
+                    Arrays.hashCode(dilation), ceilMode, countIncludePad, divisor);
+        }
+
+        @Override
+        public String toString() {
+            return "Pool[kernel=" + Arrays.toString(kernel) + ", stride=" + Arrays.toString(stride) + ", padding="
+                    + Arrays.toString(padding) + ", dilation=" + Arrays.toString(dilation) + ", ceil=" + ceilMode
+                    + ", countIncludePad=" + countIncludePad + ", divisor=" + divisor + "]";
+        }
+    }
+
+    /** avg_pool2d's adjoint: the pooling and the input's shape. */
+    record PoolGrad(Pool pool, long[] shape) implements Attrs {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof PoolGrad p && p.pool.equals(pool) && Arrays.equals(p.shape, shape);
+        }
+
+        @Override
+        public int hashCode() {
+            return pool.hashCode() * 31 + Arrays.hashCode(shape);
+        }
+    }
 }

@@ -41,10 +41,25 @@ public enum Prim {
     TO_DEVICE(Kind.OTHER),
     INDEX_SELECT(Kind.OTHER), INDEX_ADD(Kind.OTHER), GATHER(Kind.OTHER), SCATTER_ADD(Kind.OTHER),
     /** Concatenation of n tensors along a dim. */
-    CAT(Kind.OTHER);
+    CAT(Kind.OTHER),
+    // 2-d convolution (NCHW; attrs Conv or ConvGrad): the forward op and its two adjoints, each
+    // bilinear, so their rules are written in each other
+    /** conv2d(x, w), no bias. */
+    CONV2D(Kind.CONV),
+    /** The adjoint of conv2d in x: the input gradient given the output's, also conv_transpose2d. */
+    CONV2D_INPUT_GRAD(Kind.CONV),
+    /** The adjoint of conv2d in w: the weight gradient given x and the output's gradient. */
+    CONV2D_WEIGHT_GRAD(Kind.CONV),
+    // 2-d pooling (NCHW; attrs Pool or PoolGrad)
+    MAX_POOL2D(Kind.POOL),
+    /** The flat spatial index (h * W + w) of each max_pool2d window's maximum: int64, no derivative. */
+    MAX_POOL2D_INDICES(Kind.POOL),
+    AVG_POOL2D(Kind.POOL),
+    /** The adjoint of avg_pool2d: the input gradient given the output's. */
+    AVG_POOL2D_GRAD(Kind.POOL);
 
     /** Families with a common kernel signature. */
-    public enum Kind { UNARY, BINARY, COMPARE, WHERE, REDUCE, SOFTMAX, MATMUL, VIEW, OTHER }
+    public enum Kind { UNARY, BINARY, COMPARE, WHERE, REDUCE, SOFTMAX, MATMUL, VIEW, OTHER, CONV, POOL }
 
     private final Kind kind;
 
@@ -68,6 +83,10 @@ public enum Prim {
             case INDEX_ADD, SCATTER_ADD -> Attrs.Scatter.class;
             case CAST -> Attrs.Cast.class;
             case TO_DEVICE -> Attrs.Transfer.class;
+            case CONV2D -> Attrs.Conv.class;
+            case CONV2D_INPUT_GRAD, CONV2D_WEIGHT_GRAD -> Attrs.ConvGrad.class;
+            case MAX_POOL2D, MAX_POOL2D_INDICES, AVG_POOL2D -> Attrs.Pool.class;
+            case AVG_POOL2D_GRAD -> Attrs.PoolGrad.class;
             default -> kind == Kind.UNARY ? Attrs.Scalars.class : Attrs.None.class;
         };
     }

@@ -31,7 +31,7 @@ class ModuleTest {
             assertTrue(!e.isQualified(), "qualified export " + e);
             exported.add(e.source());
         }
-        assertEquals(Set.of("dev.tangent", "dev.tangent.autograd", "dev.tangent.functional"), exported);
+        assertEquals(Set.of("dev.tangent", "dev.tangent.autograd", "dev.tangent.functional", "dev.tangent.nn"), exported);
         assertTrue(d.opens().isEmpty(), "opens " + d.opens());
         assertTrue(d.packages().contains("dev.tangent.engine") && d.packages().contains("dev.tangent.backend"),
                 "internal packages are in the module but not exported: " + d.packages());

@@ -34,6 +34,31 @@ public interface CpuAccelerator {
 
     boolean matmul(Operand a, Operand b, Operand out);
 
+    /** conv2d (see {@link dev.tangent.backend.Backend#conv2d}); false: the Java kernel runs. */
+    default boolean conv2d(Attrs.Conv a, Operand x, Operand w, Operand out) {
+        return false;
+    }
+
+    default boolean conv2dInputGrad(Attrs.Conv a, Operand g, Operand w, Operand gx) {
+        return false;
+    }
+
+    default boolean conv2dWeightGrad(Attrs.Conv a, Operand x, Operand g, Operand gw) {
+        return false;
+    }
+
+    default boolean maxPool2d(Attrs.Pool a, Operand x, Operand out, Operand indices) {
+        return false;
+    }
+
+    default boolean avgPool2d(Attrs.Pool a, Operand x, Operand out) {
+        return false;
+    }
+
+    default boolean avgPool2dGrad(Attrs.Pool a, Operand g, Operand gx) {
+        return false;
+    }
+
     /** A one-line description (library, version, ISA) for logs and reports. */
     String description();
 }

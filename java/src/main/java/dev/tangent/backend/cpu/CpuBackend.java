@@ -11,7 +11,8 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * The CPU backend: plain Java loops over native memory for every primitive and dtype
- * ({@link JavaElementwise}, {@link JavaReductions}, {@link JavaMatmul}, {@link JavaIndexing}), with
+ * ({@link JavaElementwise}, {@link JavaReductions}, {@link JavaMatmul}, {@link JavaIndexing},
+ * {@link JavaNn}), with
  * an optional {@link CpuAccelerator} (oneDNN) that takes the float32 work it does faster.
  */
 public final class CpuBackend implements Backend {
@@ -147,6 +148,54 @@ public final class CpuBackend implements Backend {
     @Override
     public void scatterAdd(Operand out, int dim, Operand index, Operand src) {
         JavaIndexing.scatterAdd(out, dim, index, src);
+    }
+
+    @Override
+    public void conv2d(Attrs.Conv a, Operand x, Operand w, Operand out) {
+        CpuAccelerator acc = accelerator;
+        if (acc == null || !acc.conv2d(a, x, w, out)) {
+            JavaNn.conv2d(a, x, w, out);
+        }
+    }
+
+    @Override
+    public void conv2dInputGrad(Attrs.Conv a, Operand g, Operand w, Operand gx) {
+        CpuAccelerator acc = accelerator;
+        if (acc == null || !acc.conv2dInputGrad(a, g, w, gx)) {
+            JavaNn.conv2dInputGrad(a, g, w, gx);
+        }
+    }
+
+    @Override
+    public void conv2dWeightGrad(Attrs.Conv a, Operand x, Operand g, Operand gw) {
+        CpuAccelerator acc = accelerator;
+        if (acc == null || !acc.conv2dWeightGrad(a, x, g, gw)) {
+            JavaNn.conv2dWeightGrad(a, x, g, gw);
+        }
+    }
+
+    @Override
+    public void maxPool2d(Attrs.Pool a, Operand x, Operand out, Operand indices) {
+        CpuAccelerator acc = accelerator;
+        if (acc == null || !acc.maxPool2d(a, x, out, indices)) {
+            JavaNn.maxPool2d(a, x, out, indices);
+        }
+    }
+
+    @Override
+    public void avgPool2d(Attrs.Pool a, Operand x, Operand out) {
+        CpuAccelerator acc = accelerator;
+        if (acc == null || !acc.avgPool2d(a, x, out)) {
+            JavaNn.avgPool2d(a, x, out);
+        }
+    }
+
+    @Override
+    public void avgPool2dGrad(Attrs.Pool a, Operand g, Operand gx) {
+        CpuAccelerator acc = accelerator;
+        if (acc == null || !acc.avgPool2dGrad(a, g, gx)) {
+            JavaNn.avgPool2dGrad(a, g, gx);
+        }
     }
 
     @Override

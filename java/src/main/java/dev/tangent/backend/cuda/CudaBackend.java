@@ -444,6 +444,36 @@ public final class CudaBackend implements Backend {
         kernels.scatterAdd(out, dim, index, src);
     }
 
+    @Override
+    public void conv2d(Attrs.Conv a, Operand x, Operand w, Operand out) {
+        CpuFallback.conv2d(a, x, w, out);
+    }
+
+    @Override
+    public void conv2dInputGrad(Attrs.Conv a, Operand g, Operand w, Operand gx) {
+        CpuFallback.conv2dInputGrad(a, g, w, gx);
+    }
+
+    @Override
+    public void conv2dWeightGrad(Attrs.Conv a, Operand x, Operand g, Operand gw) {
+        CpuFallback.conv2dWeightGrad(a, x, g, gw);
+    }
+
+    @Override
+    public void maxPool2d(Attrs.Pool a, Operand x, Operand out, Operand indices) {
+        CpuFallback.maxPool2d(a, x, out, indices);
+    }
+
+    @Override
+    public void avgPool2d(Attrs.Pool a, Operand x, Operand out) {
+        CpuFallback.avgPool2d(a, x, out);
+    }
+
+    @Override
+    public void avgPool2dGrad(Attrs.Pool a, Operand g, Operand gx) {
+        CpuFallback.avgPool2dGrad(a, g, gx);
+    }
+
     // ------------------------------------------------------------ CUDA graphs
 
     /**

@@ -1,0 +1,252 @@
+package dev.tangent.backend.cpu;
+
+import static dev.tangent.backend.cpu.Elements.I64;
+import static dev.tangent.backend.cpu.Elements.get;
+import static dev.tangent.backend.cpu.Elements.set;
+
+import dev.tangent.DType;
+import dev.tangent.backend.Operand;
+import dev.tangent.ops.Attrs;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Convolution and pooling as direct Java loops over NCHW operands of any strides, accumulating in
+ * double: the reference the native kernels are tested against, and the float64 kernels.
+ */
+final class JavaNn {
+    private JavaNn() {}
+
+    /** An NCHW operand's memory and strides. */
+    private record Nchw(MemorySegment seg, DType dt, long off, long sn, long sc, long sh, long sw,
+            long n, long c, long h, long w) {
+        static Nchw of(Operand o) {
+            long[] s = o.shape();
+            long[] st = o.strides();
+            return new Nchw(o.storage().segment(), o.dtype(), o.offset(), st[0], st[1], st[2], st[3], s[0], s[1], s[2],
+                    s[3]);
+        }
+
+        long at(long i, long j, long y, long x) {
+            return off + i * sn + j * sc + y * sh + x * sw;
+        }
+
+        double read(long i, long j, long y, long x) {
+            return get(seg, dt, at(i, j, y, x));
+        }
+
+        void write(long i, long j, long y, long x, double v) {
+            set(seg, dt, at(i, j, y, x), v);
+        }
+
+        void add(long i, long j, long y, long x, double v) {
+            long a = at(i, j, y, x);
+            set(seg, dt, a, get(seg, dt, a) + v);
+        }
+    }
+
+    static void conv2d(Attrs.Conv a, Operand xo, Operand wo, Operand outo) {
+        Nchw x = Nchw.of(xo);
+        Nchw w = Nchw.of(wo);
+        Nchw out = Nchw.of(outo);
+        long og = out.c / a.groups();
+        long cg = w.c;
+        for (long n = 0; n < out.n; n++) {
+            for (long o = 0; o < out.c; o++) {
+                long c0 = (o / og) * cg;
+                for (long oy = 0; oy < out.h; oy++) {
+                    for (long ox = 0; ox < out.w; ox++) {
+                        double acc = 0;
+                        for (long cc = 0; cc < cg; cc++) {
+                            for (long ky = 0; ky < w.h; ky++) {
+                                long iy = oy * a.stride()[0] - a.padding()[0] + ky * a.dilation()[0];
+                                if (iy < 0 || iy >= x.h) {
+                                    continue;
+                                }
+                                for (long kx = 0; kx < w.w; kx++) {
+                                    long ix = ox * a.stride()[1] - a.padding()[1] + kx * a.dilation()[1];
+                                    if (ix >= 0 && ix < x.w) {
+                                        acc += x.read(n, c0 + cc, iy, ix) * w.read(o, cc, ky, kx);
+                                    }
+                                }
+                            }
+                        }
+                        out.write(n, o, oy, ox, acc);
+                    }
+                }
+            }
+        }
+    }
+
+    static void conv2dInputGrad(Attrs.Conv a, Operand go, Operand wo, Operand gxo) {
+        Nchw g = Nchw.of(go);
+        Nchw w = Nchw.of(wo);
+        JavaElementwise.fill(gxo, 0);
+        Nchw gx = Nchw.of(gxo);
+        double[] acc = new double[Math.toIntExact(gx.h * gx.w)];
+        long og = g.c / a.groups();
+        long cg = w.c;
+        for (long n = 0; n < gx.n; n++) {
+            for (long c = 0; c < gx.c; c++) {
+                java.util.Arrays.fill(acc, 0);
+                long group = c / cg;
+                long cc = c - group * cg;
+                for (long o = group * og; o < (group + 1) * og; o++) {
+                    for (long oy = 0; oy < g.h; oy++) {
+                        for (long ox = 0; ox < g.w; ox++) {
+                            double gv = g.read(n, o, oy, ox);
+                            for (long ky = 0; ky < w.h; ky++) {
+                                long iy = oy * a.stride()[0] - a.padding()[0] + ky * a.dilation()[0];
+                                if (iy < 0 || iy >= gx.h) {
+                                    continue;
+                                }
+                                for (long kx = 0; kx < w.w; kx++) {
+                                    long ix = ox * a.stride()[1] - a.padding()[1] + kx * a.dilation()[1];
+                                    if (ix >= 0 && ix < gx.w) {
+                                        acc[(int) (iy * gx.w + ix)] += gv * w.read(o, cc, ky, kx);
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                for (long y = 0; y < gx.h; y++) {
+                    for (long x = 0; x < gx.w; x++) {
+                        gx.write(n, c, y, x, acc[(int) (y * gx.w + x)]);
+                    }
+                }
+            }
+        }
+    }
+
+    static void conv2dWeightGrad(Attrs.Conv a, Operand xo, Operand go, Operand gwo) {
+        Nchw x = Nchw.of(xo);
+        Nchw g = Nchw.of(go);
+        Nchw gw = Nchw.of(gwo);
+        long og = g.c / a.groups();
+        long cg = gw.c;
+        for (long o = 0; o < gw.n; o++) {
+            long c0 = (o / og) * cg;
+            for (long cc = 0; cc < cg; cc++) {
+                for (long ky = 0; ky < gw.h; ky++) {
+                    for (long kx = 0; kx < gw.w; kx++) {
+                        double acc = 0;
+                        for (long n = 0; n < x.n; n++) {
+                            for (long oy = 0; oy < g.h; oy++) {
+                                long iy = oy * a.stride()[0] - a.padding()[0] + ky * a.dilation()[0];
+                                if (iy < 0 || iy >= x.h) {
+                                    continue;
+                                }
+                                for (long ox = 0; ox < g.w; ox++) {
+                                    long ix = ox * a.stride()[1] - a.padding()[1] + kx * a.dilation()[1];
+                                    if (ix >= 0 && ix < x.w) {
+                                        acc += x.read(n, c0 + cc, iy, ix) * g.read(n, o, oy, ox);
+                                    }
+                                }
+                            }
+                        }
+                        gw.write(o, cc, ky, kx, acc);
+                    }
+                }
+            }
+        }
+    }
+
+    static void maxPool2d(Attrs.Pool a, Operand xo, Operand outo, Operand idxo) {
+        Operand shapeOf = outo != null ? outo : idxo;
+        Nchw x = Nchw.of(xo);
+        Nchw out = outo == null ? null : Nchw.of(outo);
+        Nchw idx = idxo == null ? null : Nchw.of(idxo);
+        long[] os = shapeOf.shape();
+        for (long n = 0; n < os[0]; n++) {
+            for (long c = 0; c < os[1]; c++) {
+                for (long oy = 0; oy < os[2]; oy++) {
+                    for (long ox = 0; ox < os[3]; ox++) {
+                        double best = Double.NEGATIVE_INFINITY;
+                        long bestAt = -1;
+                        for (long ky = 0; ky < a.kernel()[0]; ky++) {
+                            long iy = oy * a.stride()[0] - a.padding()[0] + ky * a.dilation()[0];
+                            if (iy < 0 || iy >= x.h) {
+                                continue;
+                            }
+                            for (long kx = 0; kx < a.kernel()[1]; kx++) {
+                                long ix = ox * a.stride()[1] - a.padding()[1] + kx * a.dilation()[1];
+                                if (ix < 0 || ix >= x.w) {
+                                    continue;
+                                }
+                                double v = x.read(n, c, iy, ix);
+                                // PyTorch: a NaN wins (the last one seen); among equals the first position does.
+                                if (bestAt < 0 || v > best || Double.isNaN(v)) {
+                                    best = v;
+                                    bestAt = iy * x.w + ix;
+                                }
+                            }
+                        }
+                        if (out != null) {
+                            out.write(n, c, oy, ox, best);
+                        }
+                        if (idx != null) {
+                            idx.seg.setAtIndex(I64, idx.at(n, c, oy, ox), bestAt);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /** The divisor of one average-pooling window and its clipped extent: {y0, y1, x0, x1, divisor}. */
+    private static long[] avgWindow(Attrs.Pool a, long oy, long ox, long h, long w) {
+        long y0 = oy * a.stride()[0] - a.padding()[0];
+        long x0 = ox * a.stride()[1] - a.padding()[1];
+        long y1 = Math.min(y0 + a.kernel()[0], h + a.padding()[0]);
+        long x1 = Math.min(x0 + a.kernel()[1], w + a.padding()[1]);
+        long poolSize = (y1 - y0) * (x1 - x0);
+        y0 = Math.max(y0, 0);
+        x0 = Math.max(x0, 0);
+        y1 = Math.min(y1, h);
+        x1 = Math.min(x1, w);
+        long div = a.divisor() != 0 ? a.divisor() : a.countIncludePad() ? poolSize : (y1 - y0) * (x1 - x0);
+        return new long[] {y0, y1, x0, x1, div};
+    }
+
+    static void avgPool2d(Attrs.Pool a, Operand xo, Operand outo) {
+        Nchw x = Nchw.of(xo);
+        Nchw out = Nchw.of(outo);
+        for (long n = 0; n < out.n; n++) {
+            for (long c = 0; c < out.c; c++) {
+                for (long oy = 0; oy < out.h; oy++) {
+                    for (long ox = 0; ox < out.w; ox++) {
+                        long[] win = avgWindow(a, oy, ox, x.h, x.w);
+                        double sum = 0;
+                        for (long iy = win[0]; iy < win[1]; iy++) {
+                            for (long ix = win[2]; ix < win[3]; ix++) {
+                                sum += x.read(n, c, iy, ix);
+                            }
+                        }
+                        out.write(n, c, oy, ox, sum / win[4]);
+                    }
+                }
+            }
+        }
+    }
+
+    static void avgPool2dGrad(Attrs.Pool a, Operand go, Operand gxo) {
+        Nchw g = Nchw.of(go);
+        JavaElementwise.fill(gxo, 0);
+        Nchw gx = Nchw.of(gxo);
+        for (long n = 0; n < g.n; n++) {
+            for (long c = 0; c < g.c; c++) {
+                for (long oy = 0; oy < g.h; oy++) {
+                    for (long ox = 0; ox < g.w; ox++) {
+                        long[] win = avgWindow(a, oy, ox, gx.h, gx.w);
+                        double share = g.read(n, c, oy, ox) / win[4];
+                        for (long iy = win[0]; iy < win[1]; iy++) {
+                            for (long ix = win[2]; ix < win[3]; ix++) {
+                                gx.add(n, c, iy, ix, share);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,82 @@
+package dev.tangent.engine.rules;
+
+import dev.tangent.Tensor;
+import dev.tangent.engine.Dispatch;
+import dev.tangent.ops.Attrs;
+import dev.tangent.ops.Prim;
+
+/**
+ * Convolution and pooling. conv2d and its two adjoints are bilinear, so each one's jvp is the sum
+ * of itself applied with one tangent at a time, and each one's vjp is one of the other two: the
+ * three close under differentiation (hvp and double backward run through them). max_pool2d routes
+ * tangents and gradients through the window maxima's indices (gather and scatter_add, which have
+ * rules of their own); avg_pool2d and its adjoint are linear and each other's transposes.
+ */
+final class NnRules {
+    private NnRules() {}
+
+    static Tensor convJvp(Prim p, Attrs a, Tensor[] x, Tensor[] t) {
+        Tensor first = t[0] == null ? null : Dispatch.apply(p, a, t[0], x[1]);
+        Tensor second = t[1] == null ? null : Dispatch.apply(p, a, x[0], t[1]);
+        return Rules.add(first, second);
+    }
+
+    static void convVjp(Prim p, Attrs a, Tensor[] x, Tensor g, boolean[] need, Tensor[] r) {
+        switch (p) {
+            case CONV2D -> {
+                Attrs.Conv c = (Attrs.Conv) a;
+                r[0] = need[0] ? Dispatch.apply(Prim.CONV2D_INPUT_GRAD, new Attrs.ConvGrad(c, x[0].shape()), g, x[1]) : null;
+                r[1] = need[1] ? Dispatch.apply(Prim.CONV2D_WEIGHT_GRAD, new Attrs.ConvGrad(c, x[1].shape()), x[0], g) : null;
+            }
+            case CONV2D_INPUT_GRAD -> {
+                // inputs (gy, w) -> gx: <g, IG(gy, w)> = <conv(g, w), gy>
+                Attrs.Conv c = ((Attrs.ConvGrad) a).conv();
+                r[0] = need[0] ? Dispatch.apply(Prim.CONV2D, c, g, x[1]) : null;
+                r[1] = need[1] ? Dispatch.apply(Prim.CONV2D_WEIGHT_GRAD, new Attrs.ConvGrad(c, x[1].shape()), g, x[0]) : null;
+            }
+            case CONV2D_WEIGHT_GRAD -> {
+                // inputs (x, gy) -> gw: <g, WG(x, gy)> = <conv(x, g), gy>
+                Attrs.Conv c = ((Attrs.ConvGrad) a).conv();
+                r[0] = need[0] ? Dispatch.apply(Prim.CONV2D_INPUT_GRAD, new Attrs.ConvGrad(c, x[0].shape()), x[1], g) : null;
+                r[1] = need[1] ? Dispatch.apply(Prim.CONV2D, c, x[0], g) : null;
+            }
+            default -> throw new IllegalArgumentException("no vjp rule for " + p.opName());
+        }
+    }
+
+    static Tensor poolJvp(Prim p, Attrs a, Tensor x, Tensor t, Tensor y) {
+        return switch (p) {
+            case MAX_POOL2D -> {
+                Tensor idx = flatIndices((Attrs.Pool) a, x, y);
+                long[] ys = y.shape();
+                long[] xs = x.shape();
+                yield t.reshape(xs[0], xs[1], xs[2] * xs[3]).gather(2, idx).reshape(ys);
+            }
+            case AVG_POOL2D, AVG_POOL2D_GRAD -> Dispatch.apply(p, a, t);
+            case MAX_POOL2D_INDICES -> null;
+            default -> throw new IllegalArgumentException("no jvp rule for " + p.opName());
+        };
+    }
+
+    static Tensor poolVjp(Prim p, Attrs a, Tensor x, Tensor y, Tensor g) {
+        return switch (p) {
+            case MAX_POOL2D -> {
+                Tensor idx = flatIndices((Attrs.Pool) a, x, y);
+                long[] xs = x.shape();
+                long[] flat = {xs[0], xs[1], xs[2] * xs[3]};
+                long[] ys = y.shape();
+                yield Dispatch.apply(Prim.SCATTER_ADD, new Attrs.Scatter(2, flat),
+                        g.reshape(ys[0], ys[1], ys[2] * ys[3]), idx).reshape(xs);
+            }
+            case AVG_POOL2D -> Dispatch.apply(Prim.AVG_POOL2D_GRAD, new Attrs.PoolGrad((Attrs.Pool) a, x.shape()), g);
+            case AVG_POOL2D_GRAD -> Dispatch.apply(Prim.AVG_POOL2D, ((Attrs.PoolGrad) a).pool(), g);
+            default -> throw new IllegalArgumentException("no vjp rule for " + p.opName());
+        };
+    }
+
+    /** Each window maximum's flat spatial index, as [N, C, oh * ow] for gather and scatter_add. */
+    private static Tensor flatIndices(Attrs.Pool a, Tensor x, Tensor y) {
+        long[] ys = y.shape();
+        return Dispatch.apply(Prim.MAX_POOL2D_INDICES, a, x.detach()).reshape(ys[0], ys[1], ys[2] * ys[3]);
+    }
+}
