@@ -46,7 +46,7 @@ fi
 
 start=$(date +%s)
 echo "tangent: building CUDA kernels with $nvcc_path"
-cmake -S "$here" -B "$build_dir" -DTANGENT_NVCC="$nvcc_path" \
+cmake -S "$here" -B "$build_dir" -DTANGENT_NVCC="$nvcc_path" -DTANGENT_CPU=OFF \
       -DTANGENT_FATBIN_OUTPUT="$build_dir/tangent_kernels.fatbin" >/dev/null
 cmake --build "$build_dir"
 mkdir -p "$out_dir"
