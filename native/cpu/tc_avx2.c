@@ -45,7 +45,7 @@ static inline float tc_hsum8(__m256 v) {
 #define V_COS(a) Sleef_cosf8_u10avx2(a)
 #define V_EXP(a) Sleef_expf8_u10avx2(a)
 #define V_LOG(a) Sleef_logf8_u10avx2(a)
-#define V_TANH(a) Sleef_tanhf8_u10avx2(a)
+#define V_TANH(a) Sleef_tanhf8_u35avx2(a) /* 3.5 ulp, 3x faster than u10 */
 #define V_ERF(a) Sleef_erff8_u10avx2(a)
 #define V_ERFC(a) Sleef_erfcf8_u15avx2(a)
 #define TC_GEMV 1

@@ -32,7 +32,7 @@
 #define V_COS(a) Sleef_cosf16_u10avx512f(a)
 #define V_EXP(a) Sleef_expf16_u10avx512f(a)
 #define V_LOG(a) Sleef_logf16_u10avx512f(a)
-#define V_TANH(a) Sleef_tanhf16_u10avx512f(a)
+#define V_TANH(a) Sleef_tanhf16_u35avx512f(a) /* 3.5 ulp, 3x faster than u10 */
 #define V_ERF(a) Sleef_erff16_u10avx512f(a)
 #define V_ERFC(a) Sleef_erfcf16_u15avx512f(a)
 #define TC_GEMV 1

@@ -31,7 +31,7 @@
 #define V_COS(a) Sleef_cosf_u10(a)
 #define V_EXP(a) Sleef_expf_u10(a)
 #define V_LOG(a) Sleef_logf_u10(a)
-#define V_TANH(a) Sleef_tanhf_u10(a)
+#define V_TANH(a) Sleef_tanhf_u35(a)
 #define V_ERF(a) Sleef_erff_u10(a)
 #define V_ERFC(a) Sleef_erfcf_u15(a)
 #define TC_GEMV 1

@@ -124,13 +124,13 @@ typedef struct {
 static double tol_y(int op, LD x, int dbl) {
     static const double base[] = {0, 1.5, 1.5, 1.5, 1.5, 1.5, 3.5, 2, 4, 6};
     double t = base[op];
-    if (!dbl && op == TANGENT_CPU_TANH) t = 1.5;
+    if (!dbl && op == TANGENT_CPU_TANH) t = 3.5; /* SLEEF's u35 tanh for float32 */
     if (op == TANGENT_CPU_GELU && x < 0) t += 2 * (double)(x * x);
     if (op == TANGENT_CPU_GELU_TANH && x < 0) t += 8 * (double)fabsl(SQRT_2_PI * (x + KAPPA * x * x * x));
     return t;
 }
 static double tol_dy(int op, LD x, int dbl) {
-    static const double base[] = {0, 2.5, 2.5, 2.5, 2.5, 4, 4, 4, 6, 8};
+    static const double base[] = {0, 2.5, 2.5, 2.5, 2.5, 6, 4, 4, 6, 8};
     double t = base[op];
     (void)dbl;
     if (op == TANGENT_CPU_ERF || op == TANGENT_CPU_GELU) t += 2 * (double)(x * x); /* exp(-x^2) */
@@ -367,8 +367,8 @@ static void gemv_case(int64_t k, int64_t n, int64_t ldw, int flags, int use_bias
         if (th) {
             ry = tanh(s);
             rd = (1 - ry * ry) * ds;
-            ed = ed + 2 * (ey + 3 * u) * fabs(ds) + 4 * u * fabs(ds); /* d/dy of (1-y^2) ds, plus rounding */
-            ey = ey + 3 * u;                                /* tanh: <= 1 ulp plus its argument's error */
+            ed = ed + 2 * (ey + 5 * u) * fabs(ds) + 4 * u * fabs(ds); /* d/dy of (1-y^2) ds, plus rounding */
+            ey = ey + 5 * u;                                /* tanh (float32: 3.5 ulp) plus its argument's error */
         }
         double e1 = fabs(y[j] - ry), e2 = fabs(dy[j] - rd), e3 = fabs(y1[j] - ry);
         if (!(e1 <= ey + 1e-30 && e3 <= ey + 1e-30 && e2 <= ed + 1e-30)) {
