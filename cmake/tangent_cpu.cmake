@@ -53,7 +53,7 @@ set_target_properties(tangent_cpu PROPERTIES
   BUILD_WITH_INSTALL_RPATH ON
   INSTALL_RPATH "$ORIGIN")
 target_link_options(tangent_cpu PRIVATE -Wl,--enable-new-dtags -Wl,--no-undefined -Wl,-soname,libtangent_cpu.so)
-target_link_libraries(tangent_cpu PRIVATE "${TANGENT_SLEEF_LIBRARY}")
+target_link_libraries(tangent_cpu PRIVATE "${TANGENT_SLEEF_LIBRARY}" m)
 # The copy of SLEEF beside it, under the name the dynamic loader looks for.
 add_custom_command(TARGET tangent_cpu POST_BUILD
   COMMAND "${CMAKE_COMMAND}" -E copy "${TANGENT_SLEEF_REAL}" "${TANGENT_CPU_OUTPUT_DIR}/${TANGENT_SLEEF_SONAME}"

@@ -36,6 +36,7 @@ static inline float tc_hsum8(__m256 v) {
 #define V_DIV(a, b) _mm256_div_ps((a), (b))
 #define V_FMA(a, b, c) _mm256_fmadd_ps((a), (b), (c))
 #define V_FNMA(a, b, c) _mm256_fnmadd_ps((a), (b), (c))
+#define V_FMA_EXACT(a, b, c) _mm256_fmadd_ps((a), (b), (c))
 #define V_ABS(a) _mm256_andnot_ps(_mm256_set1_ps(-0.0f), (a))
 #define V_NEG(a) _mm256_xor_ps((a), _mm256_set1_ps(-0.0f))
 #define V_GE0_SEL(x, a, b) _mm256_blendv_ps((b), (a), _mm256_cmp_ps((x), _mm256_setzero_ps(), _CMP_GE_OQ))
@@ -69,6 +70,7 @@ static inline float tc_hsum8(__m256 v) {
 #undef V_DIV
 #undef V_FMA
 #undef V_FNMA
+#undef V_FMA_EXACT
 #undef V_ABS
 #undef V_NEG
 #undef V_GE0_SEL
@@ -100,6 +102,7 @@ static inline float tc_hsum8(__m256 v) {
 #define V_DIV(a, b) _mm256_div_pd((a), (b))
 #define V_FMA(a, b, c) _mm256_fmadd_pd((a), (b), (c))
 #define V_FNMA(a, b, c) _mm256_fnmadd_pd((a), (b), (c))
+#define V_FMA_EXACT(a, b, c) _mm256_fmadd_pd((a), (b), (c))
 #define V_ABS(a) _mm256_andnot_pd(_mm256_set1_pd(-0.0), (a))
 #define V_NEG(a) _mm256_xor_pd((a), _mm256_set1_pd(-0.0))
 #define V_GE0_SEL(x, a, b) _mm256_blendv_pd((b), (a), _mm256_cmp_pd((x), _mm256_setzero_pd(), _CMP_GE_OQ))

@@ -23,6 +23,7 @@
 #define V_DIV(a, b) _mm512_div_ps((a), (b))
 #define V_FMA(a, b, c) _mm512_fmadd_ps((a), (b), (c))
 #define V_FNMA(a, b, c) _mm512_fnmadd_ps((a), (b), (c))
+#define V_FMA_EXACT(a, b, c) _mm512_fmadd_ps((a), (b), (c))
 #define V_ABS(a) _mm512_andnot_ps(_mm512_set1_ps(-0.0f), (a))
 #define V_NEG(a) _mm512_xor_ps((a), _mm512_set1_ps(-0.0f))
 #define V_GE0_SEL(x, a, b) _mm512_mask_blend_ps(_mm512_cmp_ps_mask((x), _mm512_setzero_ps(), _CMP_GE_OQ), (b), (a))
@@ -56,6 +57,7 @@
 #undef V_DIV
 #undef V_FMA
 #undef V_FNMA
+#undef V_FMA_EXACT
 #undef V_ABS
 #undef V_NEG
 #undef V_GE0_SEL
@@ -87,6 +89,7 @@
 #define V_DIV(a, b) _mm512_div_pd((a), (b))
 #define V_FMA(a, b, c) _mm512_fmadd_pd((a), (b), (c))
 #define V_FNMA(a, b, c) _mm512_fnmadd_pd((a), (b), (c))
+#define V_FMA_EXACT(a, b, c) _mm512_fmadd_pd((a), (b), (c))
 #define V_ABS(a) _mm512_andnot_pd(_mm512_set1_pd(-0.0), (a))
 #define V_NEG(a) _mm512_xor_pd((a), _mm512_set1_pd(-0.0))
 #define V_GE0_SEL(x, a, b) _mm512_mask_blend_pd(_mm512_cmp_pd_mask((x), _mm512_setzero_pd(), _CMP_GE_OQ), (b), (a))

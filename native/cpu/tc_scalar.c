@@ -22,6 +22,9 @@
 /* Plain multiply-add: the x86-64 baseline has no FMA instruction (libm's fmaf would be slow). */
 #define V_FMA(a, b, c) ((a) * (b) + (c))
 #define V_FNMA(a, b, c) ((c) - (a) * (b))
+#define V_FNMA(a, b, c) ((c) - (a) * (b))
+/* libm's fmaf (exact, in software where the CPU has no FMA): only for error terms */
+#define V_FMA_EXACT(a, b, c) __builtin_fmaf((a), (b), (c))
 #define V_ABS(a) __builtin_fabsf(a)
 #define V_NEG(a) (-(a))
 #define V_GE0_SEL(x, a, b) ((x) >= 0 ? (a) : (b))
@@ -44,6 +47,7 @@
 #undef SFX
 #undef V_ZERO
 #undef V_ABS
+#undef V_FMA_EXACT
 #undef V_SINCOS
 #undef V_SIN
 #undef V_COS
@@ -60,6 +64,7 @@
 #define SFX f64_scalar
 #define V_ZERO() 0.0
 #define V_ABS(a) __builtin_fabs(a)
+#define V_FMA_EXACT(a, b, c) __builtin_fma((a), (b), (c))
 #define V_SINCOS(a, s, c) do { Sleef_double2 sc_ = Sleef_sincos_u10(a); (s) = sc_.x; (c) = sc_.y; } while (0)
 #define V_SIN(a) Sleef_sin_u10(a)
 #define V_COS(a) Sleef_cos_u10(a)

@@ -119,13 +119,13 @@ typedef struct {
     long n;
 } acc_stats;
 
-/* Allowed error in ulps for y at x: a base plus the amplification of rounding the argument
- * of erfc / of u inside sigmoid (the gelus, in their far negative tails). */
+/* Allowed error in ulps for y at x: a base plus, for gelu_tanh, the amplification of rounding
+ * u = sqrt(2/pi) (x + 0.044715 x^3) by sigmoid(2u) in the negative tail (about 6 |u| ulps). */
 static double tol_y(int op, LD x, int dbl) {
     static const double base[] = {0, 1.5, 1.5, 1.5, 1.5, 1.5, 3.5, 2, 4, 6};
     double t = base[op];
     if (!dbl && op == TANGENT_CPU_TANH) t = 3.5; /* SLEEF's u35 tanh for float32 */
-    if (op == TANGENT_CPU_GELU && x < 0) t += 2 * (double)(x * x);
+    if (op == TANGENT_CPU_GELU && x < 0) t += 0.1 * (double)(x * x); /* erfc near underflow */
     if (op == TANGENT_CPU_GELU_TANH && x < 0) t += 8 * (double)fabsl(SQRT_2_PI * (x + KAPPA * x * x * x));
     return t;
 }
@@ -133,7 +133,6 @@ static double tol_dy(int op, LD x, int dbl) {
     static const double base[] = {0, 2.5, 2.5, 2.5, 2.5, 6, 4, 4, 6, 8};
     double t = base[op];
     (void)dbl;
-    if (op == TANGENT_CPU_ERF || op == TANGENT_CPU_GELU) t += 2 * (double)(x * x); /* exp(-x^2) */
     if (op == TANGENT_CPU_GELU_TANH) t += 8 * (double)fabsl(SQRT_2_PI * (x + KAPPA * x * x * x));
     return t;
 }
