@@ -9,7 +9,11 @@ C name, constants as static methods, typedefs as layout fields, and one class pe
 The command line is a subset of jextract's, so the same include lists drive both tools:
 
   jextract_lite.py --output DIR --target-package PKG --header-class-name NAME \
-      -I INCDIR [-D MACRO[=VALUE]] @includes.txt header.h [header.h ...]
+      -I INCDIR [-D MACRO[=VALUE]] [--library NAME|:PATH [--use-system-load-library]] \
+      @includes.txt header.h [header.h ...]
+
+Without --library the symbols resolve through SymbolLookup.loaderLookup() (System.load first);
+with it, the header class opens the library itself as jextract does (see symbol_lookup).
 
   jextract_lite.py --dump-includes FILE -I INCDIR header.h     (lists every symbol, like jextract)
 
