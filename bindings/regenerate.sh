@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the Panama bindings (bindings/src/main/java/dev/tangent/bindings/{dnnl,cuda,cublas,omp})
+# Regenerates the Panama bindings (bindings/src/main/java/dev/tangent/bindings/{dnnl,cuda,cublas,omp,tangentcpu})
 # from the C headers and the include lists in bindings/includes/, with bindings/generator/jextract_lite.py.
 #
 #   bindings/regenerate.sh           rewrite the committed sources
@@ -65,6 +65,10 @@ gen --target-package dev.tangent.bindings.dnnl --header-class-name dnnl_h -I "$d
 gen --target-package dev.tangent.bindings.cublas --header-class-name cublas_h \
     @"$here/includes/cublas.txt" "$here/headers/cublas_subset.h"
 packages=(dnnl cublas)
+# Our own native/cpu/tangent_cpu.h; symbols resolve in libtangent_cpu.so by its SONAME (--library).
+gen --target-package dev.tangent.bindings.tangentcpu --header-class-name tangent_cpu_h --library tangent_cpu \
+    @"$here/includes/tangent_cpu.txt" "$here/../native/cpu/tangent_cpu.h"
+packages+=(tangentcpu)
 omp_h=$(gcc -print-file-name=include/omp.h 2>/dev/null || true)
 if [ -f "$omp_h" ]; then
   # clang rejects GCC's __malloc__(deallocator) attribute: reduce it to plain __malloc__.

@@ -7,7 +7,7 @@
 # - No nvcc on this machine: says so in one line and exits 0. The CUDA backend then reports
 #   itself unavailable at run time; the CPU build and its tests are unaffected.
 # - Incremental: when <outdir>/tangent_kernels.fatbin is newer than every file under native/
-#   (the self-test excluded) and cmake/, nothing runs (the nvcc build takes ~35 s on 2 cores,
+#   (the self-test and native/cpu excluded) and cmake/ (the CPU part's files excluded), nothing runs (the nvcc build takes ~35 s on 2 cores,
 #   too much to pay on every `mvn test`). TANGENT_KERNELS_FORCE=1 rebuilds anyway.
 set -euo pipefail
 
@@ -32,7 +32,8 @@ if ! nvcc_path=$(find_nvcc); then
 fi
 
 if [ -f "$target" ] && [ "${TANGENT_KERNELS_FORCE:-0}" != 1 ]; then
-  newer=$(find "$root/native" "$here" -path "$root/native/test" -prune -o -type f -newer "$target" -print -quit)
+  newer=$(find "$root/native" "$here" \( -path "$root/native/test" -o -path "$root/native/cpu" \
+                -o -name 'build-cpu.sh' -o -name 'tangent_cpu.cmake' \) -prune -o -type f -newer "$target" -print -quit)
   if [ -z "$newer" ]; then
     echo "tangent: CUDA kernels up to date ($target)"
     exit 0
@@ -46,7 +47,7 @@ fi
 
 start=$(date +%s)
 echo "tangent: building CUDA kernels with $nvcc_path"
-cmake -S "$here" -B "$build_dir" -DTANGENT_NVCC="$nvcc_path" \
+cmake -S "$here" -B "$build_dir" -DTANGENT_NVCC="$nvcc_path" -DTANGENT_CPU=OFF \
       -DTANGENT_FATBIN_OUTPUT="$build_dir/tangent_kernels.fatbin" >/dev/null
 cmake --build "$build_dir"
 mkdir -p "$out_dir"

@@ -9,7 +9,11 @@ C name, constants as static methods, typedefs as layout fields, and one class pe
 The command line is a subset of jextract's, so the same include lists drive both tools:
 
   jextract_lite.py --output DIR --target-package PKG --header-class-name NAME \
-      -I INCDIR [-D MACRO[=VALUE]] @includes.txt header.h [header.h ...]
+      -I INCDIR [-D MACRO[=VALUE]] [--library NAME|:PATH [--use-system-load-library]] \
+      @includes.txt header.h [header.h ...]
+
+Without --library the symbols resolve through SymbolLookup.loaderLookup() (System.load first);
+with it, the header class opens the library itself as jextract does (see symbol_lookup).
 
   jextract_lite.py --dump-includes FILE -I INCDIR header.h     (lists every symbol, like jextract)
 
@@ -73,7 +77,8 @@ def expand_argfiles(argv):
 
 
 def parse_args(argv):
-    opts = {"output": None, "package": "", "header_class": None, "I": [], "D": [],
+    opts = {"output": None, "package": "", "header_class": None, "I": [], "D": [], "libraries": [],
+            "system_load": False,
             "dump": None, "headers": [], "includes": {k: [] for k in INCLUDE_KINDS}}
     args = expand_argfiles(argv)
     i = 0
@@ -107,9 +112,10 @@ def parse_args(argv):
             if kind not in INCLUDE_KINDS:
                 die("unknown option " + a)
             opts["includes"][kind].append(val())
-        elif a in ("-l", "--library", "--use-system-load-library"):
-            if a != "--use-system-load-library":
-                val()  # accepted for jextract compatibility; lookup stays loaderLookup()
+        elif a in ("-l", "--library"):
+            opts["libraries"].append(val())
+        elif a == "--use-system-load-library":
+            opts["system_load"] = True
         elif a.startswith("-"):
             die("unknown option " + a)
         else:
@@ -540,13 +546,10 @@ public class {h} {{
 
     static MemorySegment findOrThrow(String symbol) {{
         return SYMBOL_LOOKUP.find(symbol)
-            .orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + symbol
-                + " (load the library that defines it with System.load before the first call)"));
+            .orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + symbol{hint}));
     }}
 
-    static final SymbolLookup SYMBOL_LOOKUP = SymbolLookup.loaderLookup()
-            .or(Linker.nativeLinker().defaultLookup());
-
+{lookup}
     public static final ValueLayout.OfBoolean C_BOOL = ValueLayout.JAVA_BOOLEAN;
     public static final ValueLayout.OfByte C_CHAR = ValueLayout.JAVA_BYTE;
     public static final ValueLayout.OfShort C_SHORT = ValueLayout.JAVA_SHORT;
@@ -564,6 +567,37 @@ public class {h} {{
 def macro_text(c):
     toks = [t.spelling for t in c.get_tokens()]
     return "#define " + toks[0] + " " + " ".join(toks[1:]) if toks else "#define " + c.spelling
+
+
+def symbol_lookup(opts):
+    """The header class's SYMBOL_LOOKUP, as jextract emits it for its -l / --library options.
+
+    Without -l: the loader's lookup (libraries loaded with System.load). With -l NAME (and no
+    --use-system-load-library): SymbolLookup.libraryLookup(System.mapLibraryName(NAME)), i.e.
+    dlopen("libNAME.so"), which finds a library already loaded by absolute path whose SONAME is
+    libNAME.so; -l :PATH opens PATH. --use-system-load-library loads them with System.load(Library)
+    instead and keeps the loader's lookup."""
+    libs = opts["libraries"]
+    loader = ("SymbolLookup.loaderLookup()\n"
+              "            .or(Linker.nativeLinker().defaultLookup());\n")
+    if not libs:
+        return "    static final SymbolLookup SYMBOL_LOOKUP = " + loader
+    if opts["system_load"]:
+        loads = "".join('        System.%s("%s");\n' % ("load", l[1:]) if l.startswith(":")
+                        else '        System.%s("%s");\n' % ("loadLibrary", l) for l in libs)
+        return "    static {\n" + loads + "    }\n\n    static final SymbolLookup SYMBOL_LOOKUP = " + loader
+    lookups = ['SymbolLookup.libraryLookup("%s", LIBRARY_ARENA)' % l[1:] if l.startswith(":")
+               else 'SymbolLookup.libraryLookup(System.mapLibraryName("%s"), LIBRARY_ARENA)' % l for l in libs]
+    chain = lookups[0] + "".join("\n            .or(%s)" % x for x in lookups[1:])
+    return ("    static final SymbolLookup SYMBOL_LOOKUP = " + chain + "\n"
+            "            .or(SymbolLookup.loaderLookup())\n"
+            "            .or(Linker.nativeLinker().defaultLookup());\n")
+
+
+def lookup_hint(opts):
+    if opts["libraries"] and not opts["system_load"]:
+        return ""
+    return ("\n                + \" (load the library that defines it with System.load before the first call)\"")
 
 
 def generate(opts):
@@ -613,7 +647,9 @@ def generate(opts):
     headers = ", ".join("{@code %s}" % os.path.basename(h) for h in opts["headers"])
     with open(os.path.join(outdir, ctx.h + ".java"), "w", encoding="utf-8") as f:
         f.write(HEADER_PREAMBLE.format(package=pkg) + HEADER_CLASS.format(h=ctx.h, headers=headers,
-                                                                           body="".join(parts)))
+                                                                           body="".join(parts),
+                                                                           lookup=symbol_lookup(opts),
+                                                                           hint=lookup_hint(opts)))
     for n, text in structs.items():
         with open(os.path.join(outdir, n + ".java"), "w", encoding="utf-8") as f:
             f.write(text)

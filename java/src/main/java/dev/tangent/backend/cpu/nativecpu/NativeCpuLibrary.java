@@ -1,0 +1,322 @@
+package dev.tangent.backend.cpu.nativecpu;
+
+import static dev.tangent.bindings.tangentcpu.tangent_cpu_h.*;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Locale;
+
+/**
+ * Tangent's own CPU kernels, {@code libtangent_cpu.so} (native/cpu; ABI: {@code tangent_cpu.h}),
+ * through the generated bindings {@code dev.tangent.bindings.tangentcpu}: the 2-right-hand-side
+ * matrix-vector product of a batch-1 jvp (W read once, optional bias + tanh epilogue) and
+ * vectorised element-wise ops with their fused primal+tangent forms.
+ *
+ * <p>Static wrappers over {@link MemorySegment}s, one thread per call (the caller splits work).
+ * Each checks that the segments are long enough for the sizes given (the C side cannot), then
+ * turns a negative status into an {@link IllegalArgumentException} naming it. Nothing here
+ * depends on {@code dev.tangent.Tensor}.
+ *
+ * <p>Loading: once, on first use, by absolute path with
+ * {@link SymbolLookup#libraryLookup(Path, Arena)} (no {@code System.load}); the generated
+ * bindings then find the same copy by its SONAME. {@link #locate()} says where the library is and
+ * is the one method to replace with the trusted (checksummed) extraction loader.
+ * When it cannot be loaded, {@link #isAvailable()} is false and {@link #unavailableReason()} says why.
+ */
+public final class NativeCpuLibrary {
+    /** Classpath folder of the library and the libsleef.so.3 beside it (written by cmake/build-cpu.sh). */
+    public static final String RESOURCE_DIR = "/dev/tangent/cpu/linux-x86_64/";
+    public static final String LIBRARY = "libtangent_cpu.so";
+    public static final String SLEEF = "libsleef.so.3";
+    /** System property / environment variable naming another libtangent_cpu.so to load. */
+    public static final String OVERRIDE_PROPERTY = "tangent.cpu.library";
+    public static final String OVERRIDE_ENV = "TANGENT_CPU_LIBRARY";
+
+    /** Element-wise ops, with the codes of tangent_cpu.h (never ordinals). */
+    public enum UnaryOp {
+        SIN(1), COS(2), EXP(3), LOG(4), TANH(5), SIGMOID(6), ERF(7), GELU(8), GELU_TANH(9);
+
+        private final int code;
+
+        UnaryOp(int code) {
+            this.code = code;
+        }
+
+        /** The op code the C ABI uses (checked against the generated constants at load). */
+        public int code() {
+            return code;
+        }
+    }
+
+    private NativeCpuLibrary() {}
+
+    private record LoadResult(Path library, String isa, String failure) {}
+
+    private static final class Holder {
+        static final LoadResult RESULT = load();
+    }
+
+    /** True when the library is loaded, its ABI version matches, and its functions may be called. */
+    public static boolean isAvailable() {
+        return Holder.RESULT.failure() == null;
+    }
+
+    /** Why the library is unavailable, or null when it is available. */
+    public static String unavailableReason() {
+        return Holder.RESULT.failure();
+    }
+
+    /** The file that was loaded (null when unavailable). */
+    public static Path libraryPath() {
+        return Holder.RESULT.library();
+    }
+
+    /** The code path the library chose: "avx512", "avx2" or "scalar". */
+    public static String isa() {
+        requireAvailable();
+        return Holder.RESULT.isa();
+    }
+
+    /** The library's ABI version (equal to the bindings' {@code TANGENT_CPU_ABI_VERSION()} once loaded). */
+    public static int abiVersion() {
+        requireAvailable();
+        return tangent_cpu_abi_version();
+    }
+
+    // ------------------------------------------------------------------------------ loading
+
+    /**
+     * Where libtangent_cpu.so is, as an absolute path; libsleef.so.3 must sit beside it (its
+     * RUNPATH is $ORIGIN). The override property/variable first; else the build's classes folder
+     * when the classpath resource is a file; else (inside a jar) both files copied to a fresh
+     * temporary folder. Replace this method with the trusted extraction loader.
+     */
+    static Path locate() throws IOException {
+        String override = System.getProperty(OVERRIDE_PROPERTY, System.getenv(OVERRIDE_ENV));
+        if (override != null && !override.isBlank()) {
+            return Path.of(override).toAbsolutePath();
+        }
+        URL url = NativeCpuLibrary.class.getResource(RESOURCE_DIR + LIBRARY);
+        if (url == null) {
+            throw new IOException("resource " + RESOURCE_DIR + LIBRARY + " is not on the classpath (built by"
+                    + " cmake/build-cpu.sh when the build machine has a C compiler and SLEEF: apt-get install libsleef-dev)");
+        }
+        if ("file".equals(url.getProtocol())) {
+            try {
+                return Path.of(url.toURI()).toAbsolutePath();
+            } catch (URISyntaxException e) {
+                throw new IOException("bad resource URL " + url, e);
+            }
+        }
+        Path dir = Files.createTempDirectory("tangent-cpu-");
+        for (String name : new String[] {SLEEF, LIBRARY}) {
+            try (InputStream in = NativeCpuLibrary.class.getResourceAsStream(RESOURCE_DIR + name)) {
+                if (in == null) {
+                    throw new IOException("resource " + RESOURCE_DIR + name + " is missing");
+                }
+                Path f = dir.resolve(name);
+                Files.copy(in, f, StandardCopyOption.REPLACE_EXISTING);
+                f.toFile().deleteOnExit();
+            }
+        }
+        dir.toFile().deleteOnExit();
+        return dir.resolve(LIBRARY);
+    }
+
+    private static LoadResult load() {
+        String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
+        String arch = System.getProperty("os.arch", "");
+        if (!os.startsWith("linux") || !(arch.equals("amd64") || arch.equals("x86_64"))) {
+            return new LoadResult(null, null, "libtangent_cpu.so is built for linux-x86_64 only (this is " + os + "/" + arch + ")");
+        }
+        Path path;
+        try {
+            path = locate();
+        } catch (IOException e) {
+            return new LoadResult(null, null, "libtangent_cpu.so not found: " + e.getMessage());
+        }
+        try {
+            // dlopen by absolute path; the global arena keeps it loaded for the life of the JVM.
+            SymbolLookup lookup = SymbolLookup.libraryLookup(path, Arena.global());
+            if (lookup.find("tangent_cpu_abi_version").isEmpty()) {
+                return new LoadResult(path, null, path + " does not export tangent_cpu_abi_version");
+            }
+            int version = tangent_cpu_abi_version();
+            if (version != TANGENT_CPU_ABI_VERSION()) {
+                return new LoadResult(path, null, path + " has ABI version " + version + ", the bindings expect "
+                        + TANGENT_CPU_ABI_VERSION());
+            }
+            for (UnaryOp op : UnaryOp.values()) {
+                if (op.code() != generatedCode(op)) {
+                    return new LoadResult(path, null, "op code of " + op + " disagrees with tangent_cpu.h");
+                }
+            }
+            return new LoadResult(path, tangent_cpu_isa().getString(0), null);
+        } catch (IllegalArgumentException | UnsatisfiedLinkError | ExceptionInInitializerError e) {
+            return new LoadResult(path, null, "cannot load " + path + ": " + e);
+        }
+    }
+
+    private static int generatedCode(UnaryOp op) {
+        return switch (op) {
+            case SIN -> TANGENT_CPU_SIN();
+            case COS -> TANGENT_CPU_COS();
+            case EXP -> TANGENT_CPU_EXP();
+            case LOG -> TANGENT_CPU_LOG();
+            case TANH -> TANGENT_CPU_TANH();
+            case SIGMOID -> TANGENT_CPU_SIGMOID();
+            case ERF -> TANGENT_CPU_ERF();
+            case GELU -> TANGENT_CPU_GELU();
+            case GELU_TANH -> TANGENT_CPU_GELU_TANH();
+        };
+    }
+
+    private static void requireAvailable() {
+        if (!isAvailable()) {
+            throw new IllegalStateException("native CPU kernels unavailable: " + unavailableReason());
+        }
+    }
+
+    // ------------------------------------------------------------------------------ kernels
+
+    /**
+     * Forward of a batch-1 linear layer: {@code y[n] = x[k] W (+ bias)}, then tanh when {@code tanh}.
+     * W is k x n row-major, or with {@code transW} n x k row-major ({@code x @ w.T}); {@code ldw}
+     * is W's row stride in elements (0 = dense). {@code bias} may be null or {@link MemorySegment#NULL}.
+     */
+    public static void gemv(MemorySegment x, MemorySegment w, MemorySegment bias, MemorySegment y,
+                            long k, long n, long ldw, boolean transW, boolean tanh) {
+        requireAvailable();
+        MemorySegment b = orNull(bias);
+        checkGemv(x, null, w, b, y, null, k, n, ldw, transW);
+        check(tangent_cpu_gemv_f32(x, w, b, y, k, n, ldw, flags(transW, tanh)), "tangent_cpu_gemv_f32");
+    }
+
+    /**
+     * The jvp of that layer with W constant, W read once for both right-hand sides:
+     * {@code y = x W (+ bias)}, {@code dy = dx W}; with {@code tanh}, {@code y = tanh(x W + bias)} and
+     * {@code dy = (1 - y^2) * (dx W)}.
+     */
+    public static void gemvJvp(MemorySegment x, MemorySegment dx, MemorySegment w, MemorySegment bias,
+                               MemorySegment y, MemorySegment dy, long k, long n, long ldw, boolean transW,
+                               boolean tanh) {
+        requireAvailable();
+        MemorySegment b = orNull(bias);
+        checkGemv(x, dx, w, b, y, dy, k, n, ldw, transW);
+        check(tangent_cpu_gemv_jvp_f32(x, dx, w, b, y, dy, k, n, ldw, flags(transW, tanh)),
+                "tangent_cpu_gemv_jvp_f32");
+    }
+
+    /** {@code y[i] = op(x[i])}, float32, n elements ({@code y} may be {@code x}). */
+    public static void unaryF32(UnaryOp op, MemorySegment x, MemorySegment y, long n) {
+        requireAvailable();
+        need(x, n, 4, "x");
+        need(y, n, 4, "y");
+        check(tangent_cpu_unary_f32(op.code(), x, y, n), "tangent_cpu_unary_f32");
+    }
+
+    /** {@code y[i] = op(x[i])}, float64. */
+    public static void unaryF64(UnaryOp op, MemorySegment x, MemorySegment y, long n) {
+        requireAvailable();
+        need(x, n, 8, "x");
+        need(y, n, 8, "y");
+        check(tangent_cpu_unary_f64(op.code(), x, y, n), "tangent_cpu_unary_f64");
+    }
+
+    /** Fused primal and tangent, float32: {@code y = op(x)}, {@code dy = op'(x) * dx}. */
+    public static void unaryJvpF32(UnaryOp op, MemorySegment x, MemorySegment dx, MemorySegment y,
+                                   MemorySegment dy, long n) {
+        requireAvailable();
+        need(x, n, 4, "x");
+        need(dx, n, 4, "dx");
+        need(y, n, 4, "y");
+        need(dy, n, 4, "dy");
+        check(tangent_cpu_unary_jvp_f32(op.code(), x, dx, y, dy, n), "tangent_cpu_unary_jvp_f32");
+    }
+
+    /** Fused primal and tangent, float64. */
+    public static void unaryJvpF64(UnaryOp op, MemorySegment x, MemorySegment dx, MemorySegment y,
+                                   MemorySegment dy, long n) {
+        requireAvailable();
+        need(x, n, 8, "x");
+        need(dx, n, 8, "dx");
+        need(y, n, 8, "y");
+        need(dy, n, 8, "dy");
+        check(tangent_cpu_unary_jvp_f64(op.code(), x, dx, y, dy, n), "tangent_cpu_unary_jvp_f64");
+    }
+
+    // ------------------------------------------------------------------------------ helpers
+
+    private static int flags(boolean transW, boolean tanh) {
+        return (transW ? TANGENT_CPU_GEMV_TRANS_W() : 0) | (tanh ? TANGENT_CPU_GEMV_TANH() : 0);
+    }
+
+    private static MemorySegment orNull(MemorySegment s) {
+        return s == null ? MemorySegment.NULL : s;
+    }
+
+    private static void checkGemv(MemorySegment x, MemorySegment dx, MemorySegment w, MemorySegment b,
+                                  MemorySegment y, MemorySegment dy, long k, long n, long ldw, boolean transW) {
+        if (k < 0 || n < 0 || ldw < 0) {
+            throw new IllegalArgumentException("gemv: negative size (k=" + k + ", n=" + n + ", ldw=" + ldw + ")");
+        }
+        if (n == 0) {
+            return;
+        }
+        long row = transW ? k : n;
+        long rows = transW ? n : k;
+        long lw = ldw == 0 ? row : ldw;
+        if (lw < row) {
+            throw new IllegalArgumentException("gemv: ldw " + ldw + " < row length " + row);
+        }
+        need(y, n, 4, "y");
+        if (dy != null) {
+            need(dy, n, 4, "dy");
+        }
+        if (!MemorySegment.NULL.equals(b)) {
+            need(b, n, 4, "bias");
+        }
+        if (k > 0) {
+            need(x, k, 4, "x");
+            if (dx != null) {
+                need(dx, k, 4, "dx");
+            }
+            long welems;
+            try {
+                welems = Math.addExact(Math.multiplyExact(rows - 1, lw), row);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException("gemv: W too large", e);
+            }
+            need(w, welems, 4, "w");
+        }
+    }
+
+    /** Rejects a segment shorter than n elements (NULL counts as length 0). */
+    private static void need(MemorySegment s, long n, long size, String what) {
+        if (n <= 0) {
+            return;
+        }
+        if (s == null || MemorySegment.NULL.equals(s)) {
+            throw new IllegalArgumentException(what + " is NULL but " + n + " elements are needed");
+        }
+        if (n > Long.MAX_VALUE / size || s.byteSize() < n * size) {
+            throw new IllegalArgumentException(what + " holds " + s.byteSize() + " bytes, " + n + " elements of "
+                    + size + " bytes needed");
+        }
+    }
+
+    private static void check(int status, String fn) {
+        if (status != TANGENT_CPU_OK()) {
+            String name = tangent_cpu_status_name(status).getString(0);
+            throw new IllegalArgumentException(fn + " failed: " + name + " (" + status + ")");
+        }
+    }
+}

@@ -1,0 +1,132 @@
+/*
+ * tangent_cpu.h — the whole ABI of libtangent_cpu.so, Tangent's own CPU kernels for what oneDNN
+ * lacks: the 2-right-hand-side matrix-vector product of a batch-1 jvp (W read once), and
+ * vectorised transcendental element-wise ops with their fused primal+tangent forms.
+ *
+ * Conventions
+ *  - Every kernel returns an int status: TANGENT_CPU_OK (0), or a negative TANGENT_CPU_ERR_*
+ *    for bad arguments, in which case nothing was written. No kernel crashes on a NULL pointer
+ *    or a size of 0: a size of 0 is a no-op that returns 0 (NULL pointers allowed then); a NULL
+ *    pointer that would be read or written returns TANGENT_CPU_ERR_NULL. The caller must still
+ *    pass buffers at least as long as the sizes say (the library cannot check lengths).
+ *  - Sizes and strides are int64_t, in ELEMENTS. Pointers must be aligned to their element
+ *    type (4 bytes for float, 8 for double); no further alignment is needed.
+ *  - Single-threaded: each call runs on the calling thread only (the caller splits work).
+ *    Every function is thread-safe; tangent_cpu_set_isa changes the process-wide choice.
+ *  - float32/float64 results follow PyTorch's formulas, including at NaN, ±inf and ±0
+ *    (native/cpu/README.md lists the values and the measured accuracy in ulps).
+ *  - The code path (scalar, AVX2+FMA, AVX-512) is chosen once from the CPU's features;
+ *    tangent_cpu_isa() names it.
+ */
+#ifndef TANGENT_CPU_H
+#define TANGENT_CPU_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(TANGENT_CPU_BUILD)
+#define TANGENT_CPU_API __attribute__((visibility("default")))
+#else
+#define TANGENT_CPU_API
+#endif
+
+/* Bumped on any incompatible change of this header; tangent_cpu_abi_version() returns it. */
+#define TANGENT_CPU_ABI_VERSION 1
+
+/* Status codes. */
+enum tangent_cpu_status {
+    TANGENT_CPU_OK = 0,
+    TANGENT_CPU_ERR_NULL = -1,      /* a pointer that must be read or written is NULL */
+    TANGENT_CPU_ERR_SIZE = -2,      /* a size is negative, a stride too small, or bytes overflow */
+    TANGENT_CPU_ERR_ALIAS = -3,     /* an output partly overlaps an input or another output */
+    TANGENT_CPU_ERR_OP = -4,        /* unknown op code or flag bits */
+    TANGENT_CPU_ERR_ALIGN = -5,     /* a pointer is not aligned to its element type */
+    TANGENT_CPU_ERR_ISA = -6        /* tangent_cpu_set_isa: that code path cannot run here */
+};
+
+/* Code paths, for tangent_cpu_set_isa. */
+enum tangent_cpu_isa_id {
+    TANGENT_CPU_ISA_AUTO = 0,       /* the best one this CPU supports (the default) */
+    TANGENT_CPU_ISA_SCALAR = 1,     /* portable C, SLEEF's scalar functions */
+    TANGENT_CPU_ISA_AVX2 = 2,       /* AVX2 + FMA, SLEEF's avx2 functions */
+    TANGENT_CPU_ISA_AVX512 = 3      /* AVX-512 F+DQ, SLEEF's avx512f functions */
+};
+
+/* Element-wise ops (explicit values: shared with Java, never ordinals).
+ *   y = f(x); the jvp forms also give dy = f'(x) * dx, with PyTorch's formulas:
+ *   SIN: cos(x) dx   COS: -sin(x) dx   EXP: y dx   LOG: dx / x   TANH: (1 - y^2) dx
+ *   SIGMOID: y (1 - y) dx   ERF: 2/sqrt(pi) exp(-x^2) dx
+ *   GELU (erf form, y = x/2 (1 + erf(x/sqrt 2))): (Phi(x) + x phi(x)) dx
+ *   GELU_TANH (y = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))): its exact derivative dx */
+enum tangent_cpu_unary_op {
+    TANGENT_CPU_SIN = 1,
+    TANGENT_CPU_COS = 2,
+    TANGENT_CPU_EXP = 3,
+    TANGENT_CPU_LOG = 4,
+    TANGENT_CPU_TANH = 5,
+    TANGENT_CPU_SIGMOID = 6,
+    TANGENT_CPU_ERF = 7,
+    TANGENT_CPU_GELU = 8,
+    TANGENT_CPU_GELU_TANH = 9
+};
+
+/* Flag bits of the matrix-vector products. */
+enum tangent_cpu_gemv_flags {
+    /* W is given transposed: N x K row-major (PyTorch's x @ w.T with w of shape [N, K]);
+     * without it W is K x N row-major (x @ w). */
+    TANGENT_CPU_GEMV_TRANS_W = 1,
+    /* Epilogue: y = tanh(x W + bias) and, in the jvp, dy = (1 - y^2) * (dx W). */
+    TANGENT_CPU_GEMV_TANH = 2
+};
+
+/* TANGENT_CPU_ABI_VERSION of the library that was loaded (compare with the header's). */
+TANGENT_CPU_API int tangent_cpu_abi_version(void);
+
+/* The code path in use, e.g. "avx512", "avx2", "scalar" (a static string, never NULL). */
+TANGENT_CPU_API const char *tangent_cpu_isa(void);
+
+/* Chooses the code path for the whole process (tests, benchmarks): TANGENT_CPU_ISA_*.
+ * Returns TANGENT_CPU_ERR_ISA (and changes nothing) when this CPU cannot run it,
+ * TANGENT_CPU_ERR_OP for an unknown id. */
+TANGENT_CPU_API int tangent_cpu_set_isa(int isa);
+
+/* A static name for a status code ("TANGENT_CPU_ERR_NULL", ...; "unknown status" otherwise). */
+TANGENT_CPU_API const char *tangent_cpu_status_name(int status);
+
+/* Matrix-vector product of a row vector, the batch-1 forward of a linear layer:
+ *   y[n] = x[k] W (+ bias[n]) (then tanh with TANGENT_CPU_GEMV_TANH).
+ * W: k x n row-major, row j at w + j*ldw (ldw >= n), or with TANGENT_CPU_GEMV_TRANS_W n x k
+ * row-major, row j at w + j*ldw (ldw >= k). ldw = 0 means dense (n, or k transposed).
+ * bias may be NULL (no bias). y must not overlap x, w or bias. */
+TANGENT_CPU_API int tangent_cpu_gemv_f32(const float *x, const float *w, const float *bias, float *y,
+                                         int64_t k, int64_t n, int64_t ldw, int flags);
+
+/* The jvp of the same layer with W constant, streaming W once for both right-hand sides:
+ *   y = x W (+ bias),  dy = dx W;  with TANGENT_CPU_GEMV_TANH: y = tanh(x W + bias),
+ *   dy = (1 - y^2) * (dx W). Arguments as tangent_cpu_gemv_f32; y and dy must not overlap
+ * each other or any input. */
+TANGENT_CPU_API int tangent_cpu_gemv_jvp_f32(const float *x, const float *dx, const float *w,
+                                             const float *bias, float *y, float *dy,
+                                             int64_t k, int64_t n, int64_t ldw, int flags);
+
+/* y[i] = f(x[i]) for i < n, f = op (TANGENT_CPU_SIN, ...). y may be x (in place); a partial
+ * overlap is TANGENT_CPU_ERR_ALIAS. */
+TANGENT_CPU_API int tangent_cpu_unary_f32(int op, const float *x, float *y, int64_t n);
+TANGENT_CPU_API int tangent_cpu_unary_f64(int op, const double *x, double *y, int64_t n);
+
+/* Fused primal and tangent in one pass: y[i] = f(x[i]), dy[i] = f'(x[i]) * dx[i].
+ * Each output may be exactly one of the inputs (in place) or overlap none of them; y and dy
+ * must not overlap. */
+TANGENT_CPU_API int tangent_cpu_unary_jvp_f32(int op, const float *x, const float *dx, float *y,
+                                              float *dy, int64_t n);
+TANGENT_CPU_API int tangent_cpu_unary_jvp_f64(int op, const double *x, const double *dx, double *y,
+                                              double *dy, int64_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TANGENT_CPU_H */

@@ -1,0 +1,220 @@
+/* The exported functions: argument checks, then the kernels of the chosen code path. */
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tc_internal.h"
+
+/* ------------------------------------------------------------------ code path choice */
+
+static int cpu_has_avx2(void) {
+    __builtin_cpu_init();
+    /* libgcc's checks include the OS's XSAVE support for the YMM/ZMM state. */
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+}
+
+static int cpu_has_avx512(void) {
+    __builtin_cpu_init();
+    return cpu_has_avx2() && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq");
+}
+
+static const tc_kernels *kernels_for(int isa) {
+    switch (isa) {
+    case TANGENT_CPU_ISA_SCALAR: return &tc_kernels_scalar;
+    case TANGENT_CPU_ISA_AVX2: return cpu_has_avx2() ? &tc_kernels_avx2 : NULL;
+    case TANGENT_CPU_ISA_AVX512: return cpu_has_avx512() ? &tc_kernels_avx512 : NULL;
+    default: return NULL;
+    }
+}
+
+static const tc_kernels *best_kernels(void) {
+    /* TANGENT_CPU_ISA=scalar|avx2|avx512 picks a path (ignored when this CPU cannot run it). */
+    const char *env = getenv("TANGENT_CPU_ISA");
+    if (env != NULL) {
+        const tc_kernels *k = NULL;
+        if (strcmp(env, "scalar") == 0) k = kernels_for(TANGENT_CPU_ISA_SCALAR);
+        else if (strcmp(env, "avx2") == 0) k = kernels_for(TANGENT_CPU_ISA_AVX2);
+        else if (strcmp(env, "avx512") == 0) k = kernels_for(TANGENT_CPU_ISA_AVX512);
+        if (k != NULL) return k;
+    }
+    if (cpu_has_avx512()) return &tc_kernels_avx512;
+    if (cpu_has_avx2()) return &tc_kernels_avx2;
+    return &tc_kernels_scalar;
+}
+
+static _Atomic(const tc_kernels *) g_kernels = NULL;
+
+static const tc_kernels *kernels(void) {
+    const tc_kernels *k = atomic_load_explicit(&g_kernels, memory_order_acquire);
+    if (k == NULL) {
+        /* Racing first calls all compute the same answer. */
+        const tc_kernels *expected = NULL;
+        k = best_kernels();
+        if (!atomic_compare_exchange_strong(&g_kernels, &expected, k)) k = expected;
+    }
+    return k;
+}
+
+TANGENT_CPU_API int tangent_cpu_abi_version(void) { return TANGENT_CPU_ABI_VERSION; }
+
+TANGENT_CPU_API const char *tangent_cpu_isa(void) { return kernels()->name; }
+
+TANGENT_CPU_API int tangent_cpu_set_isa(int isa) {
+    const tc_kernels *k;
+    if (isa == TANGENT_CPU_ISA_AUTO) {
+        k = best_kernels();
+    } else {
+        if (isa != TANGENT_CPU_ISA_SCALAR && isa != TANGENT_CPU_ISA_AVX2 && isa != TANGENT_CPU_ISA_AVX512)
+            return TANGENT_CPU_ERR_OP;
+        k = kernels_for(isa);
+        if (k == NULL) return TANGENT_CPU_ERR_ISA;
+    }
+    atomic_store_explicit(&g_kernels, k, memory_order_release);
+    return TANGENT_CPU_OK;
+}
+
+TANGENT_CPU_API const char *tangent_cpu_status_name(int status) {
+    switch (status) {
+    case TANGENT_CPU_OK: return "TANGENT_CPU_OK";
+    case TANGENT_CPU_ERR_NULL: return "TANGENT_CPU_ERR_NULL";
+    case TANGENT_CPU_ERR_SIZE: return "TANGENT_CPU_ERR_SIZE";
+    case TANGENT_CPU_ERR_ALIAS: return "TANGENT_CPU_ERR_ALIAS";
+    case TANGENT_CPU_ERR_OP: return "TANGENT_CPU_ERR_OP";
+    case TANGENT_CPU_ERR_ALIGN: return "TANGENT_CPU_ERR_ALIGN";
+    case TANGENT_CPU_ERR_ISA: return "TANGENT_CPU_ERR_ISA";
+    default: return "unknown status";
+    }
+}
+
+/* ------------------------------------------------------------------ argument checks */
+
+/* A byte range [p, p + bytes). */
+typedef struct {
+    uintptr_t p;
+    uintptr_t bytes;
+} range;
+
+static range rng(const void *p, int64_t elems, size_t size) {
+    range r = {(uintptr_t)p, (uintptr_t)elems * size};
+    return r;
+}
+
+static int overlap(range a, range b) {
+    if (a.bytes == 0 || b.bytes == 0) return 0;
+    return a.p < b.p + b.bytes && b.p < a.p + a.bytes;
+}
+
+/* An output may be exactly an input (same start and length) or overlap it not at all. */
+static int overlap_partly(range out, range in) { return overlap(out, in) && !(out.p == in.p && out.bytes == in.bytes); }
+
+static int misaligned(const void *p, size_t size) { return ((uintptr_t)p & (size - 1)) != 0; }
+
+/* Largest element count whose bytes still fit in a pointer-sized range. */
+#define TC_MAX_ELEMS(size) ((int64_t)(PTRDIFF_MAX / (ptrdiff_t)(size)))
+
+static int valid_unary_op(int op) { return op >= TANGENT_CPU_SIN && op <= TANGENT_CPU_GELU_TANH; }
+
+static int check_unary(int op, const void *x, const void *dx, const void *y, const void *dy, int64_t n, size_t size,
+                       int jvp) {
+    if (!valid_unary_op(op)) return TANGENT_CPU_ERR_OP;
+    if (n < 0 || n > TC_MAX_ELEMS(size)) return TANGENT_CPU_ERR_SIZE;
+    if (n == 0) return 1; /* nothing to do */
+    if (x == NULL || y == NULL || (jvp && (dx == NULL || dy == NULL))) return TANGENT_CPU_ERR_NULL;
+    if (misaligned(x, size) || misaligned(y, size) || (jvp && (misaligned(dx, size) || misaligned(dy, size))))
+        return TANGENT_CPU_ERR_ALIGN;
+    range rx = rng(x, n, size), ry = rng(y, n, size);
+    if (overlap_partly(ry, rx)) return TANGENT_CPU_ERR_ALIAS;
+    if (jvp) {
+        range rdx = rng(dx, n, size), rdy = rng(dy, n, size);
+        if (overlap_partly(ry, rdx) || overlap_partly(rdy, rx) || overlap_partly(rdy, rdx) || overlap(ry, rdy))
+            return TANGENT_CPU_ERR_ALIAS;
+    }
+    return TANGENT_CPU_OK;
+}
+
+/* Checks a GEMV call; returns 1 for "nothing to do", 0 to run, < 0 for an error.
+ * *ldw_out receives the effective row stride of W. */
+static int check_gemv(const float *x, const float *dx, const float *w, const float *b, const float *y,
+                      const float *dy, int64_t k, int64_t n, int64_t ldw, int flags, int jvp, int64_t *ldw_out) {
+    if (flags & ~(TANGENT_CPU_GEMV_TRANS_W | TANGENT_CPU_GEMV_TANH)) return TANGENT_CPU_ERR_OP;
+    int trans = (flags & TANGENT_CPU_GEMV_TRANS_W) != 0;
+    if (k < 0 || n < 0 || ldw < 0) return TANGENT_CPU_ERR_SIZE;
+    int64_t row = trans ? k : n;   /* length of a stored row of W */
+    int64_t rows = trans ? n : k;  /* number of stored rows */
+    if (ldw == 0) ldw = row;
+    if (ldw < row) return TANGENT_CPU_ERR_SIZE;
+    int64_t welems = 0;
+    if (rows > 0 && row > 0) {
+        int64_t t;
+        if (__builtin_mul_overflow(rows - 1, ldw, &t) || __builtin_add_overflow(t, row, &welems)) return TANGENT_CPU_ERR_SIZE;
+    }
+    if (welems > TC_MAX_ELEMS(sizeof(float)) || k > TC_MAX_ELEMS(sizeof(float)) || n > TC_MAX_ELEMS(sizeof(float)))
+        return TANGENT_CPU_ERR_SIZE;
+    *ldw_out = ldw;
+    if (n == 0) return 1;
+    if (y == NULL || (jvp && dy == NULL)) return TANGENT_CPU_ERR_NULL;
+    if (k > 0 && (x == NULL || w == NULL || (jvp && dx == NULL))) return TANGENT_CPU_ERR_NULL;
+    if (misaligned(y, 4) || misaligned(x, 4) || misaligned(w, 4) || misaligned(b, 4) || misaligned(dx, 4) ||
+        misaligned(dy, 4))
+        return TANGENT_CPU_ERR_ALIGN;
+    range ry = rng(y, n, 4), rdy = rng(jvp ? dy : NULL, jvp ? n : 0, 4);
+    range rx = rng(x, k, 4), rdx = rng(jvp ? dx : NULL, jvp ? k : 0, 4), rw = rng(w, welems, 4);
+    range rb = rng(b, b ? n : 0, 4);
+    if (overlap(ry, rx) || overlap(ry, rdx) || overlap(ry, rw) || overlap(ry, rb) || overlap(ry, rdy) ||
+        overlap(rdy, rx) || overlap(rdy, rdx) || overlap(rdy, rw) || overlap(rdy, rb))
+        return TANGENT_CPU_ERR_ALIAS;
+    return 0;
+}
+
+/* ------------------------------------------------------------------ kernels */
+
+TANGENT_CPU_API int tangent_cpu_gemv_f32(const float *x, const float *w, const float *bias, float *y, int64_t k,
+                                         int64_t n, int64_t ldw, int flags) {
+    int64_t lw = 0;
+    int s = check_gemv(x, NULL, w, bias, y, NULL, k, n, ldw, flags, 0, &lw);
+    if (s != 0) return s > 0 ? TANGENT_CPU_OK : s;
+    kernels()->gemv_f32(x, w, bias, y, k, n, lw, (flags & TANGENT_CPU_GEMV_TRANS_W) != 0, (flags & TANGENT_CPU_GEMV_TANH) != 0);
+    return TANGENT_CPU_OK;
+}
+
+TANGENT_CPU_API int tangent_cpu_gemv_jvp_f32(const float *x, const float *dx, const float *w, const float *bias,
+                                             float *y, float *dy, int64_t k, int64_t n, int64_t ldw, int flags) {
+    int64_t lw = 0;
+    int s = check_gemv(x, dx, w, bias, y, dy, k, n, ldw, flags, 1, &lw);
+    if (s != 0) return s > 0 ? TANGENT_CPU_OK : s;
+    kernels()->gemv_jvp_f32(x, dx, w, bias, y, dy, k, n, lw, (flags & TANGENT_CPU_GEMV_TRANS_W) != 0,
+                            (flags & TANGENT_CPU_GEMV_TANH) != 0);
+    return TANGENT_CPU_OK;
+}
+
+TANGENT_CPU_API int tangent_cpu_unary_f32(int op, const float *x, float *y, int64_t n) {
+    int s = check_unary(op, x, NULL, y, NULL, n, sizeof(float), 0);
+    if (s != 0) return s > 0 ? TANGENT_CPU_OK : s;
+    kernels()->unary_f32(op, x, y, n);
+    return TANGENT_CPU_OK;
+}
+
+TANGENT_CPU_API int tangent_cpu_unary_f64(int op, const double *x, double *y, int64_t n) {
+    int s = check_unary(op, x, NULL, y, NULL, n, sizeof(double), 0);
+    if (s != 0) return s > 0 ? TANGENT_CPU_OK : s;
+    kernels()->unary_f64(op, x, y, n);
+    return TANGENT_CPU_OK;
+}
+
+TANGENT_CPU_API int tangent_cpu_unary_jvp_f32(int op, const float *x, const float *dx, float *y, float *dy,
+                                              int64_t n) {
+    int s = check_unary(op, x, dx, y, dy, n, sizeof(float), 1);
+    if (s != 0) return s > 0 ? TANGENT_CPU_OK : s;
+    kernels()->unary_jvp_f32(op, x, dx, y, dy, n);
+    return TANGENT_CPU_OK;
+}
+
+TANGENT_CPU_API int tangent_cpu_unary_jvp_f64(int op, const double *x, const double *dx, double *y, double *dy,
+                                              int64_t n) {
+    int s = check_unary(op, x, dx, y, dy, n, sizeof(double), 1);
+    if (s != 0) return s > 0 ? TANGENT_CPU_OK : s;
+    kernels()->unary_jvp_f64(op, x, dx, y, dy, n);
+    return TANGENT_CPU_OK;
+}
