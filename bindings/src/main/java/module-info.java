@@ -7,4 +7,5 @@ module dev.tangent.bindings {
     exports dev.tangent.bindings.cuda to dev.tangent;
     exports dev.tangent.bindings.cublas to dev.tangent;
     exports dev.tangent.bindings.omp to dev.tangent;
+    exports dev.tangent.bindings.tangentcpu to dev.tangent;
 }

@@ -2,7 +2,7 @@ package dev.tangent.backend.cpu.nativecpu;
 
 import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
 
-import dev.tangent.backend.cpu.MathFunctions;
+import dev.tangent.ops.ElementwiseMath;
 import dev.tangent.backend.cpu.nativecpu.NativeCpuLibrary.UnaryOp;
 import dev.tangent.ops.Attrs;
 import dev.tangent.ops.Prim;
@@ -48,8 +48,8 @@ public final class NativeCpuBench {
                     x.setAtIndex(JAVA_FLOAT, i, (float) ((r.nextDouble() * 2 - 1) * scale));
                     dx.setAtIndex(JAVA_FLOAT, i, (float) r.nextDouble());
                 }
-                DoubleUnaryOperator f = MathFunctions.unary(p, Attrs.NONE);
-                MathFunctions.Derivative d = MathFunctions.derivative(p, Attrs.NONE);
+                DoubleUnaryOperator f = ElementwiseMath.unary(p, Attrs.Scalars.NONE);
+                Derivative d = derivative(p);
                 boolean warmed = false;
                 for (int n : new int[] {4096, 16, 256, 4096, 1 << 20}) { // the first 4096: JIT warm-up, not printed
                     boolean warmUp = n == 4096 && f != null && !warmed;
@@ -65,8 +65,25 @@ public final class NativeCpuBench {
         }
     }
 
-    /** The loop body of CpuBackend.unaryJvp for contiguous float32. */
-    static void javaJvp(DoubleUnaryOperator f, MathFunctions.Derivative d, MemorySegment xs, MemorySegment ts,
+    /** f'(x) given x and y = f(x), for the ops this bench compares. */
+    interface Derivative {
+        double at(double x, double y);
+    }
+
+    static Derivative derivative(Prim p) {
+        return switch (p) {
+            case SIN -> (x, y) -> Math.cos(x);
+            case EXP -> (x, y) -> y;
+            case TANH -> (x, y) -> 1 - y * y;
+            case SIGMOID -> (x, y) -> y * (1 - y);
+            case LOG -> (x, y) -> 1 / x;
+            case COS -> (x, y) -> -Math.sin(x);
+            default -> (x, y) -> Double.NaN;
+        };
+    }
+
+    /** A scalar fused jvp loop over contiguous float32, what the Java kernels cost per element. */
+    static void javaJvp(DoubleUnaryOperator f, Derivative d, MemorySegment xs, MemorySegment ts,
                         MemorySegment ys, MemorySegment tys, int n) {
         for (long j = 0; j < n; j++) {
             double xv = xs.getAtIndex(JAVA_FLOAT, j);
