@@ -10,8 +10,8 @@ import java.util.Arrays;
 /**
  * Applies a primitive: forward mode first (a dual input of the highest level is split into primal
  * and tangent, the primitive runs on the primals and its jvp rule on the tangents, fused into one
- * kernel where {@link Fusion} allows), then the plain computation ({@link Kernels}), recorded on
- * the reverse-mode tape when an input requires grad.
+ * kernel where {@link Fusion} allows), then the plain computation ({@link Kernels}); each level's
+ * result is recorded on the reverse-mode tape when an input at that level requires grad.
  */
 public final class Dispatch {
     private Dispatch() {}
@@ -56,14 +56,31 @@ public final class Dispatch {
                 default -> null;
             };
             if (fused != null) {
-                return makeDual(acc, level, fused[0], fused[1]);
+                return record(acc, p, a, in, makeDual(acc, level, fused[0], fused[1]));
             }
         }
         Tensor y = apply(p, a, primals);
         if (!any || !y.dtype().isFloatingPoint()) {
-            return y;
+            return record(acc, p, a, in, y);
         }
-        return makeDual(acc, level, y, Rules.jvp(p, a, primals, tangents, y));
+        return record(acc, p, a, in, makeDual(acc, level, y, Rules.jvp(p, a, primals, tangents, y)));
+    }
+
+    /**
+     * Records {@code y = p(in)} on the tape at the level of its dual inputs, when one of them
+     * requires grad: reverse mode then runs the rules on the dual tensors themselves, so a gradient
+     * carries the enclosing jvp's tangents (forward-over-reverse, e.g. the jvp of a gradient).
+     */
+    private static Tensor record(TensorAccess acc, Prim p, Attrs a, Tensor[] in, Tensor y) {
+        if (GradMode.isEnabled() && y.dtype().isFloatingPoint() && Rules.isDifferentiable(p) && acc.gradFn(y) == null) {
+            for (Tensor t : in) {
+                if (t.requiresGrad()) {
+                    acc.setGradFn(y, new Node(p, a, in, y));
+                    break;
+                }
+            }
+        }
+        return y;
     }
 
     /** Wraps primal and tangent at {@code level}, fitting the tangent to the primal's shape and dtype. */
@@ -85,15 +102,6 @@ public final class Dispatch {
     }
 
     private static Tensor applyPlain(TensorAccess acc, Prim p, Attrs a, Tensor[] in) {
-        Tensor y = Kernels.run(p, a, in);
-        if (GradMode.isEnabled() && y.dtype().isFloatingPoint() && Rules.isDifferentiable(p)) {
-            for (Tensor t : in) {
-                if (t.requiresGrad()) {
-                    acc.setGradFn(y, new Node(p, a, in, y));
-                    break;
-                }
-            }
-        }
-        return y;
+        return record(acc, p, a, in, Kernels.run(p, a, in));
     }
 }

@@ -130,7 +130,7 @@ final class Args {
             return Tensor.full(0, x.dtype(), x.device(), full);
         }
         Tensor m = Tensor.stack(rows, 0).reshape(full);
-        return createGraph ? m : m.detach();
+        return createGraph ? m : dev.tangent.autograd.ForwardAD.detachTape(m);
     }
 
     static long[] concat(long[] a, long[] b) {

@@ -111,7 +111,18 @@ public final class Functional {
      */
     public static <I extends Value> Value hessian(Function<I, Tensor> func, I inputs, boolean createGraph,
             boolean strict) {
-        return Reverse.hessian(func, inputs, createGraph, strict);
+        return Reverse.hessian(func, inputs, createGraph, strict, false, JacobianStrategy.REVERSE_MODE);
+    }
+
+    /**
+     * {@code hessian(func, inputs, create_graph, strict, vectorize, outer_jacobian_strategy)}: the
+     * Jacobian of the gradient, the outer Jacobian in reverse mode (reverse over reverse) or in
+     * forward mode ({@link JacobianStrategy#FORWARD_MODE}: forward over reverse, JAX's default;
+     * needs {@code vectorize}, not with {@code strict}, as in PyTorch).
+     */
+    public static <I extends Value> Value hessian(Function<I, Tensor> func, I inputs, boolean createGraph,
+            boolean strict, boolean vectorize, JacobianStrategy outerJacobianStrategy) {
+        return Reverse.hessian(func, inputs, createGraph, strict, vectorize, outerJacobianStrategy);
     }
 
     /** {@code vhp(func, inputs, v)}: vᵀ·H, no graph, not strict. */
@@ -123,6 +134,14 @@ public final class Functional {
     public static <I extends Value> HvpResult<I> vhp(Function<I, Tensor> func, I inputs, I v, boolean createGraph,
             boolean strict) {
         return Reverse.secondOrder(func, inputs, v, createGraph, strict, "vhp");
+    }
+
+    /** vᵀ·H by the chosen strategy (the Hessian is symmetric: the same as H·v). */
+    public static <I extends Value> HvpResult<I> vhp(Function<I, Tensor> func, I inputs, I v, boolean createGraph,
+            boolean strict, HvpStrategy strategy) {
+        return strategy == HvpStrategy.FORWARD_OVER_REVERSE
+                ? Reverse.forwardOverReverse(func, inputs, v, createGraph, strict, "vhp")
+                : Reverse.secondOrder(func, inputs, v, createGraph, strict, "vhp");
     }
 
     /** {@code hvp(func, inputs, v)}: H·v, no graph, not strict. */
@@ -137,6 +156,18 @@ public final class Functional {
     public static <I extends Value> HvpResult<I> hvp(Function<I, Tensor> func, I inputs, I v, boolean createGraph,
             boolean strict) {
         return Reverse.secondOrder(func, inputs, v, createGraph, strict, "hvp");
+    }
+
+    /**
+     * H·v by the chosen strategy: {@link HvpStrategy#REVERSE_OVER_REVERSE} (the default, PyTorch's)
+     * or {@link HvpStrategy#FORWARD_OVER_REVERSE} (the jvp of the gradient: one forward-mode pass
+     * over one reverse pass). Both give the same result.
+     */
+    public static <I extends Value> HvpResult<I> hvp(Function<I, Tensor> func, I inputs, I v, boolean createGraph,
+            boolean strict, HvpStrategy strategy) {
+        return strategy == HvpStrategy.FORWARD_OVER_REVERSE
+                ? Reverse.forwardOverReverse(func, inputs, v, createGraph, strict, "hvp")
+                : Reverse.secondOrder(func, inputs, v, createGraph, strict, "hvp");
     }
 
 }

@@ -22,7 +22,6 @@ final class Reverse {
     @SuppressWarnings("unchecked")
     static <I extends Value, O extends Value> JvpResult<O> jvpDoubleBackward(Function<I, O> func, Args in,
             List<Tensor> vs, boolean createGraph, boolean strict) {
-        rejectForwardTangents(in.tensors, vs, "jvp (double-backward strategy)");
         try (GradMode.Guard g = GradMode.enable()) {
             List<Tensor> ins = preprocess(in.tensors, createGraph);
             Args out = Args.ofOutput(Args.callUser(func, in.rebuild(ins)), "jvp");
@@ -39,8 +38,8 @@ final class Reverse {
             for (int i = 0; i < jvps.length; i++) {
                 Tensor o = out.tensors.get(i);
                 Tensor j = jvps[i] == null ? Tensor.zerosLike(o) : jvps[i];
-                jv.add(createGraph ? j : j.detach());
-                outs.add(createGraph ? o : o.detach());
+                jv.add(createGraph ? j : ForwardAD.detachTape(j));
+                outs.add(createGraph ? o : ForwardAD.detachTape(o));
             }
             return new JvpResult<>((O) out.rebuild(outs), (O) out.rebuild(jv));
         }
@@ -50,7 +49,6 @@ final class Reverse {
     static <I extends Value, O extends Value> VjpResult<I, O> vjp(Function<I, O> func, I inputs, O v,
             boolean createGraph, boolean strict) {
         Args in = Args.of(inputs, "inputs", "vjp");
-        rejectForwardTangents(in.tensors, v == null ? List.of() : Args.of(v, "v", "vjp").tensors, "vjp");
         try (GradMode.Guard g = GradMode.enable()) {
             List<Tensor> ins = preprocess(in.tensors, createGraph);
             Args out = Args.ofOutput(Args.callUser(func, in.rebuild(ins)), "vjp");
@@ -71,11 +69,11 @@ final class Reverse {
             fillInZeros(grads, ins, strict, "vjp");
             List<Tensor> outs = new ArrayList<>();
             for (Tensor o : out.tensors) {
-                outs.add(createGraph ? o : o.detach());
+                outs.add(createGraph ? o : ForwardAD.detachTape(o));
             }
             List<Tensor> gs = new ArrayList<>();
             for (Tensor t : grads) {
-                gs.add(createGraph ? t : t.detach());
+                gs.add(createGraph ? t : ForwardAD.detachTape(t));
             }
             return new VjpResult<>((O) out.rebuild(outs), (I) in.rebuild(gs));
         }
@@ -96,7 +94,6 @@ final class Reverse {
             }
             return Forward.jacobianForward(func, in, createGraph);
         }
-        rejectForwardTangents(in.tensors, List.of(), "jacobian (reverse mode)");
         try (GradMode.Guard g = GradMode.enable()) {
             List<Tensor> ins = preprocess(in.tensors, createGraph);
             Args out = Args.ofOutput(Args.callUser(func, in.rebuild(ins)), "jacobian");
@@ -138,7 +135,7 @@ final class Reverse {
     }
 
     static <I extends Value> Value hessian(Function<I, Tensor> func, I inputs, boolean createGraph,
-            boolean strict) {
+            boolean strict, boolean vectorize, JacobianStrategy outer) {
         Args.of(inputs, "inputs", "hessian");
         Function<I, Tensor> single = x -> {
             Object o = Args.callUser(func, x);
@@ -163,7 +160,7 @@ final class Reverse {
             }
             return jac;
         };
-        return jacobian(jacFunc, inputs, createGraph, strict, false, JacobianStrategy.REVERSE_MODE);
+        return jacobian(jacFunc, inputs, createGraph, strict, vectorize, outer);
     }
 
 
@@ -171,7 +168,6 @@ final class Reverse {
     static <I extends Value> HvpResult<I> secondOrder(Function<I, Tensor> func, I inputs, I v,
             boolean createGraph, boolean strict, String api) {
         Args in = Args.of(inputs, "inputs", api);
-        rejectForwardTangents(in.tensors, v == null ? List.of() : Args.of(v, "v", api).tensors, api);
         List<Tensor> vs = Args.validateV(v, in, api);
         try (GradMode.Guard g = GradMode.enable()) {
             List<Tensor> ins = preprocess(in.tensors, true);
@@ -198,42 +194,73 @@ final class Reverse {
             fillInZeros(res, ins, strict, api);
             List<Tensor> rs = new ArrayList<>();
             for (Tensor t : res) {
-                rs.add(createGraph ? t : t.detach());
+                rs.add(createGraph ? t : ForwardAD.detachTape(t));
             }
-            return new HvpResult<>(createGraph ? out : out.detach(), (I) in.rebuild(rs));
+            return new HvpResult<>(createGraph ? out : ForwardAD.detachTape(out), (I) in.rebuild(rs));
         }
     }
 
-    /** PyTorch's _grad_preprocess: fresh leaves requiring grad, or views keeping the caller's graph. */
+    /**
+     * H·v as the jvp of the gradient in direction v (forward over reverse): the inputs carry v as
+     * their tangent at a new forward level and require grad; one reverse pass over the dual tape
+     * gives the gradient, whose tangent is H·v. Checks and results as {@link #secondOrder}.
+     */
+    @SuppressWarnings("unchecked")
+    static <I extends Value> HvpResult<I> forwardOverReverse(Function<I, Tensor> func, I inputs, I v,
+            boolean createGraph, boolean strict, String api) {
+        Args in = Args.of(inputs, "inputs", api);
+        List<Tensor> vs = Args.validateV(v, in, api);
+        try (ForwardAD.DualLevel level = ForwardAD.dualLevel();
+                GradMode.Guard g = GradMode.enable()) {
+            List<Tensor> prepared = Forward.prepare(in.tensors, createGraph, false);
+            List<Tensor> leaves = new ArrayList<>();
+            for (int i = 0; i < prepared.size(); i++) {
+                leaves.add(ForwardAD.makeDual(prepared.get(i), vs.get(i).detach(), level)
+                        .setRequiresGrad(prepared.get(i).dtype().isFloatingPoint()));
+            }
+            Object o = Args.callUser(func, in.rebuild(leaves));
+            if (!(o instanceof Tensor out)) {
+                throw new FunctionalException(Kind.OUTPUT_NOT_TENSOR, "The function given to " + api
+                        + " should return a single Tensor");
+            }
+            if (out.numel() != 1) {
+                throw new FunctionalException(Kind.INVALID_ARGUMENT, "The Tensor returned by the function given to "
+                        + api + " should contain a single element");
+            }
+            checkRequiresGrad(List.of(out), strict);
+            Tensor[] jac = grad(List.of(out), leaves, null, createGraph);
+            List<Tensor> rs = new ArrayList<>();
+            for (int i = 0; i < jac.length; i++) {
+                Tensor hv = jac[i] == null ? null : ForwardAD.unpackDual(jac[i], level).tangent();
+                if (hv == null) {
+                    if (strict) {
+                        throw new FunctionalException(Kind.STRICT_INDEPENDENT_INPUT, "The jacobian of the user-provided"
+                                + " function is independent of input " + i + ". This is not allowed in strict mode.");
+                    }
+                    hv = Tensor.zerosLike(in.tensors.get(i));
+                }
+                rs.add(createGraph ? hv : ForwardAD.detachTape(hv));
+            }
+            Tensor output = ForwardAD.unpackDual(out, level).primal();
+            return new HvpResult<>(createGraph ? output : ForwardAD.detachTape(output), (I) in.rebuild(rs));
+        }
+    }
+
+    /**
+     * PyTorch's _grad_preprocess: fresh leaves requiring grad, or views keeping the caller's graph.
+     * A leaf keeps the tangents of enclosing jvps (its tape is dropped, not its duals), so reverse
+     * mode inside a forward-mode jvp differentiates through (forward-over-reverse).
+     */
     static List<Tensor> preprocess(List<Tensor> xs, boolean createGraph) {
         List<Tensor> r = new ArrayList<>();
         for (Tensor x : xs) {
             if (createGraph && x.requiresGrad()) {
                 r.add(x.reshape(x.shape()));
             } else {
-                r.add(x.detach().setRequiresGrad(x.dtype().isFloatingPoint()));
+                r.add(ForwardAD.detachTape(x).setRequiresGrad(x.dtype().isFloatingPoint()));
             }
         }
         return r;
-    }
-
-
-    /**
-     * Reverse mode inside a forward-mode jvp (forward-over-reverse) is not supported: the tape
-     * records plain tensors, so the enclosing jvp's tangents would be dropped and its result would
-     * silently be zero. Fail loudly instead.
-     */
-    static void rejectForwardTangents(List<Tensor> inputs, List<Tensor> vs, String api) {
-        for (List<Tensor> ts : List.of(inputs, vs)) {
-            for (Tensor t : ts) {
-                if (ForwardAD.level(t) > 0) {
-                    throw new UnsupportedOperationException(api + " was called inside a forward-mode jvp on tensors"
-                            + " that carry its tangents (forward-over-reverse), which Tangent does not support: the"
-                            + " enclosing jvp would see a zero derivative. Run the enclosing jvp with"
-                            + " JvpStrategy.DOUBLE_BACKWARD, or use forward mode for the inner derivative too.");
-                }
-            }
-        }
     }
 
 

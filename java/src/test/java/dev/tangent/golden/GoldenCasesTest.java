@@ -17,6 +17,7 @@ import dev.tangent.autograd.Autograd;
 import dev.tangent.functional.Functional;
 import dev.tangent.functional.FunctionalException;
 import dev.tangent.functional.HvpResult;
+import dev.tangent.functional.HvpStrategy;
 import dev.tangent.functional.JacobianStrategy;
 import dev.tangent.functional.JvpResult;
 import dev.tangent.functional.JvpStrategy;
@@ -46,7 +47,9 @@ import org.junit.jupiter.api.TestFactory;
  * functional API with the case's Java port from {@link GoldenPorts}.
  *
  * <p>One dynamic test per case and strategy: jvp cases run under both {@link JvpStrategy}s;
- * jacobian cases under the strategy they name; vjp, hessian, hvp and vhp under reverse mode.
+ * jacobian cases under the strategy they name; vjp, hessian, hvp and vhp under reverse mode, and
+ * hessian, hvp and vhp also by forward over reverse (PyTorch's forward-mode outer Jacobian; not with
+ * strict for hessian, which PyTorch refuses).
  *
  * <p>Tolerance: an element a (Tangent) matches b (PyTorch) when
  * {@code |a - b| <= tol * max(1, |b|)}, tol = 1e-10 for float64 cases and 1e-5 for float32 cases
@@ -119,7 +122,12 @@ class GoldenCasesTest {
                         ? JacobianStrategy.FORWARD_MODE : JacobianStrategy.REVERSE_MODE;
                 tests.add(DynamicTest.dynamicTest(name + " [" + s + "]", () -> runJacobian(c, s)));
             } else {
-                tests.add(DynamicTest.dynamicTest(name + " [REVERSE_MODE]", () -> runOther(c, api)));
+                tests.add(DynamicTest.dynamicTest(name + " [REVERSE_MODE]", () -> runOther(c, api, false)));
+                boolean strictHessian = api.equals("hessian") && Boolean.TRUE.equals(c.get("strict"));
+                if (!api.equals("vjp") && !strictHessian) {
+                    // hvp, vhp and hessian also by forward over reverse (the jvp of the gradient)
+                    tests.add(DynamicTest.dynamicTest(name + " [FORWARD_OVER_REVERSE]", () -> runOther(c, api, true)));
+                }
             }
         }
         return tests.stream();
@@ -216,7 +224,7 @@ class GoldenCasesTest {
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
-    private static void runOther(Map<String, Object> c, String api) {
+    private static void runOther(Map<String, Object> c, String api, boolean forwardOverReverse) {
         try (Scope s = Scope.open()) {
             Case k = new Case(c);
             Map<String, Object> err = error(c);
@@ -227,12 +235,14 @@ class GoldenCasesTest {
                     k.compare(expected(c).get("output"), r.output(), "output");
                     k.compare(expected(c).get("vjp"), r.vjp(), "vjp");
                 };
-                case "hessian" -> () -> k.compare(expected(c).get("hessian"),
-                        Functional.hessian(f, k.inputs(), k.createGraph, k.strict), "hessian");
+                case "hessian" -> () -> k.compare(expected(c).get("hessian"), forwardOverReverse
+                        ? Functional.hessian(f, k.inputs(), k.createGraph, k.strict, true, JacobianStrategy.FORWARD_MODE)
+                        : Functional.hessian(f, k.inputs(), k.createGraph, k.strict), "hessian");
                 case "hvp", "vhp" -> () -> {
+                    HvpStrategy hs = forwardOverReverse ? HvpStrategy.FORWARD_OVER_REVERSE : HvpStrategy.REVERSE_OVER_REVERSE;
                     HvpResult<Value> r = api.equals("hvp")
-                            ? Functional.hvp(f, k.inputs(), k.v(), k.createGraph, k.strict)
-                            : Functional.vhp(f, k.inputs(), k.v(), k.createGraph, k.strict);
+                            ? Functional.hvp(f, k.inputs(), k.v(), k.createGraph, k.strict, hs)
+                            : Functional.vhp(f, k.inputs(), k.v(), k.createGraph, k.strict, hs);
                     k.compare(expected(c).get("output"), r.output(), "output");
                     k.compare(expected(c).get(api), r.product(), api);
                 };
