@@ -6,8 +6,9 @@ import java.util.Iterator;
 import java.util.NoSuchElementException;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.JoinedRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.util.TaskCompletionListener;
+import org.apache.spark.sql.types.StructType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +16,10 @@ import org.slf4j.LoggerFactory;
  * One partition's rows, computed a batch at a time: rows are decoded into staging memory, the
  * batch (its last one padded with copies of its last row) runs through the function, and each
  * input row comes back with the result columns appended, in input order.
+ *
+ * <p>Each buffered row is written once, as its output row: the input's columns and zero-filled
+ * result columns of the right size ({@link OutputRows}, into buffers reused batch after batch);
+ * the results are then written over the zeros in place.
  *
  * <p>Native resources (one {@link Scope} holding staging tensors and weights, one plan) are
  * opened on the first row and closed when the input is exhausted, and in any case by a task
@@ -31,7 +36,11 @@ abstract class BatchedPartition implements Iterator<InternalRow>, AutoCloseable 
     protected final double[] scratch;
     private final Iterator<InternalRow> input;
     private final int partition;
-    private final InternalRow[] pending;
+    /** Output rows of the batch in input order, each over its own reused buffer. */
+    private final UnsafeRow[] pending;
+    private final StructType inputSchema;
+    private OutputRows rows;
+    private int firstResult;
     private final int[] slots;
     private int pendingCount;
     private int emitted;
@@ -41,13 +50,17 @@ abstract class BatchedPartition implements Iterator<InternalRow>, AutoCloseable 
     private Scope scope;
     private Thread owner;
 
-    BatchedPartition(PartitionSpec spec, Iterator<InternalRow> input) {
+    BatchedPartition(PartitionSpec spec, StructType inputSchema, Iterator<InternalRow> input) {
         this.spec = spec;
         this.batch = spec.batchSize();
         this.input = input;
         TaskContext ctx = TaskContext.get();
         this.partition = ctx != null ? ctx.partitionId() : -1;
-        this.pending = new InternalRow[batch * PENDING_FACTOR];
+        this.inputSchema = inputSchema;
+        this.pending = new UnsafeRow[batch * PENDING_FACTOR];
+        for (int i = 0; i < pending.length; i++) {
+            pending[i] = new UnsafeRow(spec.outputSchema().size());
+        }
         this.slots = new int[pending.length];
         this.scratch = new double[spec.model().inputSize()];
     }
@@ -64,8 +77,14 @@ abstract class BatchedPartition implements Iterator<InternalRow>, AutoCloseable 
     /** Runs the batch; its results land in Java buffers. */
     protected abstract void compute(int valid);
 
-    /** The appended columns for the row in {@code slot}, or all nulls for {@code slot == -1}. */
-    protected abstract InternalRow appended(int slot);
+    /** How many columns are appended. */
+    protected abstract int resultColumns();
+
+    /** The appended columns holding zeros of the results' sizes (see {@link OutputColumn#placeholder}). */
+    protected abstract InternalRow placeholders();
+
+    /** Writes the results of batch slot {@code slot} over the placeholders at {@code row[first..]}. */
+    protected abstract void writeResults(UnsafeRow row, int first, int slot);
 
     /** Frees what {@link #open()} made outside the scope (plans); the scope is closed afterwards. */
     protected abstract void release();
@@ -91,10 +110,8 @@ abstract class BatchedPartition implements Iterator<InternalRow>, AutoCloseable 
         if (!hasNext()) {
             throw new NoSuchElementException();
         }
-        int i = emitted++;
-        InternalRow row = pending[i];
-        pending[i] = null;
-        return new JoinedRow(row, appended(slots[i]));
+        // The row is overwritten by the next batch: Spark's consumers copy what they keep.
+        return pending[emitted++];
     }
 
     private void fill() {
@@ -122,7 +139,7 @@ abstract class BatchedPartition implements Iterator<InternalRow>, AutoCloseable 
                     case KEEP -> slot = -1;
                 }
             }
-            pending[pendingCount] = row.copy();
+            rows.write(row, pending[pendingCount]);
             slots[pendingCount++] = slot;
         }
         if (valid > 0) {
@@ -130,6 +147,15 @@ abstract class BatchedPartition implements Iterator<InternalRow>, AutoCloseable 
                 pad(valid);
             }
             compute(valid);
+        }
+        for (int i = 0; i < pendingCount; i++) {
+            if (slots[i] >= 0) {
+                writeResults(pending[i], firstResult, slots[i]);
+            } else {
+                for (int c = firstResult; c < firstResult + resultColumns(); c++) {
+                    pending[i].setNullAt(c);
+                }
+            }
         }
         if (!input.hasNext()) {
             close(); // results are in Java buffers now: free native memory before the last rows go out
@@ -160,6 +186,9 @@ abstract class BatchedPartition implements Iterator<InternalRow>, AutoCloseable 
         }
         ExecutorInfo.logOnce(spec.threads());
         Tangent.setNumThreads(spec.threads());
+        // (not in the constructor: the subclass's fields are set by now)
+        rows = new OutputRows(inputSchema, spec.outputSchema(), placeholders());
+        firstResult = spec.outputSchema().size() - resultColumns();
         owner = Thread.currentThread();
         scope = Scope.open();
         try {

@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import org.apache.spark.ml.linalg.VectorUDT;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.BinaryType;
@@ -25,8 +26,6 @@ import org.apache.spark.unsafe.Platform;
 final class InputColumn implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
-    private static final ValueLayout.OfFloat FLOAT_LE =
-            ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     /** How the column stores a row's vector. */
     enum Encoding {
@@ -124,7 +123,16 @@ final class InputColumn implements Serializable {
         switch (encoding) {
             case FLOAT_ARRAY -> readFloats(row.getArray(ordinal), dst, byteOffset);
             case DOUBLE_ARRAY -> readDoubles(row.getArray(ordinal), dst, byteOffset, scratch);
-            case BINARY_F32LE -> readBinary(row.getBinary(ordinal), dst, byteOffset);
+            case BINARY_F32LE -> {
+                if (row instanceof UnsafeRow u) { // read in place: no byte[] per row
+                    long offsetAndSize = u.getLong(ordinal);
+                    readBinary(u.getBaseObject(), u.getBaseOffset() + (offsetAndSize >>> 32), (int) offsetAndSize, dst,
+                            byteOffset);
+                } else {
+                    byte[] b = row.getBinary(ordinal);
+                    readBinary(b, Platform.BYTE_ARRAY_OFFSET, b.length, dst, byteOffset);
+                }
+            }
             case ML_VECTOR -> readVector(row.getStruct(ordinal, 4), dst, byteOffset, scratch);
         }
     }
@@ -195,17 +203,19 @@ final class InputColumn implements Serializable {
         }
     }
 
-    private void readBinary(byte[] b, MemorySegment dst, long off) throws InvalidValue {
-        if (b.length != 4 * length) {
-            throw new InvalidValue("expected " + 4 * length + " bytes (" + length + " float32), got " + b.length
-                    + (b.length % 4 == 0 ? " (" + b.length / 4 + " float32)" : ""));
+    /** {@code size} bytes at {@code base + offset} (Spark's addressing: a heap array and its Unsafe offset, or null and an address). */
+    private void readBinary(Object base, long offset, int size, MemorySegment dst, long off) throws InvalidValue {
+        if (size != 4 * length) {
+            throw new InvalidValue("expected " + 4 * length + " bytes (" + length + " float32), got " + size
+                    + (size % 4 == 0 ? " (" + size / 4 + " float32)" : ""));
         }
-        if (LITTLE_ENDIAN) {
-            MemorySegment.copy(MemorySegment.ofArray(b), 0, dst, off, b.length);
+        if (LITTLE_ENDIAN && base instanceof byte[] bytes) {
+            MemorySegment.copy(MemorySegment.ofArray(bytes), offset - Platform.BYTE_ARRAY_OFFSET, dst, off, size);
         } else {
-            MemorySegment src = MemorySegment.ofArray(b);
             for (int i = 0; i < length; i++) {
-                dst.set(ValueLayout.JAVA_FLOAT, off + 4L * i, src.get(FLOAT_LE, 4L * i));
+                int bits = Platform.getInt(base, offset + 4L * i); // little-endian data, read in native order
+                dst.set(ValueLayout.JAVA_FLOAT, off + 4L * i,
+                        Float.intBitsToFloat(LITTLE_ENDIAN ? bits : Integer.reverseBytes(bits)));
             }
         }
     }

@@ -13,8 +13,9 @@ import java.util.function.Function;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.catalyst.util.GenericArrayData;
-import org.apache.spark.unsafe.Platform;
 
 /**
  * {@link JacobianTransformer}'s work on one partition. A batch of B rows becomes one call with
@@ -41,8 +42,8 @@ final class JacobianPartition extends BatchedPartition {
     private JvpPlan<Tensor, Tensor> plan;
     private float[] repeatedHeap;
 
-    JacobianPartition(PartitionSpec spec, boolean forward, Iterator<InternalRow> input) {
-        super(spec, input);
+    JacobianPartition(PartitionSpec spec, StructType inputSchema, boolean forward, Iterator<InternalRow> input) {
+        super(spec, inputSchema, input);
         this.forward = forward;
         this.n = spec.model().inputSize();
         this.m = spec.model().outputSize();
@@ -138,24 +139,33 @@ final class JacobianPartition extends BatchedPartition {
     }
 
     @Override
-    protected InternalRow appended(int slot) {
-        GenericInternalRow out = new GenericInternalRow(output != null ? 2 : 1);
-        if (slot < 0) {
-            out.setNullAt(0);
-            if (output != null) {
-                out.setNullAt(1);
-            }
-            return out;
-        }
+    protected int resultColumns() {
+        return output != null ? 2 : 1;
+    }
+
+    @Override
+    protected InternalRow placeholders() {
+        GenericInternalRow r = new GenericInternalRow(resultColumns());
         Object[] jrows = new Object[m];
         for (int i = 0; i < m; i++) {
-            jrows[i] = UnsafeArrayData.fromPrimitiveArray(jac, Platform.FLOAT_ARRAY_OFFSET + 4 * (slot * m + i) * n, n, 4);
+            jrows[i] = UnsafeArrayData.fromPrimitiveArray(new float[n]);
         }
-        out.update(0, new GenericArrayData(jrows));
+        r.update(0, new GenericArrayData(jrows));
         if (output != null) {
-            out.update(1, spec.outputEncoding().encode(output, slot * m, m));
+            r.update(1, spec.outputEncoding().placeholder(m));
         }
-        return out;
+        return r;
+    }
+
+    @Override
+    protected void writeResults(UnsafeRow row, int first, int slot) {
+        UnsafeArrayData jrows = row.getArray(first);
+        for (int i = 0; i < m; i++) {
+            OutputColumn.writeFloats(jrows.getArray(i), jac, (slot * m + i) * n, n);
+        }
+        if (output != null) {
+            spec.outputEncoding().write(row, first + 1, output, slot * m, m);
+        }
     }
 
     @Override

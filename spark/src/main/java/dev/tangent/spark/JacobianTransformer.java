@@ -143,12 +143,12 @@ public final class JacobianTransformer extends TangentTransformer {
     @Override
     protected FlatMapFunction<java.util.Iterator<InternalRow>, InternalRow> partitionFunction(PartitionSpec spec,
             StructType input) {
-        return partitions(spec, usesForwardMode());
+        return partitions(spec, input, usesForwardMode());
     }
 
     private static FlatMapFunction<java.util.Iterator<InternalRow>, InternalRow> partitions(PartitionSpec spec,
-            boolean forward) {
-        return rows -> new JacobianPartition(spec, forward, rows);
+            StructType input, boolean forward) {
+        return rows -> new JacobianPartition(spec, input, forward, rows);
     }
 
     @Override

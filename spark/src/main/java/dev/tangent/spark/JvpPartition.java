@@ -8,6 +8,8 @@ import java.lang.foreign.ValueLayout;
 import java.util.Iterator;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
+import org.apache.spark.sql.types.StructType;
 
 /** {@link JvpTransformer}'s work on one partition: one staging pair, one {@link JvpPlan}. */
 final class JvpPartition extends BatchedPartition {
@@ -23,8 +25,9 @@ final class JvpPartition extends BatchedPartition {
     private MemorySegment vs;
     private JvpPlan<Tensor, Tensor> plan;
 
-    JvpPartition(PartitionSpec spec, InputColumn tangentColumn, float[] fixedTangent, Iterator<InternalRow> input) {
-        super(spec, input);
+    JvpPartition(PartitionSpec spec, StructType inputSchema, InputColumn tangentColumn, float[] fixedTangent,
+            Iterator<InternalRow> input) {
+        super(spec, inputSchema, input);
         this.tangentColumn = tangentColumn;
         this.fixedTangent = fixedTangent;
         this.n = spec.model().inputSize();
@@ -81,20 +84,25 @@ final class JvpPartition extends BatchedPartition {
     }
 
     @Override
-    protected InternalRow appended(int slot) {
-        GenericInternalRow out = new GenericInternalRow(output != null ? 2 : 1);
-        if (slot < 0) {
-            out.setNullAt(0);
-            if (output != null) {
-                out.setNullAt(1);
-            }
-            return out;
+    protected int resultColumns() {
+        return output != null ? 2 : 1;
+    }
+
+    @Override
+    protected InternalRow placeholders() {
+        GenericInternalRow r = new GenericInternalRow(resultColumns());
+        for (int c = 0; c < resultColumns(); c++) {
+            r.update(c, spec.outputEncoding().placeholder(m));
         }
-        out.update(0, spec.outputEncoding().encode(jvp, slot * m, m));
+        return r;
+    }
+
+    @Override
+    protected void writeResults(UnsafeRow row, int first, int slot) {
+        spec.outputEncoding().write(row, first, jvp, slot * m, m);
         if (output != null) {
-            out.update(1, spec.outputEncoding().encode(output, slot * m, m));
+            spec.outputEncoding().write(row, first + 1, output, slot * m, m);
         }
-        return out;
     }
 
     @Override

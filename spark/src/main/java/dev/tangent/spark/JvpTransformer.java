@@ -185,13 +185,13 @@ public final class JvpTransformer extends TangentTransformer {
                 fixed[i] = (float) d[i];
             }
         }
-        return partitions(spec, tangentColumn, fixed);
+        return partitions(spec, input, tangentColumn, fixed);
     }
 
     /** Static: the function captures the spec and the tangent, not the transformer. */
     private static FlatMapFunction<java.util.Iterator<InternalRow>, InternalRow> partitions(PartitionSpec spec,
-            InputColumn tangentColumn, float[] fixed) {
-        return rows -> new JvpPartition(spec, tangentColumn, fixed, rows);
+            StructType input, InputColumn tangentColumn, float[] fixed) {
+        return rows -> new JvpPartition(spec, input, tangentColumn, fixed, rows);
     }
 
     @Override

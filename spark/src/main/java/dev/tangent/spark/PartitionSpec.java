@@ -3,12 +3,13 @@ package dev.tangent.spark;
 import java.io.Serializable;
 import java.util.Locale;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Everything a partition needs, resolved on the driver from the transformer's parameters and the
  * input schema: plain serializable values, the model's description, never a tensor.
  */
-record PartitionSpec(
+record PartitionSpec( // outputSchema: the input's fields, then the result columns
         String who,
         TangentModel model,
         InputColumn input,
@@ -19,7 +20,8 @@ record PartitionSpec(
         String idName,
         DataType idType,
         OutputColumn outputEncoding,
-        boolean emitOutput) implements Serializable {
+        boolean emitOutput,
+        StructType outputSchema) implements Serializable {
 
     /** What a row that cannot be used (null, wrong length, null element) does: Spark ML's handleInvalid. */
     enum Invalid {

@@ -178,20 +178,20 @@ public abstract class TangentTransformer extends Transformer {
     public Dataset<Row> transform(Dataset<?> dataset) {
         StructType in = dataset.schema();
         StructType out = transformSchema(in);
-        PartitionSpec spec = spec(in);
+        PartitionSpec spec = spec(in, out);
         RDD<InternalRow> rows = SparkRows.of(dataset, who());
         RDD<InternalRow> result = rows.toJavaRDD().mapPartitions(partitionFunction(spec, in)).rdd();
         return SparkRows.frame(dataset, result, out, who());
     }
 
-    private PartitionSpec spec(StructType in) {
+    private PartitionSpec spec(StructType in, StructType out) {
         TangentModel m = getModel();
         String id = getIdCol();
         int idOrdinal = id != null ? in.fieldIndex(id) : -1;
         DataType idType = id != null ? in.apply(id).dataType() : null;
         return new PartitionSpec(who(), m, InputColumn.of(in, getInputCol(), "inputCol", m.inputSize(), who()),
                 getBatchSize(), getThreadsPerTask(), PartitionSpec.Invalid.of(getHandleInvalid()), idOrdinal, id,
-                idType, OutputColumn.of(getOutputEncoding()), getOutputCol() != null);
+                idType, OutputColumn.of(getOutputEncoding()), getOutputCol() != null, out);
     }
 
     /** A result field. */

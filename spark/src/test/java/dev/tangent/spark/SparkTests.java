@@ -53,6 +53,14 @@ final class SparkTests {
         return spark;
     }
 
+    /** Stops the shared session (a test that needs its own SparkContext calls this first). */
+    static synchronized void stop() {
+        if (spark != null) {
+            spark.stop();
+            spark = null;
+        }
+    }
+
     static float[] features(long id) {
         float[] x = new float[IN];
         for (int j = 0; j < IN; j++) {
@@ -129,6 +137,11 @@ final class SparkTests {
      * {@link #PARTITIONS} partitions, rows in id order.
      */
     static Dataset<Row> data(Encoding encoding) {
+        return data(spark(), encoding);
+    }
+
+    /** {@link #data(Encoding)} in another session. */
+    static Dataset<Row> data(SparkSession session, Encoding encoding) {
         StructType schema = new StructType(new StructField[] {
             DataTypes.createStructField("id", DataTypes.LongType, false),
             DataTypes.createStructField("name", DataTypes.StringType, true),
@@ -141,7 +154,7 @@ final class SparkTests {
             parts.add(p);
         }
         int[] sizes = PARTITIONS;
-        JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(spark().sparkContext())
+        JavaRDD<Row> rows = JavaSparkContext.fromSparkContext(session.sparkContext())
                 .parallelize(parts, parts.size())
                 .flatMap(p -> {
                     long start = 0;
@@ -155,7 +168,7 @@ final class SparkTests {
                     }
                     return r.iterator();
                 });
-        return spark().createDataFrame(rows, schema);
+        return session.createDataFrame(rows, schema);
     }
 
     /** Functional.jvp of the model at one row (a [1, IN] batch), as [output, jvp]. */
