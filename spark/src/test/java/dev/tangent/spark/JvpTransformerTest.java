@@ -19,6 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tangent.Tangent;
 import dev.tangent.backend.NativeMemory;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -212,6 +213,7 @@ class JvpTransformerTest {
         List<Row> plain = jvp().transform(data(SparkTests.Encoding.ARRAY)).collectAsList();
         List<Row> shared = jvp().setModel(mlp.broadcast(spark())).setThreadsPerTask(2)
                 .transform(data(SparkTests.Encoding.ARRAY)).collectAsList();
+        assertEquals(2, Tangent.numThreads(), "threadsPerTask reaches Tangent (local mode: this JVM)");
         for (int i = 0; i < ROWS; i++) {
             assertClose(decode(plain.get(i).getAs("jvp")), decode(shared.get(i).getAs("jvp")), "row " + i);
         }
