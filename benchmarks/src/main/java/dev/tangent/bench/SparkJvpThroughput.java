@@ -93,12 +93,38 @@ public final class SparkJvpThroughput {
                 + reps + " timed rounds, each running every case once; median rows/s; 1 Tangent thread per"
                 + " task/thread; " + Runtime.getRuntime().availableProcessors() + " processors");
         report.add("");
+        report.add(setupCost());
+        report.add("");
         report.add("| N | what | rows/s | vs its plain JvpPlan baseline |");
         report.add("|---:|---|---:|---:|");
         for (int n : threads) {
             measure(n, data);
         }
         report.forEach(System.out::println);
+    }
+
+    /**
+     * What each partition pays before its first batch: building the MLP's function (weights into
+     * tensors) and compiling its JvpPlan for [batch, 784]; the first time in a JVM also loads oneDNN.
+     */
+    private String setupCost() {
+        Tangent.setNumThreads(1);
+        double[] build = new double[8];
+        double[] compile = new double[8];
+        for (int i = 0; i < build.length; i++) {
+            long t0 = System.nanoTime();
+            try (Scope s = Scope.open()) {
+                Function<Tensor, Tensor> f = mlp.build();
+                long t1 = System.nanoTime();
+                try (JvpPlan<Tensor, Tensor> p = JvpPlan.compile(f, Tensor.zeros(batch, IN))) {
+                    compile[i] = (System.nanoTime() - t1) / 1e6;
+                }
+                build[i] = (t1 - t0) / 1e6;
+            }
+        }
+        return String.format(Locale.ROOT, "per-partition setup (build the MLP + compile its plan): first in the JVM"
+                + " %.1f + %.1f ms (loads oneDNN), then %.2f + %.2f ms (median of the last 4 of 8)", build[0],
+                compile[0], median(Arrays.copyOfRange(build, 4, 8)), median(Arrays.copyOfRange(compile, 4, 8)));
     }
 
     /** One case: a pass over all rows, and the label of the case it is compared with. */
