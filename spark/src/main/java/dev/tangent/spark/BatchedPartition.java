@@ -158,7 +158,7 @@ abstract class BatchedPartition implements Iterator<InternalRow>, AutoCloseable 
             }
         }
         if (!input.hasNext()) {
-            close(); // results are in Java buffers now: free native memory before the last rows go out
+            close(); // the results are in the output rows now: free native memory before they go out
         }
     }
 
