@@ -2,7 +2,9 @@
 # Runs the JMH suite (DJL and Tangent side by side, same JVM flags) and writes
 # benchmarks/RESULTS.md and benchmarks/results.png from benchmarks/target/jmh.json.
 # Usage: benchmarks/run-bench.sh [--quick]   (./tangent bench [--quick] calls this with JAVA_HOME set)
-# Env: BENCH_INCLUDE overrides the JMH include regex (e.g. 'DjlMlpBench'); JMH_EXTRA adds JMH options.
+#        benchmarks/run-bench.sh --spark [--quick]   only the Spark throughput run (SparkJvpThroughput, see SPARK.md)
+# Env: BENCH_INCLUDE overrides the JMH include regex (e.g. 'DjlMlpBench'); JMH_EXTRA adds JMH options;
+#      SPARK_BENCH_OPTS adds -D options to the Spark run (-Drows=, -Dthreads=, -Dreps=, -Dcases=).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
@@ -11,14 +13,37 @@ cd "$root"
 java="$JAVA_HOME/bin/java"
 
 mode=full
+spark=false
+if [ "${1:-}" = --spark ]; then spark=true; shift; fi
 case "${1:-}" in
   --quick) mode=quick ;;
   "") ;;
-  *) echo "usage: $0 [--quick]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--spark] [--quick]" >&2; exit 2 ;;
 esac
 
 mvn -B -ntp -q -pl benchmarks -am package -DskipTests
 cp="benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)"
+
+if [ "$spark" = true ]; then
+  # Spark 4.2's own module options (what its launcher gives driver and executors) plus Tangent's flags.
+  sflags=(--enable-native-access=ALL-UNNAMED -Xss8m -Xmx6g -XX:+IgnoreUnrecognizedVMOptions
+          --add-modules=jdk.incubator.vector --sun-misc-unsafe-memory-access=allow
+          -Dio.netty.tryReflectionSetAccessible=true)
+  for p in java.lang java.lang.invoke java.lang.reflect java.io java.net java.nio java.util java.util.concurrent \
+           java.util.concurrent.atomic jdk.internal.ref sun.nio.ch sun.nio.cs sun.security.action sun.util.calendar; do
+    sflags+=("--add-opens=java.base/$p=ALL-UNNAMED")
+  done
+  if [ "$mode" = quick ]; then sopts=(-Drows=16384 -Dreps=3 -Dwarmup=1 -Dthreads=1); else sopts=(-Drows=131072 -Dreps=5 -Dwarmup=2 -Dthreads=1,2); fi
+  mkdir -p benchmarks/target
+  cat /proc/loadavg > benchmarks/target/spark-loadavg-start.txt 2>/dev/null || true
+  echo "+ java <flags> ${sopts[*]} ${SPARK_BENCH_OPTS:-} -cp <benchmarks classpath> dev.tangent.bench.SparkJvpThroughput"
+  # shellcheck disable=SC2086
+  "$java" "${sflags[@]}" "${sopts[@]}" ${SPARK_BENCH_OPTS:-} -cp "$cp" dev.tangent.bench.SparkJvpThroughput \
+    2> benchmarks/target/spark-bench.log | tee benchmarks/target/spark-bench.md
+  cat /proc/loadavg > benchmarks/target/spark-loadavg-end.txt 2>/dev/null || true
+  echo "written: benchmarks/target/spark-bench.md (stderr: benchmarks/target/spark-bench.log)"
+  exit 0
+fi
 cache="$root/benchmarks/target/djl-cache"
 # The same flags for the host JVM and every fork: offline DJL with its own cache, FFM for Tangent.
 flags=(--enable-native-access=ALL-UNNAMED -Xss8m -Xms1g -Xmx1g -Djava.awt.headless=true
