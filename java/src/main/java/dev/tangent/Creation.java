@@ -35,6 +35,43 @@ final class Creation {
         return dtype == DType.FLOAT64 ? of(data, shape) : converted(of(data, shape), dtype);
     }
 
+    static Tensor wrap(MemorySegment memory, DType dtype, long[] shape) {
+        checkShape("Tensor.wrap", shape);
+        long bytes = Shapes.numel(shape) * dtype.byteSize();
+        if (memory.byteSize() < bytes) {
+            throw new IllegalArgumentException("Tensor.wrap: a segment of " + memory.byteSize() + " bytes cannot hold "
+                    + Shapes.str(shape) + " " + dtype.torchName() + " (" + bytes + " bytes)");
+        }
+        if (memory.address() % dtype.byteSize() != 0) {
+            throw new IllegalArgumentException("Tensor.wrap: address 0x" + Long.toHexString(memory.address())
+                    + " is not aligned to the " + dtype.byteSize() + "-byte " + dtype.torchName() + " elements");
+        }
+        if (!memory.isNative()) {
+            throw new IllegalArgumentException("Tensor.wrap: the segment must be native memory, not a heap array");
+        }
+        Storage st = Storage.wrap(Backends.cpu(), memory.asSlice(0, bytes));
+        Scope.register(st);
+        return new Tensor(Operand.contiguous(st, dtype, shape));
+    }
+
+    static void copyTo(Tensor t, float[] dst, int count) {
+        if (count < 0 || count > t.numel() || count > dst.length) {
+            throw new IndexOutOfBoundsException("copyTo: " + count + " elements of a tensor of " + t.numel()
+                    + " into an array of " + dst.length);
+        }
+        Operand v = t.value;
+        if (v.dtype() == DType.FLOAT32 && v.device().isCpu() && v.isContiguous()) {
+            v.storage().acquire("copyTo");
+            try {
+                MemorySegment.copy(v.storage().segment(), ValueLayout.JAVA_FLOAT, v.byteOffset(), dst, 0, count);
+            } finally {
+                v.storage().release();
+            }
+            return;
+        }
+        System.arraycopy(toFloatArray(t), 0, dst, 0, count);
+    }
+
     static Tensor full(double value, DType dtype, Device device, long[] shape) {
         checkShape("full", shape);
         Tensor t = empty(shape, dtype, device);

@@ -113,6 +113,15 @@ public final class Tensor implements Value, Serializable {
     public static Tensor arange(double start, double end, double step, DType dtype) {
         return Creation.arange(start, end, step, dtype);
     }
+    /**
+     * A tensor over caller-owned native host memory, without copying (e.g. a direct buffer of another
+     * engine, or staging memory filled in place). Tangent never frees that memory: the caller keeps
+     * it alive, and unchanged, as long as this tensor is used; closing the scope only ends the
+     * tensor's use. Not counted in {@link Tangent#liveBytes()}.
+     */
+    public static Tensor wrap(java.lang.foreign.MemorySegment memory, DType dtype, long... shape) {
+        return Creation.wrap(memory, dtype, shape);
+    }
     /** Uniform [0, 1) float32 values from a seeded generator (same seed, same values). */
     public static Tensor rand(long seed, long... shape) { return random(seed, false, DType.FLOAT32, shape); }
     /** Standard normal float32 values from a seeded generator (same seed, same values). */
@@ -213,6 +222,8 @@ public final class Tensor implements Value, Serializable {
     public float[] toFloatArray() { return Creation.toFloatArray(this); }
     /** All elements converted to double, row-major. */
     public double[] toDoubleArray() { return Creation.toDoubleArray(this); }
+    /** Copies the first {@code count} elements (row-major, as float) into {@code dst}; no allocation for contiguous float32. */
+    public void copyTo(float[] dst, int count) { Creation.copyTo(this, dst, count); }
     /** All elements converted to long, row-major. */
     public long[] toLongArray() { return Creation.toLongArray(this); }
 

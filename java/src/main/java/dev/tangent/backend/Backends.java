@@ -17,6 +17,10 @@ import java.util.function.Function;
  */
 public final class Backends {
     private static volatile String cpuAcceleratorStatus = "none installed";
+    /** tangent.dnnl / TANGENT_DNNL: "true" (default: oneDNN when it loads), "false", or "required". */
+    private static final String DNNL_MODE = dnnlMode();
+    /** Set when oneDNN is required but did not start: every use of the CPU backend throws with it. */
+    private static volatile String requiredButMissing;
     private static volatile int numThreads = defaultThreads();
     private static final CpuBackend CPU = new CpuBackend(cpuAccelerator());
     private static final Map<Device, Backend> OTHERS = new ConcurrentHashMap<>();
@@ -27,7 +31,7 @@ public final class Backends {
     /** The backend for {@code device}; throws naming the reason when the device cannot be used. */
     public static Backend of(Device device) {
         if (device.isCpu()) {
-            return CPU;
+            return cpu();
         }
         Backend b = OTHERS.get(device);
         if (b != null) {
@@ -72,10 +76,30 @@ public final class Backends {
      * {@link #cpuAcceleratorStatus()}.
      */
     private static CpuAccelerator cpuAccelerator() {
-        if (!Boolean.parseBoolean(System.getProperty("tangent.dnnl", "true"))) {
-            cpuAcceleratorStatus = "disabled by -Dtangent.dnnl=false";
+        if (DNNL_MODE.equals("false")) {
+            cpuAcceleratorStatus = "disabled by tangent.dnnl=false";
             return null;
         }
+        CpuAccelerator acc = startDnnl();
+        if (acc == null && DNNL_MODE.equals("required")) {
+            requiredButMissing = "oneDNN is required (tangent.dnnl=required) but did not start: " + cpuAcceleratorStatus;
+        }
+        return acc;
+    }
+
+    private static String dnnlMode() {
+        String v = System.getProperty("tangent.dnnl");
+        if (v == null) {
+            v = System.getenv("TANGENT_DNNL");
+        }
+        v = v == null ? "true" : v.trim().toLowerCase(java.util.Locale.ROOT);
+        if (!v.equals("true") && !v.equals("false") && !v.equals("required")) {
+            throw new IllegalArgumentException("tangent.dnnl must be true, false or required, got '" + v + "'");
+        }
+        return v;
+    }
+
+    private static CpuAccelerator startDnnl() {
         try {
             if (!DnnlLibrary.isAvailable()) {
                 cpuAcceleratorStatus = DnnlLibrary.unavailableReason().orElse("unavailable");
@@ -94,14 +118,24 @@ public final class Backends {
         }
     }
 
-    /** The CPU backend. */
+    /**
+     * The CPU backend. Throws {@link IllegalStateException} with the loader's reason when oneDNN is
+     * required ({@code tangent.dnnl=required}) but did not start.
+     */
     public static CpuBackend cpu() {
+        String missing = requiredButMissing;
+        if (missing != null) {
+            throw new IllegalStateException(missing);
+        }
         return CPU;
     }
 
     /** A one-line description of the CPU kernels in use, e.g. {@code oneDNN 3.x} or {@code Java (reason)}. */
     public static String cpuKernels() {
         CpuAccelerator a = CPU.accelerator();
+        if (requiredButMissing != null) {
+            return "none: " + requiredButMissing;
+        }
         return a == null ? "Java kernels (no native accelerator: " + cpuAcceleratorStatus + ")" : a.description();
     }
 

@@ -31,7 +31,15 @@ public final class Storage {
 
     /** New memory of {@code bytes} bytes from {@code backend}, not yet owned by anything. */
     public static Storage allocate(Backend backend, long bytes) {
-        return new Storage(new Block(backend, backend.allocate(bytes), bytes));
+        return new Storage(new Block(backend, backend.allocate(bytes), bytes, false));
+    }
+
+    /**
+     * A storage over memory Tangent did not allocate (host memory of the caller, another engine's
+     * buffer): closing it never frees that memory, which the caller keeps alive and unchanged.
+     */
+    public static Storage wrap(Backend backend, MemorySegment memory) {
+        return new Storage(new Block(backend, memory, memory.byteSize(), true));
     }
 
     /** The device the memory is on. */
@@ -131,14 +139,17 @@ public final class Storage {
         final Backend backend;
         final MemorySegment segment;
         final long bytes;
+        /** Memory the caller owns: never returned to the backend. */
+        final boolean foreign;
         /** Bit 0: closed; bits 1..: twice the number of holds. */
         volatile long state;
         private boolean returned;
 
-        Block(Backend backend, MemorySegment segment, long bytes) {
+        Block(Backend backend, MemorySegment segment, long bytes, boolean foreign) {
             this.backend = backend;
             this.segment = segment;
             this.bytes = bytes;
+            this.foreign = foreign;
         }
 
         /** Close: set the closed bit; free now when nothing holds the memory. */
@@ -170,7 +181,9 @@ public final class Storage {
                 }
                 returned = true;
             }
-            backend.free(segment, bytes);
+            if (!foreign) {
+                backend.free(segment, bytes);
+            }
         }
     }
 }

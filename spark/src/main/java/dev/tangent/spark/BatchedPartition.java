@@ -49,6 +49,8 @@ abstract class BatchedPartition implements Iterator<InternalRow>, AutoCloseable 
     private boolean closed;
     private Scope scope;
     private Thread owner;
+    /** Staging memory this partition owns (wrapped as tensors, see NativeRows); closed with the scope. */
+    protected java.lang.foreign.Arena arena;
 
     BatchedPartition(PartitionSpec spec, StructType inputSchema, Iterator<InternalRow> input) {
         this.spec = spec;
@@ -191,6 +193,7 @@ abstract class BatchedPartition implements Iterator<InternalRow>, AutoCloseable 
         firstResult = spec.outputSchema().size() - resultColumns();
         owner = Thread.currentThread();
         scope = Scope.open();
+        arena = java.lang.foreign.Arena.ofShared();
         try {
             open();
         } catch (RuntimeException | Error e) {
@@ -214,6 +217,7 @@ abstract class BatchedPartition implements Iterator<InternalRow>, AutoCloseable 
         } finally {
             if (Thread.currentThread() == owner) {
                 scope.close();
+                arena.close();
             } else {
                 // A Scope is closed by the thread that opened it; Spark runs listeners on the task thread,
                 // so this only happens when something consumed the rows on another thread.

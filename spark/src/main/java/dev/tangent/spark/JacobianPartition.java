@@ -67,8 +67,8 @@ final class JacobianPartition extends BatchedPartition {
         }
         basis = Tensor.of(eye, (long) batch * d, width);
         if (forward) {
-            repeated = Tensor.zeros((long) batch * d, n);
-            repeatedSeg = NativeRows.segment(repeated);
+            repeatedSeg = NativeRows.staging(arena, (long) batch * d, n);
+            repeated = NativeRows.tensor(repeatedSeg, (long) batch * d, n);
             plan = JvpPlan.compile(f, repeated);
             Shapes.checkOutput(spec, plan.apply(repeated, basis).jvp(), batch * d, m);
         } else {

@@ -38,10 +38,10 @@ final class JvpPartition extends BatchedPartition {
 
     @Override
     protected void open() {
-        x = Tensor.zeros(batch, n);
-        v = Tensor.zeros(batch, n);
-        xs = NativeRows.segment(x);
-        vs = NativeRows.segment(v);
+        xs = NativeRows.staging(arena, batch, n);
+        vs = NativeRows.staging(arena, batch, n);
+        x = NativeRows.tensor(xs, batch, n);
+        v = NativeRows.tensor(vs, batch, n);
         if (fixedTangent != null) { // one direction for every row: written once
             for (int s = 0; s < batch; s++) {
                 MemorySegment.copy(fixedTangent, 0, vs, ValueLayout.JAVA_FLOAT, 4L * s * n, n);

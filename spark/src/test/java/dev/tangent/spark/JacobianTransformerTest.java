@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tangent.Scope;
 import dev.tangent.Tensor;
-import dev.tangent.backend.NativeMemory;
+import dev.tangent.Tangent;
 import dev.tangent.functional.Functional;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
@@ -48,7 +48,7 @@ class JacobianTransformerTest {
         TangentModel tall = Mlp.random(3, Mlp.Activation.SIGMOID, SparkTests.IN, 16, 40); // 24 -> 40: forward
         assertFalse(new JacobianTransformer().setModel(wide).usesForwardMode());
         assertTrue(new JacobianTransformer().setModel(tall).usesForwardMode());
-        long baseline = NativeMemory.liveBytes();
+        long baseline = Tangent.liveBytes();
         for (TangentModel model : new TangentModel[] {wide, tall}) {
             int m = model.outputSize();
             List<Row> auto = new JacobianTransformer().setModel(model).setOutputCol("y").setBatchSize(7)

@@ -9,7 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.tangent.backend.NativeMemory;
+import dev.tangent.Tangent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -79,7 +79,7 @@ class LocalClusterTest {
             }
             // every executor freed what its partitions allocated
             List<Long> live = JavaSparkContext.fromSparkContext(spark.sparkContext())
-                    .parallelize(List.of(1, 2, 3, 4, 5, 6, 7, 8), 8).map(i -> NativeMemory.liveBytes()).collect();
+                    .parallelize(List.of(1, 2, 3, 4, 5, 6, 7, 8), 8).map(i -> Tangent.liveBytes()).collect();
             for (long b : live) {
                 assertEquals(0, b, "live native bytes on an executor after the job: " + live);
             }

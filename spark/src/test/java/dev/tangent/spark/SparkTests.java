@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.tangent.Scope;
 import dev.tangent.Tensor;
-import dev.tangent.backend.NativeMemory;
+import dev.tangent.Tangent;
 import dev.tangent.functional.Functional;
 import dev.tangent.functional.JvpResult;
 import java.nio.ByteBuffer;
@@ -198,10 +198,10 @@ final class SparkTests {
     /** Waits (up to 10 s) for Tangent's live native bytes to come back to {@code baseline}. */
     static void assertLiveBytesBackTo(long baseline, String when) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
-        long live = NativeMemory.liveBytes();
+        long live = Tangent.liveBytes();
         while (live != baseline && System.nanoTime() < deadline) {
             Thread.sleep(20);
-            live = NativeMemory.liveBytes();
+            live = Tangent.liveBytes();
         }
         assertEquals(baseline, live, "Tangent's live native bytes after " + when);
     }
