@@ -46,6 +46,15 @@ public interface Backend {
         return false;
     }
 
+    /**
+     * The fused primal+tangent product of a single row with a constant matrix: y = x W and
+     * dy = dx W with W read once (x, dx [1, K]; W [K, N]; y, dy [1, N] contiguous). Returns false,
+     * writing nothing, when this backend has no such kernel for the case.
+     */
+    default boolean matmulJvp(Operand x, Operand dx, Operand w, Operand y, Operand dy) {
+        return false;
+    }
+
     /** out = op(a, b) element-wise; a and b are views of out's shape (stride 0 where broadcast). */
     void binary(Prim op, Operand a, Operand b, Operand out);
 

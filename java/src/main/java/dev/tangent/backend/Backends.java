@@ -22,7 +22,7 @@ public final class Backends {
     /** Set when oneDNN is required but did not start: every use of the CPU backend throws with it. */
     private static volatile String requiredButMissing;
     private static volatile int numThreads = defaultThreads();
-    private static final CpuBackend CPU = new CpuBackend(cpuAccelerator());
+    private static final CpuBackend CPU = new CpuBackend(cpuAccelerator(), true);
     private static final Map<Device, Backend> OTHERS = new ConcurrentHashMap<>();
     private static volatile Function<Device, Backend> cudaProvider;
 
@@ -136,7 +136,9 @@ public final class Backends {
         if (requiredButMissing != null) {
             return "none: " + requiredButMissing;
         }
-        return a == null ? "Java kernels (no native accelerator: " + cpuAcceleratorStatus + ")" : a.description();
+        String own = CPU.nativeKernels() ? "; Tangent's native kernels " + dev.tangent.backend.cpu.nativecpu.NativeCpuLibrary.isa()
+                : "";
+        return (a == null ? "Java kernels (no native accelerator: " + cpuAcceleratorStatus + ")" : a.description()) + own;
     }
 
     /** Why the CPU runs without a native accelerator (or how it got one). */

@@ -426,14 +426,18 @@ class DnnlAcceleratorTest {
         return withAcc(null, f);
     }
 
+    /** Runs f with only {@code a} (or only the Java kernels) under the CPU backend: no native CPU kernels. */
     private static Tensor withAcc(DnnlAccelerator a, java.util.function.Supplier<Tensor> f) {
         var cpu = dev.tangent.backend.Backends.cpu();
         var prev = cpu.accelerator();
+        boolean nat = cpu.nativeKernels();
         cpu.accelerator(a);
+        cpu.nativeKernels(false);
         try {
             return f.get();
         } finally {
             cpu.accelerator(prev);
+            cpu.nativeKernels(nat);
         }
     }
 }
