@@ -44,6 +44,22 @@ final class Args {
         return new Args(r, true);
     }
 
+    /**
+     * The inputs of a derivative: a Tensor or a Tuple of Tensors, each of a floating point dtype
+     * (PyTorch: "only Tensors of floating point dtype can require gradients").
+     */
+    static Args inputs(Value v, String what, String api) {
+        Args a = of(v, what, api);
+        for (int i = 0; i < a.tensors.size(); i++) {
+            Tensor t = a.tensors.get(i);
+            if (!t.dtype().isFloatingPoint()) {
+                throw new FunctionalException(Kind.INVALID_ARGUMENT, api + ": only Tensors of floating point dtype can"
+                        + " require gradients, but " + what + (a.tuple ? " " + i : "") + " is " + t.dtype().torchName());
+            }
+        }
+        return a;
+    }
+
     static Args ofOutput(Object o, String api) {
         if (o instanceof Tensor t) {
             return new Args(List.of(t), false);

@@ -45,7 +45,7 @@ public final class Func {
      */
     @SuppressWarnings("unchecked")
     public static <I extends Value, O extends Value> Linearized<I, O> linearize(Function<I, O> func, I primals) {
-        Args in = Args.of(primals, "primals", "linearize");
+        Args in = Args.inputs(primals, "primals", "linearize");
         Recording<Object[]> rec = Recording.record(() -> {
             List<Tensor> placeholders = new ArrayList<>();
             for (Tensor x : in.tensors) {

@@ -52,7 +52,7 @@ public final class Functional {
      */
     public static <I extends Value, O extends Value> JvpResult<O> jvp(Function<I, O> func, I inputs, I v,
             boolean createGraph, boolean strict, JvpStrategy strategy) {
-        Args in = Args.of(inputs, "inputs", "jvp");
+        Args in = Args.inputs(inputs, "inputs", "jvp");
         List<Tensor> vs = Args.validateV(v, in, "jvp");
         return strategy == JvpStrategy.DOUBLE_BACKWARD
                 ? Reverse.jvpDoubleBackward(func, in, vs, createGraph, strict)

@@ -63,7 +63,7 @@ public final class JvpPlan<I extends Value, O extends Value> implements AutoClos
      * the device of the example are used). The calling thread's instance is recorded now.
      */
     public static <I extends Value, O extends Value> JvpPlan<I, O> compile(Function<I, O> func, I example) {
-        JvpPlan<I, O> plan = new JvpPlan<>(func, Args.of(example, "example", "JvpPlan.compile"));
+        JvpPlan<I, O> plan = new JvpPlan<>(func, Args.inputs(example, "example", "JvpPlan.compile"));
         plan.instance();
         return plan;
     }
@@ -74,7 +74,7 @@ public final class JvpPlan<I extends Value, O extends Value> implements AutoClos
      */
     public JvpResult<O> apply(I inputs, I v) {
         Instance inst = instance();
-        Args in = Args.of(inputs, "inputs", "JvpPlan.apply");
+        Args in = Args.inputs(inputs, "inputs", "JvpPlan.apply");
         Args vs = Args.of(v, "v", "JvpPlan.apply");
         check(in, "inputs");
         check(vs, "v");

@@ -48,7 +48,7 @@ final class Reverse {
     @SuppressWarnings("unchecked")
     static <I extends Value, O extends Value> VjpResult<I, O> vjp(Function<I, O> func, I inputs, O v,
             boolean createGraph, boolean strict) {
-        Args in = Args.of(inputs, "inputs", "vjp");
+        Args in = Args.inputs(inputs, "inputs", "vjp");
         try (GradMode.Guard g = GradMode.enable()) {
             List<Tensor> ins = preprocess(in.tensors, createGraph);
             Args out = Args.ofOutput(Args.callUser(func, in.rebuild(ins)), "vjp");
@@ -81,7 +81,7 @@ final class Reverse {
 
     static <I extends Value> Value jacobian(Function<I, ? extends Value> func, I inputs, boolean createGraph,
             boolean strict, boolean vectorize, JacobianStrategy strategy) {
-        Args in = Args.of(inputs, "inputs", "jacobian");
+        Args in = Args.inputs(inputs, "inputs", "jacobian");
         if (strategy == JacobianStrategy.FORWARD_MODE) {
             if (!vectorize) {
                 throw new FunctionalException(Kind.INVALID_ARGUMENT, "torch.autograd.functional.jacobian: `strategy=\"forward-mode\"`"
@@ -136,7 +136,7 @@ final class Reverse {
 
     static <I extends Value> Value hessian(Function<I, Tensor> func, I inputs, boolean createGraph,
             boolean strict, boolean vectorize, JacobianStrategy outer) {
-        Args.of(inputs, "inputs", "hessian");
+        Args.inputs(inputs, "inputs", "hessian");
         Function<I, Tensor> single = x -> {
             Object o = Args.callUser(func, x);
             if (!(o instanceof Tensor t)) {
@@ -167,7 +167,7 @@ final class Reverse {
     @SuppressWarnings("unchecked")
     static <I extends Value> HvpResult<I> secondOrder(Function<I, Tensor> func, I inputs, I v,
             boolean createGraph, boolean strict, String api) {
-        Args in = Args.of(inputs, "inputs", api);
+        Args in = Args.inputs(inputs, "inputs", api);
         List<Tensor> vs = Args.validateV(v, in, api);
         try (GradMode.Guard g = GradMode.enable()) {
             List<Tensor> ins = preprocess(in.tensors, true);
@@ -208,7 +208,7 @@ final class Reverse {
     @SuppressWarnings("unchecked")
     static <I extends Value> HvpResult<I> forwardOverReverse(Function<I, Tensor> func, I inputs, I v,
             boolean createGraph, boolean strict, String api) {
-        Args in = Args.of(inputs, "inputs", api);
+        Args in = Args.inputs(inputs, "inputs", api);
         List<Tensor> vs = Args.validateV(v, in, api);
         try (ForwardAD.DualLevel level = ForwardAD.dualLevel();
                 GradMode.Guard g = GradMode.enable()) {
