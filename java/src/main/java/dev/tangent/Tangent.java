@@ -10,17 +10,40 @@ public final class Tangent {
     private Tangent() {}
 
     /**
-     * Threads each native CPU kernel may use (oneDNN's OpenMP team per calling thread); Java
-     * kernels run on the calling thread. Default: {@code tangent.num_threads} / {@code
-     * TANGENT_NUM_THREADS}, else the number of processors.
+     * Fixes the number of threads every native CPU kernel uses (oneDNN's OpenMP team per calling
+     * thread; Java kernels always run on the calling thread), like {@code torch.set_num_threads}.
+     * Setting {@code tangent.num_threads} or {@code TANGENT_NUM_THREADS} does the same at start-up.
+     *
+     * <p>Without an explicit count Tangent is adaptive (see {@link #adaptiveThreads()}).
+     *
+     * @throws IllegalArgumentException if {@code n < 1}
      */
     public static void setNumThreads(int n) {
         Backends.numThreads(n);
     }
 
-    /** The current CPU kernel thread count. */
+    /**
+     * Returns to the default, adaptive threading: each native kernel uses up to the number of
+     * processors, fewer when it is too small to gain from more threads (below a measured grain of
+     * work per thread) and never more than its share of the cores among the kernels running at
+     * that moment, so several threads calling Tangent at once do not oversubscribe the machine.
+     * Safe to call from any thread; affects kernels started afterwards.
+     */
+    public static void adaptiveThreads() {
+        Backends.adaptiveThreads();
+    }
+
+    /**
+     * The most threads one CPU kernel may use: the fixed count if one was set, else the number of
+     * processors (each kernel's actual team may be smaller, see {@link #adaptiveThreads()}).
+     */
     public static int numThreads() {
         return Backends.numThreads();
+    }
+
+    /** True when the thread count was fixed by {@link #setNumThreads}, the property or the environment. */
+    public static boolean threadsFixed() {
+        return Backends.threadsFixed();
     }
 
     /**

@@ -226,6 +226,8 @@ public final class SparkJvpThroughput {
         private final JvpPlan<Tensor, Tensor> plan;
         private final Tensor[] xs;
         private final Tensor[] vs;
+        private final MemorySegment[] xMem;
+        private final java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared();
         private final float[] out;
 
         Plain(TangentModel model, float[][] data, int threads) {
@@ -237,12 +239,16 @@ public final class SparkJvpThroughput {
             Function<Tensor, Tensor> f = model.build();
             xs = new Tensor[threads];
             vs = new Tensor[threads];
+            xMem = new MemorySegment[threads];
             for (int t = 0; t < threads; t++) {
-                xs[t] = Tensor.zeros(batch, IN);
-                vs[t] = Tensor.zeros(batch, IN);
+                // staging memory owned here, wrapped without copying (as the Spark module does)
+                xMem[t] = arena.allocate(4L * batch * IN, 64);
+                MemorySegment vMem = arena.allocate(4L * batch * IN, 64);
                 for (int s = 0; s < batch; s++) {
-                    MemorySegment.copy(direction, 0, vs[t].storage().segment(), ValueLayout.JAVA_FLOAT, 4L * s * IN, IN);
+                    MemorySegment.copy(direction, 0, vMem, ValueLayout.JAVA_FLOAT, 4L * s * IN, IN);
                 }
+                xs[t] = Tensor.wrap(xMem[t], dev.tangent.DType.FLOAT32, batch, IN);
+                vs[t] = Tensor.wrap(vMem, dev.tangent.DType.FLOAT32, batch, IN);
             }
             out = new float[rows * m];
             plan = JvpPlan.compile(f, xs[0]);
@@ -256,7 +262,8 @@ public final class SparkJvpThroughput {
                     int to = (int) ((long) rows * (t + 1) / threads);
                     Tensor x = xs[t];
                     Tensor v = vs[t];
-                    done.add(pool.submit(() -> chunk(x, v, from, to)));
+                    MemorySegment xm = xMem[t];
+                    done.add(pool.submit(() -> chunk(x, xm, v, from, to)));
                 }
                 for (Future<?> d : done) {
                     d.get();
@@ -267,8 +274,7 @@ public final class SparkJvpThroughput {
         }
 
         /** Per batch: copy rows in, replay the plan, copy the jvps out. */
-        private void chunk(Tensor x, Tensor v, int from, int to) {
-            MemorySegment xs = x.storage().segment();
+        private void chunk(Tensor x, MemorySegment xs, Tensor v, int from, int to) {
             float[] result = new float[batch * m];
             for (int start = from; start < to; start += batch) {
                 int count = Math.min(batch, to - start);
@@ -277,9 +283,7 @@ public final class SparkJvpThroughput {
                             4L * s * IN, IN);
                 }
                 JvpResult<Tensor> r = plan.apply(x, v);
-                Tensor j = r.jvp();
-                MemorySegment.copy(j.storage().segment(), ValueLayout.JAVA_FLOAT, 4 * j.storageOffset(), result, 0,
-                        count * m);
+                r.jvp().copyTo(result, count * m);
                 System.arraycopy(result, 0, out, start * m, count * m);
             }
         }
@@ -288,6 +292,7 @@ public final class SparkJvpThroughput {
         public void close() {
             plan.close();
             scope.close();
+            arena.close();
             pool.shutdown();
         }
     }

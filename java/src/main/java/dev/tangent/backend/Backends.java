@@ -21,6 +21,8 @@ public final class Backends {
     private static final String DNNL_MODE = dnnlMode();
     /** Set when oneDNN is required but did not start: every use of the CPU backend throws with it. */
     private static volatile String requiredButMissing;
+    private static volatile boolean threadsFixed = System.getProperty("tangent.num_threads") != null
+            || System.getenv("TANGENT_NUM_THREADS") != null;
     private static volatile int numThreads = defaultThreads();
     private static final CpuBackend CPU = new CpuBackend(cpuAccelerator(), true);
     private static final Map<Device, Backend> OTHERS = new ConcurrentHashMap<>();
@@ -57,17 +59,32 @@ public final class Backends {
         return Runtime.getRuntime().availableProcessors();
     }
 
-    /** Threads each native CPU kernel may use (oneDNN's OpenMP team per calling thread). */
+    /**
+     * The most threads one native CPU kernel may use (oneDNN's OpenMP team per calling thread); each
+     * kernel's actual team comes from {@link ThreadBudget} unless the count was set explicitly.
+     */
     public static int numThreads() {
         return numThreads;
     }
 
-    /** Sets {@link #numThreads()}; at least 1. */
+    /** Sets {@link #numThreads()} (at least 1): from now on every kernel uses exactly that many threads. */
     public static void numThreads(int n) {
         if (n < 1) {
             throw new IllegalArgumentException("setNumThreads: expected a positive number of threads, got " + n);
         }
         numThreads = n;
+        threadsFixed = true;
+    }
+
+    /** True when the thread count was set explicitly (property, environment or {@link #numThreads(int)}). */
+    public static boolean threadsFixed() {
+        return threadsFixed;
+    }
+
+    /** Back to the adaptive default: up to the number of processors, decided per kernel ({@link ThreadBudget}). */
+    public static void adaptiveThreads() {
+        numThreads = Runtime.getRuntime().availableProcessors();
+        threadsFixed = false;
     }
 
     /**

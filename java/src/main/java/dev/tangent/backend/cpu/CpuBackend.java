@@ -5,6 +5,7 @@ import dev.tangent.backend.Backend;
 import dev.tangent.backend.NativeMemory;
 import dev.tangent.backend.Operand;
 import dev.tangent.backend.Storage;
+import dev.tangent.backend.ThreadBudget;
 import dev.tangent.ops.Attrs;
 import dev.tangent.ops.Prim;
 import java.lang.foreign.MemorySegment;
@@ -73,6 +74,16 @@ public final class CpuBackend implements Backend {
         NativeMemory.free(segment);
     }
 
+    /** Runs an accelerator kernel with the thread team {@link ThreadBudget} grants for its size. */
+    private static boolean budgeted(long work, long grain, java.util.function.BooleanSupplier kernel) {
+        ThreadBudget.enter(work, grain);
+        try {
+            return kernel.getAsBoolean();
+        } finally {
+            ThreadBudget.exit();
+        }
+    }
+
     /**
      * Tangent's own SLEEF kernels go first where they exist (faster than oneDNN's, and PyTorch's
      * values at NaN and ±inf), except GELU, where oneDNN's is about 3x faster on large float32 work.
@@ -84,13 +95,13 @@ public final class CpuBackend implements Backend {
     @Override
     public void unary(Prim op, Attrs.Scalars attrs, Operand x, Operand out) {
         CpuAccelerator acc = accelerator;
-        if (acceleratorFirst(op, x) && acc.unary(op, attrs, x, out)) {
+        if (acceleratorFirst(op, x) && budgeted(out.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.unary(op, attrs, x, out))) {
             return;
         }
         if (nativeKernels && NativeKernels.unary(op, x, out)) {
             return;
         }
-        if (acc == null || !acc.unary(op, attrs, x, out)) {
+        if (acc == null || !budgeted(out.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.unary(op, attrs, x, out))) {
             JavaElementwise.unary(op, attrs, x, out);
         }
     }
@@ -98,13 +109,13 @@ public final class CpuBackend implements Backend {
     @Override
     public boolean unaryJvp(Prim op, Attrs.Scalars attrs, Operand x, Operand t, Operand y, Operand ty) {
         CpuAccelerator acc = accelerator;
-        if (acceleratorFirst(op, x) && acc.unaryJvp(op, attrs, x, t, y, ty)) {
+        if (acceleratorFirst(op, x) && budgeted(y.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.unaryJvp(op, attrs, x, t, y, ty))) {
             return true;
         }
         if (nativeKernels && NativeKernels.unaryJvp(op, x, t, y, ty)) {
             return true;
         }
-        if (acc != null && acc.unaryJvp(op, attrs, x, t, y, ty)) {
+        if (acc != null && budgeted(y.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.unaryJvp(op, attrs, x, t, y, ty))) {
             return true;
         }
         return JavaElementwise.unaryJvp(op, attrs, x, t, y, ty);
@@ -126,7 +137,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void binary(Prim op, Operand a, Operand b, Operand out) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !acc.binary(op, a, b, out)) {
+        if (acc == null || !budgeted(out.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.binary(op, a, b, out))) {
             JavaElementwise.binary(op, a, b, out);
         }
     }
@@ -139,7 +150,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void reduce(Prim op, Operand x, Operand out) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !acc.reduce(op, x, out)) {
+        if (acc == null || !budgeted(x.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.reduce(op, x, out))) {
             JavaReductions.reduce(op, x, out);
         }
     }
@@ -147,7 +158,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void softmax(Prim op, Operand x, int dim, Operand out) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !acc.softmax(op, x, dim, out)) {
+        if (acc == null || !budgeted(x.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.softmax(op, x, dim, out))) {
             JavaReductions.softmax(op, x, dim, out);
         }
     }
@@ -159,7 +170,7 @@ public final class CpuBackend implements Backend {
             return;
         }
         CpuAccelerator acc = accelerator;
-        if (acc == null || !acc.matmul(a, b, out)) {
+        if (acc == null || !budgeted(out.numel() * a.shape()[a.dim() - 1], ThreadBudget.MATMUL_GRAIN, () -> acc.matmul(a, b, out))) {
             JavaMatmul.matmul(a, b, out);
         }
     }
@@ -202,7 +213,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void conv2d(Attrs.Conv a, Operand x, Operand w, Operand out) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !acc.conv2d(a, x, w, out)) {
+        if (acc == null || !budgeted(out.numel() * w.numel() / w.shape()[0], ThreadBudget.MATMUL_GRAIN, () -> acc.conv2d(a, x, w, out))) {
             JavaNn.conv2d(a, x, w, out);
         }
     }
@@ -210,7 +221,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void conv2dInputGrad(Attrs.Conv a, Operand g, Operand w, Operand gx) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !acc.conv2dInputGrad(a, g, w, gx)) {
+        if (acc == null || !budgeted(g.numel() * w.numel() / w.shape()[0], ThreadBudget.MATMUL_GRAIN, () -> acc.conv2dInputGrad(a, g, w, gx))) {
             JavaNn.conv2dInputGrad(a, g, w, gx);
         }
     }
@@ -218,7 +229,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void conv2dWeightGrad(Attrs.Conv a, Operand x, Operand g, Operand gw) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !acc.conv2dWeightGrad(a, x, g, gw)) {
+        if (acc == null || !budgeted(g.numel() * gw.numel() / gw.shape()[0], ThreadBudget.MATMUL_GRAIN, () -> acc.conv2dWeightGrad(a, x, g, gw))) {
             JavaNn.conv2dWeightGrad(a, x, g, gw);
         }
     }
@@ -226,7 +237,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void maxPool2d(Attrs.Pool a, Operand x, Operand out, Operand indices) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !acc.maxPool2d(a, x, out, indices)) {
+        if (acc == null || !budgeted(x.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.maxPool2d(a, x, out, indices))) {
             JavaNn.maxPool2d(a, x, out, indices);
         }
     }
@@ -234,7 +245,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void avgPool2d(Attrs.Pool a, Operand x, Operand out) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !acc.avgPool2d(a, x, out)) {
+        if (acc == null || !budgeted(x.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.avgPool2d(a, x, out))) {
             JavaNn.avgPool2d(a, x, out);
         }
     }
@@ -242,7 +253,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void avgPool2dGrad(Attrs.Pool a, Operand g, Operand gx) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !acc.avgPool2dGrad(a, g, gx)) {
+        if (acc == null || !budgeted(gx.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.avgPool2dGrad(a, g, gx))) {
             JavaNn.avgPool2dGrad(a, g, gx);
         }
     }

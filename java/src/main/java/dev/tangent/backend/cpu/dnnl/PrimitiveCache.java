@@ -2,7 +2,7 @@ package dev.tangent.backend.cpu.dnnl;
 
 import static dev.tangent.bindings.dnnl.dnnl_h.*;
 
-import dev.tangent.backend.Backends;
+import dev.tangent.backend.ThreadBudget;
 import dev.tangent.backend.Operand;
 import dev.tangent.bindings.dnnl.dnnl_exec_arg_t;
 import java.lang.foreign.Arena;
@@ -246,7 +246,7 @@ final class PrimitiveCache {
         }
 
         void ensureThreads() {
-            int want = Backends.numThreads();
+            int want = ThreadBudget.granted();
             if (want != appliedThreads) {
                 threadCount.apply(want);
                 appliedThreads = want;

@@ -370,6 +370,7 @@ class DnnlAcceleratorTest {
 
     @Test
     void threadCountReachesOpenMpOfTheCallingThread() {
+        boolean wasFixed = dev.tangent.Tangent.threadsFixed();
         int before = dev.tangent.Tangent.numThreads();
         acc.threadCount(dev.tangent.bindings.omp.omp_h::omp_set_num_threads);
         try (Scope s = Scope.open()) {
@@ -380,7 +381,42 @@ class DnnlAcceleratorTest {
                 assertEquals(n, dev.tangent.bindings.omp.omp_h.omp_get_max_threads());
             }
         } finally {
+            restoreThreads(wasFixed, before);
+        }
+    }
+
+    private static void restoreThreads(boolean wasFixed, int before) {
+        if (wasFixed) {
             dev.tangent.Tangent.setNumThreads(before);
+        } else {
+            dev.tangent.Tangent.adaptiveThreads();
+        }
+    }
+
+    /**
+     * Adaptive threading reaches OpenMP through the CPU backend: a kernel too small for a second
+     * thread runs on one, a large matmul gets every core (this thread is the only one computing).
+     */
+    @Test
+    void adaptiveThreadsGiveSmallKernelsOneThreadAndLargeOnesTheCores() {
+        boolean wasFixed = dev.tangent.Tangent.threadsFixed();
+        int before = dev.tangent.Tangent.numThreads();
+        acc.threadCount(dev.tangent.bindings.omp.omp_h::omp_set_num_threads);
+        dev.tangent.backend.cpu.CpuBackend backend = new dev.tangent.backend.cpu.CpuBackend(acc);
+        try (Scope s = Scope.open()) {
+            dev.tangent.Tangent.adaptiveThreads();
+            int cores = Runtime.getRuntime().availableProcessors();
+            Tensor a = Tensor.randn(1, 512, 512);
+            backend.matmul(o(a), o(a), o(out(new long[] {512, 512}, DType.FLOAT32)));
+            assertEquals(cores, dev.tangent.bindings.omp.omp_h.omp_get_max_threads(), "512^3 matmul");
+            Tensor small = Tensor.randn(2, 8, 8);
+            backend.matmul(o(small), o(small), o(out(small.shape(), DType.FLOAT32)));
+            assertEquals(1, dev.tangent.bindings.omp.omp_h.omp_get_max_threads(), "8^3 matmul");
+            dev.tangent.Tangent.setNumThreads(1);
+            backend.matmul(o(a), o(a), o(out(new long[] {512, 512}, DType.FLOAT32)));
+            assertEquals(1, dev.tangent.bindings.omp.omp_h.omp_get_max_threads(), "fixed at 1");
+        } finally {
+            restoreThreads(wasFixed, before);
         }
     }
 
