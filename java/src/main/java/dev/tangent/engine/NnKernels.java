@@ -33,10 +33,13 @@ final class NnKernels {
         Attrs.Pool pool = (Attrs.Pool) a;
         requireFloat4d(op, x);
         long[] s = x.shape();
+        String where = " (input " + Shapes.str(s) + ", kernel " + Arrays.toString(pool.kernel()) + ", stride "
+                + Arrays.toString(pool.stride()) + ", padding " + Arrays.toString(pool.padding()) + ", dilation "
+                + Arrays.toString(pool.dilation()) + ")";
         long oh = NnShapes.poolOut(op, s[2], pool.kernel()[0], pool.stride()[0], pool.padding()[0], pool.dilation()[0],
-                pool.ceilMode());
+                pool.ceilMode(), where);
         long ow = NnShapes.poolOut(op, s[3], pool.kernel()[1], pool.stride()[1], pool.padding()[1], pool.dilation()[1],
-                pool.ceilMode());
+                pool.ceilMode(), where);
         long[] os = {s[0], s[1], oh, ow};
         return switch (p) {
             case MAX_POOL2D -> {
@@ -61,13 +64,7 @@ final class NnKernels {
     private static Operand conv2d(Attrs.Conv a, Operand x, Operand w) {
         String op = "conv2d";
         checkOperands(op, x, w);
-        checkGeometry(op, a);
-        long[] xs = x.shape();
-        long[] ws = w.shape();
-        checkChannels(op, a, xs, ws);
-        long oh = NnShapes.convOut(op, xs[2], ws[2], a.stride()[0], a.padding()[0], a.dilation()[0]);
-        long ow = NnShapes.convOut(op, xs[3], ws[3], a.stride()[1], a.padding()[1], a.dilation()[1]);
-        Operand out = Buffers.allocate(new long[] {xs[0], ws[0], oh, ow}, x.dtype(), x.device());
+        Operand out = Buffers.allocate(NnShapes.conv2d(op, x.shape(), w.shape(), a), x.dtype(), x.device());
         Launch.run(op, () -> x.backend().conv2d(a, x, w, out), new Operand[] {x, w}, new Operand[] {out});
         return out;
     }
@@ -75,20 +72,23 @@ final class NnKernels {
     private static Operand inputGrad(Attrs.ConvGrad a, Operand g, Operand w) {
         String op = "conv_transpose2d";
         checkOperands(op, g, w);
-        checkGeometry(op, a.conv());
         long[] xs = a.shape();
         long[] ws = w.shape();
         long[] gs = g.shape();
+        String where = NnShapes.operands(gs, ws);
+        NnShapes.checkGeometry(op, a.conv(), where);
         if (xs.length != 4) {
             throw new IllegalArgumentException(op + ": expected a 4-d result shape, got " + Shapes.str(xs));
         }
-        checkChannels(op, a.conv(), xs, ws);
+        NnShapes.checkChannels(op, a.conv(), xs, ws);
         if (gs[1] != ws[0]) {
             throw new IllegalArgumentException(op + ": input " + Shapes.str(gs) + " has " + gs[1]
                     + " channels but weight " + Shapes.str(ws) + " expects " + ws[0]);
         }
-        long oh = NnShapes.convOut(op, xs[2], ws[2], a.conv().stride()[0], a.conv().padding()[0], a.conv().dilation()[0]);
-        long ow = NnShapes.convOut(op, xs[3], ws[3], a.conv().stride()[1], a.conv().padding()[1], a.conv().dilation()[1]);
+        long oh = NnShapes.convOut(op, xs[2], ws[2], a.conv().stride()[0], a.conv().padding()[0], a.conv().dilation()[0],
+                where);
+        long ow = NnShapes.convOut(op, xs[3], ws[3], a.conv().stride()[1], a.conv().padding()[1], a.conv().dilation()[1],
+                where);
         if (gs[0] != xs[0] || gs[2] != oh || gs[3] != ow) {
             throw new IllegalArgumentException(op + ": input " + Shapes.str(gs) + " does not match output size "
                     + Shapes.str(xs) + " (which a convolution would map to [" + xs[0] + ", " + ws[0] + ", " + oh + ", "
@@ -103,16 +103,12 @@ final class NnKernels {
     private static Operand weightGrad(Attrs.ConvGrad a, Operand x, Operand g) {
         String op = "conv2d_weight";
         checkOperands(op, x, g);
-        checkGeometry(op, a.conv());
         long[] ws = a.shape();
         long[] xs = x.shape();
-        checkChannels(op, a.conv(), xs, ws);
-        long oh = NnShapes.convOut(op, xs[2], ws[2], a.conv().stride()[0], a.conv().padding()[0], a.conv().dilation()[0]);
-        long ow = NnShapes.convOut(op, xs[3], ws[3], a.conv().stride()[1], a.conv().padding()[1], a.conv().dilation()[1]);
-        if (!Arrays.equals(g.shape(), new long[] {xs[0], ws[0], oh, ow})) {
+        long[] ys = NnShapes.conv2d(op, xs, ws, a.conv());
+        if (!Arrays.equals(g.shape(), ys)) {
             throw new IllegalArgumentException(op + ": gradient " + Shapes.str(g.shape()) + " is not the output shape "
-                    + Shapes.str(new long[] {xs[0], ws[0], oh, ow}) + " of input " + Shapes.str(xs) + " and weight "
-                    + Shapes.str(ws));
+                    + Shapes.str(ys) + " of input " + Shapes.str(xs) + " and weight " + Shapes.str(ws));
         }
         Operand gw = Buffers.allocate(ws.clone(), x.dtype(), x.device());
         Launch.run(op, () -> x.backend().conv2dWeightGrad(a.conv(), x, g, gw), new Operand[] {x, g},
@@ -128,33 +124,6 @@ final class NnKernels {
         if (a.dtype() != b.dtype() || !a.dtype().isFloatingPoint()) {
             throw new IllegalArgumentException(op + ": expected input and weight of one floating point dtype, got "
                     + a.dtype().torchName() + " and " + b.dtype().torchName());
-        }
-    }
-
-    private static void checkGeometry(String op, Attrs.Conv a) {
-        for (int i = 0; i < 2; i++) {
-            if (a.stride()[i] < 1 || a.dilation()[i] < 1 || a.padding()[i] < 0) {
-                throw new IllegalArgumentException(op + ": stride and dilation must be positive and padding"
-                        + " non-negative, got stride " + Arrays.toString(a.stride()) + ", padding "
-                        + Arrays.toString(a.padding()) + ", dilation " + Arrays.toString(a.dilation()));
-            }
-        }
-        if (a.groups() < 1) {
-            throw new IllegalArgumentException(op + ": non-positive groups is not supported (groups=" + a.groups() + ")");
-        }
-    }
-
-    /** PyTorch's channel checks between an input shape [N, C, H, W] and a weight [O, C/g, kh, kw]. */
-    private static void checkChannels(String op, Attrs.Conv a, long[] xs, long[] ws) {
-        long g = a.groups();
-        if (ws[0] % g != 0) {
-            throw new IllegalArgumentException(op + ": out channels " + ws[0] + " (weight " + Shapes.str(ws)
-                    + ") must be divisible by groups=" + g);
-        }
-        if (xs[1] != ws[1] * g) {
-            throw new IllegalArgumentException(op + ": Given groups=" + g + ", weight of size " + Shapes.str(ws)
-                    + ", expected input" + Shapes.str(xs) + " to have " + ws[1] * g + " channels, but got " + xs[1]
-                    + " channels instead");
         }
     }
 

@@ -32,9 +32,27 @@ public final class Attention {
                     .to(q.device());
         }
         if (mask != null) {
+            checkMask(mask, scores.shape(), q, k);
             scores = mask.dtype() == DType.BOOL ? Tensor.where(mask, scores, Double.NEGATIVE_INFINITY)
                     : scores.add(mask);
         }
         return scores.softmax(-1).matmul(v);
+    }
+
+    /** A bool or floating point mask that broadcasts with the scores [..., L, S]. */
+    private static void checkMask(Tensor mask, long[] scores, Tensor q, Tensor k) {
+        long[] m = mask.shape();
+        boolean fits = mask.dtype() == DType.BOOL || mask.dtype().isFloatingPoint();
+        for (int i = 1; fits && i <= Math.min(m.length, scores.length); i++) {
+            long a = m[m.length - i];
+            long b = scores[scores.length - i];
+            fits = a == b || a == 1 || b == 1;
+        }
+        if (!fits) {
+            throw new IllegalArgumentException("scaled_dot_product_attention: expected a bool or floating point attn_mask"
+                    + " broadcastable to the attention weights " + Arrays.toString(scores) + " (q "
+                    + Arrays.toString(q.shape()) + ", k " + Arrays.toString(k.shape()) + "), got "
+                    + mask.dtype().torchName() + " " + Arrays.toString(m));
+        }
     }
 }

@@ -53,7 +53,10 @@ public final class F {
                     + Arrays.toString(weight.shape()));
         }
         Tensor in = batched ? x : x.unsqueeze(0);
-        Tensor y = Dispatch.apply(Prim.CONV2D, conv(stride, padding, dilation, groups), in, weight);
+        Attrs.Conv c = conv(stride, padding, dilation, groups);
+        // checked here, on the caller's shapes: inside a jvp the convolution may run on [x; dx] stacked
+        NnShapes.conv2d("conv2d", in.shape(), weight.shape(), c);
+        Tensor y = Dispatch.apply(Prim.CONV2D, c, in, weight);
         y = withBias("conv2d", y, bias, weight.size(0));
         return batched ? y : y.squeeze(0);
     }
@@ -235,6 +238,26 @@ public final class F {
             throw new IllegalArgumentException("linear: input " + Arrays.toString(x.shape()) + " and weight "
                     + Arrays.toString(weight.shape()) + " cannot be multiplied (in_features " + weight.size(-1) + ")");
         }
+        if (bias != null) {
+            // The bias is added to the output [..., out] (or [...] for a 1-D weight): it must broadcast to it
+            // without growing it — [out], [1] or 0-d in practice.
+            long[] xs = x.shape();
+            long[] out = Arrays.copyOf(xs, weight.dim() == 2 ? xs.length : xs.length - 1);
+            if (weight.dim() == 2) {
+                out[xs.length - 1] = weight.size(0);
+            }
+            long[] bs = bias.shape();
+            boolean fits = bs.length <= out.length;
+            for (int i = 1; fits && i <= bs.length; i++) {
+                long b = bs[bs.length - i];
+                fits = b == 1 || b == out[out.length - i];
+            }
+            if (!fits) {
+                throw new IllegalArgumentException("linear: bias " + Arrays.toString(bs) + " does not broadcast to the"
+                        + " output " + Arrays.toString(out) + " of input " + Arrays.toString(xs) + " and weight "
+                        + Arrays.toString(weight.shape()) + (weight.dim() == 2 ? " (expected [" + weight.size(0) + "])" : ""));
+            }
+        }
         Tensor y = x.matmul(weight.dim() == 2 ? weight.mT() : weight);
         return bias == null ? y : y.add(bias);
     }
@@ -289,7 +312,12 @@ public final class F {
     // ------------------------------------------------------------------ activations and losses
 
     public static Tensor relu(Tensor x) { return x.relu(); }
+    /** {@code F.relu6}: derivative 0 at the kinks 0 and 6, as PyTorch's (hardtanh). */
     public static Tensor relu6(Tensor x) { return Activations.relu6(x); }
+    /** {@code F.hardtanh(x)}: clamp to [-1, 1], derivative 0 at the kinks. */
+    public static Tensor hardtanh(Tensor x) { return Activations.hardtanh(x, -1, 1); }
+    /** {@code F.hardtanh(x, min_val, max_val)}. */
+    public static Tensor hardtanh(Tensor x, double minVal, double maxVal) { return Activations.hardtanh(x, minVal, maxVal); }
     public static Tensor leakyRelu(Tensor x, double negativeSlope) { return x.leakyRelu(negativeSlope); }
     public static Tensor elu(Tensor x, double alpha) { return x.elu(alpha); }
     public static Tensor selu(Tensor x) { return Activations.selu(x); }
@@ -312,11 +340,23 @@ public final class F {
     public static Tensor mseLoss(Tensor x, Tensor target) { return Activations.mseLoss(x, target, "mean"); }
     /** {@code F.mse_loss(x, target, reduction)} with reduction "mean", "sum" or "none". */
     public static Tensor mseLoss(Tensor x, Tensor target, String reduction) { return Activations.mseLoss(x, target, reduction); }
-    /** {@code F.cross_entropy(logits, target)}: logits [N, C] (or [C]), int64 class indices, mean. */
+    /**
+     * {@code F.cross_entropy(logits, target)}: logits [N, C, d1, ...] (or [C]); target int64 class
+     * indices [N, d1, ...] (or []) — those equal to -100, PyTorch's default ignore_index, are left
+     * out, of the mean's count too — or class probabilities shaped like logits; mean.
+     */
     public static Tensor crossEntropy(Tensor logits, Tensor target) { return Activations.crossEntropy(logits, target, "mean"); }
     /** {@code F.cross_entropy(logits, target, reduction)}. */
     public static Tensor crossEntropy(Tensor logits, Tensor target, String reduction) {
         return Activations.crossEntropy(logits, target, reduction);
+    }
+    /**
+     * {@code F.cross_entropy(logits, target, weight, ignore_index=ignoreIndex, reduction=...)}: with
+     * class weights [C] (or null), "mean" is the weighted mean (divided by the summed weights of
+     * the targets not ignored); see {@link Activations#crossEntropy(Tensor, Tensor, Tensor, long, String)}.
+     */
+    public static Tensor crossEntropy(Tensor logits, Tensor target, Tensor weight, long ignoreIndex, String reduction) {
+        return Activations.crossEntropy(logits, target, weight, ignoreIndex, reduction);
     }
 
     // ------------------------------------------------------------------ helpers
@@ -349,13 +389,16 @@ public final class F {
             throw new IllegalArgumentException(op + ": expected 3-D or 4-D input, got " + Arrays.toString(x.shape()));
         }
         if (a.kernel().length != 2 || a.stride().length != 2 || a.padding().length != 2) {
-            throw new IllegalArgumentException(op + ": kernel, stride and padding must have 2 entries");
+            throw new IllegalArgumentException(op + ": kernel, stride and padding must have 2 entries, got kernel "
+                    + Arrays.toString(a.kernel()) + ", stride " + Arrays.toString(a.stride()) + ", padding "
+                    + Arrays.toString(a.padding()) + " (input " + Arrays.toString(x.shape()) + ")");
         }
         for (int i = 0; i < 2; i++) {
             if (a.kernel()[i] < 1 || a.stride()[i] < 1 || a.dilation()[i] < 1 || a.padding()[i] < 0) {
                 throw new IllegalArgumentException(op + ": kernel, stride and dilation must be positive and padding"
                         + " non-negative, got kernel " + Arrays.toString(a.kernel()) + ", stride "
-                        + Arrays.toString(a.stride()) + ", padding " + Arrays.toString(a.padding()));
+                        + Arrays.toString(a.stride()) + ", padding " + Arrays.toString(a.padding()) + ", dilation "
+                        + Arrays.toString(a.dilation()) + " (input " + Arrays.toString(x.shape()) + ")");
             }
         }
         boolean batched = x.dim() == 4;

@@ -33,10 +33,15 @@ public final class Norm {
                 throw new IllegalArgumentException("batch_norm: running_mean and running_var must be defined in"
                         + " evaluation mode");
             }
+            // PyTorch's form (batch_norm_cpu_collect_linear_and_constant_terms): y = x · alpha + beta,
+            // alpha = invstd · weight, beta = bias - mean · alpha, invstd = 1 / sqrt(var + eps); two
+            // passes over x instead of three, and PyTorch's rounding.
             Tensor invStd = runningVar.add(eps).rsqrt();
-            Tensor scale = weight == null ? invStd : invStd.mul(weight);
-            Tensor y = x.sub(runningMean.reshape(perChannel)).mul(scale.reshape(perChannel));
-            return new BatchNormResult(bias == null ? y : y.add(bias.reshape(perChannel)), runningMean, runningVar);
+            Tensor alpha = weight == null ? invStd : invStd.mul(weight);
+            Tensor meanAlpha = runningMean.mul(alpha);
+            Tensor beta = bias == null ? meanAlpha.neg() : bias.sub(meanAlpha);
+            Tensor y = x.mul(alpha.reshape(perChannel)).add(beta.reshape(perChannel));
+            return new BatchNormResult(y, runningMean, runningVar);
         }
         int[] dims = new int[x.dim() - 1];
         dims[0] = 0;
