@@ -11,7 +11,9 @@ import java.util.function.Predicate;
  * A small random program of tensor ops: an input shape and a list of op codes. Each code is read
  * against the ops that fit the current shape (so every program is valid) and the op's parameters
  * (dims, sizes, constants) come from the code too; shapes never depend on values, so a program is
- * deterministic and jqwik can shrink it (shorter lists, smaller codes, smaller shapes).
+ * deterministic. {@link ProgramGenerator} draws programs from a seed and shrinks failing ones:
+ * {@link #steps} decodes the codes into named ops and {@link #of} encodes them again for another
+ * input shape, so an op can be dropped or the shape made smaller while the other ops stay the same.
  *
  * <p>Families: unary, binary (broadcast constants, self products, reduced-and-broadcast), reduction,
  * matmul (2-D, batched, vector), and views (transpose, permute, slice with step, select, expand,
@@ -46,17 +48,85 @@ record Program(long[] shape, List<Integer> codes, long maxNumel) {
         return "input " + Arrays.toString(shape) + " -> " + names;
     }
 
+    /** One decoded op of a program: its name in {@link #OPS} and its parameter. */
+    record Step(String op, int p) {
+        @Override
+        public String toString() {
+            return op + "#" + p;
+        }
+    }
+
+    /** The ops this program runs (as {@link #describe} names them), decoded on zeros of its shape. */
+    List<Step> steps(boolean smoothOnly) {
+        List<Step> out = new ArrayList<>();
+        decode(smoothOnly, out, new ArrayList<>());
+        return out;
+    }
+
+    /** The shape each op gets, then the result's: {@code codes().size() + 1} shapes. */
+    List<long[]> shapes(boolean smoothOnly) {
+        List<long[]> out = new ArrayList<>();
+        decode(smoothOnly, new ArrayList<>(), out);
+        return out;
+    }
+
+    private void decode(boolean smoothOnly, List<Step> steps, List<long[]> shapes) {
+        try (var s = dev.tangent.Scope.open()) {
+            Tensor cur = Tensor.zeros(DType.FLOAT64, shape);
+            for (int i = 0; i < codes.size(); i++) {
+                shapes.add(cur.shape());
+                List<Op> fit = fitting(cur.shape(), smoothOnly, maxNumel);
+                int code = codes.get(i);
+                Op op = fit.get(code % fit.size());
+                steps.add(new Step(op.name, code / fit.size()));
+                cur = op.body.apply(cur, code / fit.size(), 1000L * i + code);
+            }
+            shapes.add(cur.shape());
+        }
+    }
+
+    /**
+     * The program that runs {@code steps} on an input of {@code shape}: each step is encoded
+     * against the ops that fit where it runs; a step whose op no longer fits there is left out.
+     */
+    static Program of(long[] shape, List<Step> steps, long maxNumel, boolean smoothOnly) {
+        List<Integer> codes = new ArrayList<>();
+        try (var s = dev.tangent.Scope.open()) {
+            Tensor cur = Tensor.zeros(DType.FLOAT64, shape);
+            for (Step step : steps) {
+                List<Op> fit = fitting(cur.shape(), smoothOnly, maxNumel);
+                int at = -1;
+                for (int k = 0; k < fit.size(); k++) {
+                    if (fit.get(k).name.equals(step.op)) {
+                        at = k;
+                    }
+                }
+                long code = at + (long) fit.size() * step.p;
+                if (at < 0 || code > Integer.MAX_VALUE) {
+                    continue;
+                }
+                cur = fit.get(at).body.apply(cur, step.p, 1000L * codes.size() + code);
+                codes.add((int) code);
+            }
+        }
+        return new Program(shape, List.copyOf(codes), maxNumel);
+    }
+
+    private static List<Op> fitting(long[] sh, boolean smoothOnly, long maxNumel) {
+        List<Op> fit = new ArrayList<>();
+        for (Op op : OPS) {
+            if ((op.smooth || !smoothOnly) && op.fits.test(sh) && grownSize(op, sh) <= Math.max(maxNumel, numel(sh))) {
+                fit.add(op);
+            }
+        }
+        return fit;
+    }
+
     private Tensor run(Tensor x, boolean smoothOnly, List<String> names) {
         Tensor cur = x;
         for (int i = 0; i < codes.size(); i++) {
             int code = codes.get(i);
-            long[] sh = cur.shape();
-            List<Op> fit = new ArrayList<>();
-            for (Op op : OPS) {
-                if ((op.smooth || !smoothOnly) && op.fits.test(sh) && grownSize(op, sh) <= Math.max(maxNumel, numel(sh))) {
-                    fit.add(op);
-                }
-            }
+            List<Op> fit = fitting(cur.shape(), smoothOnly, maxNumel);
             Op op = fit.get(code % fit.size());
             int p = code / fit.size();
             if (names != null) {

@@ -14,88 +14,94 @@ import dev.tangent.functional.Functional;
 import dev.tangent.functional.GradCheck;
 import dev.tangent.functional.JvpResult;
 import dev.tangent.functional.JvpStrategy;
-import java.util.List;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.lifecycle.AfterContainer;
+import dev.tangent.reliability.ProgramGenerator.Case;
+import java.util.Arrays;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.TestFactory;
 
 /**
- * Random programs (see {@link Program}) on random shapes, including size-0 and size-1 dims,
- * broadcasting and non-contiguous views: their jvp against central finite differences (float64),
- * forward mode against PyTorch's double-backward strategy, and oneDNN against the Java kernels
- * (float32). Tries are bounded so the class runs in well under a minute on two cores.
+ * Random programs (see {@link Program}, drawn by {@link ProgramGenerator}) on random shapes,
+ * including size-0 and size-1 dims, broadcasting and non-contiguous views: their jvp against central
+ * finite differences (float64), forward mode against PyTorch's double-backward strategy, and oneDNN
+ * against the Java kernels (float32). One seed per run, printed ({@code -Dtangent.seed=<n>} sets it);
+ * a failing try is shrunk to a smallest failing program ({@link PropertyRunner}). Tries are bounded
+ * so the class runs in well under a minute on two cores ({@code -Dtangent.tries=<n>} for more).
  */
 class RandomProgramPropertiesTest {
+    static final String NAME = RandomProgramPropertiesTest.class.getSimpleName();
 
-    // ------------------------------------------------------------------------ generators
-
-    /** Dims of 0..4, mostly 1..3; size 0 is rare but present. */
-    static Arbitrary<long[]> shapes(int maxRank, long... dims) {
-        Arbitrary<Long> dim = Arbitraries.of(java.util.Arrays.stream(dims).boxed().toList());
-        return dim.list().ofMinSize(0).ofMaxSize(maxRank)
-                .map(l -> l.stream().mapToLong(Long::longValue).toArray());
+    @BeforeAll
+    static void printTheSeed() {
+        System.out.println(NAME + ": tangent.seed=" + PropertyRunner.SEED + " (rerun these programs with -Dtangent.seed="
+                + PropertyRunner.SEED + ")");
     }
 
-    static Arbitrary<List<Integer>> codes() {
-        return Arbitraries.integers().between(0, 4999).list().ofMinSize(1).ofMaxSize(5);
+    static PropertyRunner.Domain<Case> domain(ProgramGenerator g, boolean smoothOnly, Function<Case, String> describe) {
+        return new PropertyRunner.Domain<>(g::next, c -> g.shrinks(c, smoothOnly),
+                c -> ProgramGenerator.size(c, smoothOnly), describe);
     }
 
-    @Provide
-    Arbitrary<Program> small() {
-        Arbitrary<long[]> shape = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(12, shapes(3, 1, 2, 3, 4)),
-                net.jqwik.api.Tuple.of(1, shapes(3, 0, 1, 2, 3)));
-        return Combinators.combine(shape, codes()).as((s, c) -> new Program(s, c, 48))
-                .filter(p -> Program.numel(p.shape()) <= 48);
-    }
-
-    @Provide
-    Arbitrary<Program> larger() {
-        Arbitrary<long[]> shape = Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(12, shapes(3, 1, 3, 8, 17, 33)),
-                net.jqwik.api.Tuple.of(1, shapes(3, 0, 1, 5)));
-        return Combinators.combine(shape, codes()).as((s, c) -> new Program(s, c, 4096))
-                .filter(p -> Program.numel(p.shape()) <= 4096);
+    static PropertyRunner.Domain<Case> programs(ProgramGenerator g, boolean smoothOnly) {
+        return domain(g, smoothOnly, c -> c.program().describe(smoothOnly) + ", values seed " + c.seed()
+                + ", layout " + c.layout());
     }
 
     // ------------------------------------------------------------------------ properties
 
-    @Property(tries = 150)
-    void jvpMatchesCentralDifferences(@ForAll("small") Program p, @ForAll long seed) {
+    @TestFactory
+    Stream<DynamicTest> jvpMatchesCentralDifferences() {
+        return PropertyRunner.property(NAME, "jvpMatchesCentralDifferences", PropertyRunner.tries(150),
+                programs(ProgramGenerator.SMALL, true), RandomProgramPropertiesTest::jvpMatchesCentralDifferences);
+    }
+
+    static void jvpMatchesCentralDifferences(Case c) {
+        Program p = c.program();
         try (Scope s = Scope.open()) {
-            Tensor x = Tensor.random(seed, true, DType.FLOAT64, p.shape());
+            Tensor x = Tensor.random(c.seed(), true, DType.FLOAT64, p.shape());
             GradCheck.check((Tensor t) -> p.apply(t, true), x, GradCheck.Options.defaults().forwardOnly());
-        } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError(p.describe(true) + ": " + e.getMessage(), e);
         }
     }
 
-    @Property(tries = 150)
-    void forwardModeMatchesDoubleBackward(@ForAll("small") Program p, @ForAll long seed, @ForAll Layouts layout) {
+    @TestFactory
+    Stream<DynamicTest> forwardModeMatchesDoubleBackward() {
+        return PropertyRunner.property(NAME, "forwardModeMatchesDoubleBackward", PropertyRunner.tries(150),
+                programs(ProgramGenerator.SMALL, false), RandomProgramPropertiesTest::forwardModeMatchesDoubleBackward);
+    }
+
+    static void forwardModeMatchesDoubleBackward(Case c) {
+        Program p = c.program();
         try (Scope s = Scope.open()) {
-            Tensor x = layout.make(seed, DType.FLOAT64, p.shape());
-            Tensor v = layout.make(seed + 1, DType.FLOAT64, p.shape());
+            Tensor x = c.layout().make(c.seed(), DType.FLOAT64, p.shape());
+            Tensor v = c.layout().make(c.seed() + 1, DType.FLOAT64, p.shape());
             JvpResult<Tensor> fwd = Functional.jvp((Tensor t) -> p.apply(t, false), x, v);
             JvpResult<Tensor> db = Functional.jvp((Tensor t) -> p.apply(t, false), x, v, false, false,
                     JvpStrategy.DOUBLE_BACKWARD);
             Compare.identical(db.output(), fwd.output(), "output");
             Compare.close(db.jvp(), fwd.jvp(), 1e-10 * Compare.scale(db.jvp()), 1e-8, "jvp");
-        } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError(p.describe(false) + " layout " + layout + ": " + e.getMessage(), e);
         }
     }
 
-    /** Two inputs broadcast against each other, both differentiated (v is a Tuple). */
-    @Property(tries = 100)
-    void broadcastBinaryOfTwoInputs(@ForAll("small") Program p, @ForAll int bcast, @ForAll long seed) {
-        long[] a = p.shape();
-        long[] b = Program.broadcastable(a, Math.abs(bcast % 64));
-        int op = Math.floorMod(bcast, 5);
-        java.util.function.Function<Tuple, Tensor> f = in -> {
+    /** Two inputs broadcast against each other, both differentiated (v is a Tuple); only the program's shape counts. */
+    @TestFactory
+    Stream<DynamicTest> broadcastBinaryOfTwoInputs() {
+        return PropertyRunner.property(NAME, "broadcastBinaryOfTwoInputs", PropertyRunner.tries(100),
+                domain(ProgramGenerator.SMALL, false, c -> "a " + Arrays.toString(c.program().shape()) + " b "
+                        + Arrays.toString(Program.broadcastable(c.program().shape(), c.mask())) + " op " + c.binaryOp()
+                        + ", values seed " + c.seed()),
+                RandomProgramPropertiesTest::broadcastBinaryOfTwoInputs);
+    }
+
+    static void broadcastBinaryOfTwoInputs(Case c) {
+        long[] a = c.program().shape();
+        long[] b = Program.broadcastable(a, c.mask());
+        int op = c.binaryOp();
+        long seed = c.seed();
+        Function<Tuple, Tensor> f = in -> {
             Tensor x = in.get(0);
             Tensor y = in.get(1);
             return switch (op) {
@@ -113,9 +119,6 @@ class RandomProgramPropertiesTest {
             JvpResult<Tensor> fwd = Functional.jvp(f, in, v);
             JvpResult<Tensor> db = Functional.jvp(f, in, v, false, false, JvpStrategy.DOUBLE_BACKWARD);
             Compare.close(db.jvp(), fwd.jvp(), 1e-10 * Compare.scale(db.jvp()), 1e-8, "jvp");
-        } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError("a " + java.util.Arrays.toString(a) + " b " + java.util.Arrays.toString(b)
-                    + " op " + op + ": " + e.getMessage(), e);
         }
     }
 
@@ -132,7 +135,7 @@ class RandomProgramPropertiesTest {
         return eager;
     }
 
-    @AfterContainer
+    @AfterAll
     static void oneDnnReallyRan() {
         if (eager != null) {
             assertTrue(eager.cacheMisses() > 0, "oneDNN never ran: the comparison compared Java with Java");
@@ -140,13 +143,19 @@ class RandomProgramPropertiesTest {
     }
 
     /** The same jvp on the Java kernels and on oneDNN (float32): outputs and jvps agree. */
-    @Property(tries = 120)
-    void oneDnnMatchesJavaKernels(@ForAll("larger") Program p, @ForAll long seed, @ForAll Layouts layout) {
-        org.junit.jupiter.api.Assumptions.assumeTrue(DnnlLibrary.isAvailable(), "oneDNN not loadable here");
+    @TestFactory
+    Stream<DynamicTest> oneDnnMatchesJavaKernels() {
+        Assumptions.assumeTrue(DnnlLibrary.isAvailable(), "oneDNN not loadable here");
+        return PropertyRunner.property(NAME, "oneDnnMatchesJavaKernels", PropertyRunner.tries(120),
+                programs(ProgramGenerator.LARGER, false), RandomProgramPropertiesTest::oneDnnMatchesJavaKernels);
+    }
+
+    static void oneDnnMatchesJavaKernels(Case c) {
+        Program p = c.program();
         CpuAccelerator saved = Backends.cpu().accelerator();
         try (Scope s = Scope.open()) {
-            Tensor x = layout.make(seed, DType.FLOAT32, p.shape());
-            Tensor v = layout.make(seed + 1, DType.FLOAT32, p.shape());
+            Tensor x = c.layout().make(c.seed(), DType.FLOAT32, p.shape());
+            Tensor v = c.layout().make(c.seed() + 1, DType.FLOAT32, p.shape());
             Backends.cpu().accelerator(null);
             Tensor javaPlain = p.apply(x, false);   // outside a jvp: the plain kernels
             JvpResult<Tensor> java = Functional.jvp((Tensor t) -> p.apply(t, false), x, v);
@@ -160,8 +169,6 @@ class RandomProgramPropertiesTest {
             Compare.close(javaPlain, dnnlPlain, 1e-3 * so, 1e-3, "plain output");
             Compare.close(java.output(), dnnl.output(), 1e-3 * so, 1e-3, "output");
             Compare.close(java.jvp(), dnnl.jvp(), 1e-3 * sj, 1e-3, "jvp");
-        } catch (AssertionError | RuntimeException e) {
-            throw new AssertionError(p.describe(false) + " layout " + layout + ": " + e.getMessage(), e);
         } finally {
             Backends.cpu().accelerator(saved);
         }
