@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the JMH suite (DJL and Tangent side by side, same JVM flags) and writes
-# benchmarks/RESULTS.md and benchmarks/results.png from benchmarks/target/jmh.json.
+# benchmarks/RESULTS.md and benchmarks/results.png from benchmarks/target/jmh*.json.
 # Usage: benchmarks/run-bench.sh [--quick]   (./tangent bench [--quick] calls this with JAVA_HOME set)
 #        benchmarks/run-bench.sh --spark [--quick]   only the Spark throughput run (SparkJvpThroughput, see SPARK.md)
-# Env: BENCH_INCLUDE overrides the JMH include regex (e.g. 'DjlMlpBench'); JMH_EXTRA adds JMH options;
+# Env: BENCH_INCLUDE overrides the JMH include regex (e.g. 'DjlMlpBench', or 'Resnet18|Encoder' for the
+# NN workloads only); JMH_EXTRA adds JMH options (to every pass); RESNET_TANGENT_BATCHES (e.g. '1,32')
+# forces the batches of TangentResnet18Bench, which otherwise drops batch 32 while Tangent's conv2d is slow;
 #      SPARK_BENCH_OPTS adds -D options to the Spark run (-Drows=, -Dthreads=, -Dreps=, -Dcases=).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -20,6 +22,22 @@ case "${1:-}" in
   "") ;;
   *) echo "usage: $0 [--spark] [--quick]" >&2; exit 2 ;;
 esac
+
+# The NN workloads (ResNet-18, encoder) are heavy: JMH runs them in passes of their own, with the
+# warmup/measurement counts of their classes' annotations (1 fork, 2×1 s warmup — 1×1 s for Tangent's
+# ResNet-18 —, 3×1 s measurement).
+nn_re='(Djl|Tangent)(Resnet18|Encoder)[A-Za-z]*Bench\.'
+if [ "$mode" = quick ]; then
+  jmh=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p threads=1)
+  nn_jmh=(-f 1 -wi 1 -i 2 -p threads=1 -p batch=1)
+  label="Quick run (1 thread only; 1 fork, 1×1 s warmup, 2×1 s measurement; ResNet-18 and encoder at batch 1): indicative only"
+  memcalls=100
+else
+  jmh=(-f 1 -wi 3 -w 1s -i 5 -r 1s)
+  nn_jmh=(-f 1)
+  label="Full run (1 fork per benchmark, 3×1 s warmup, 5×1 s measurement; ResNet-18 and encoder: 2×1 s warmup (Tangent's ResNet-18: 1×1 s), 3×1 s measurement)"
+  memcalls=1000
+fi
 
 mvn -B -ntp -q -pl benchmarks -am package -DskipTests
 cp="benchmarks/target/classes:$(cat benchmarks/target/classpath.txt)"
@@ -48,33 +66,63 @@ cache="$root/benchmarks/target/djl-cache"
 # The same flags for the host JVM and every fork: offline DJL with its own cache, FFM for Tangent.
 flags=(--enable-native-access=ALL-UNNAMED -Xss8m -Xms1g -Xmx1g -Djava.awt.headless=true
        -Dai.djl.offline=true "-DDJL_CACHE_DIR=$cache" "-DENGINE_CACHE_DIR=$cache")
-if [ "$mode" = quick ]; then
-  jmh=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p threads=1)
-  label="Quick run (1 thread only; 1 fork, 1×1 s warmup, 2×1 s measurement): indicative only"
-  memcalls=100
-else
-  jmh=(-f 1 -wi 3 -w 1s -i 5 -r 1s)
-  label="Full run (1 fork per benchmark, 3×1 s warmup, 5×1 s measurement)"
-  memcalls=1000
-fi
+include="${BENCH_INCLUDE:-^dev\.tangent\.bench\..*Bench\.}"
+jsons=(benchmarks/target/jmh.json benchmarks/target/jmh-nn.json benchmarks/target/jmh-resnet.json)
+rm -f "${jsons[@]}" benchmarks/target/nn-notes.txt benchmarks/target/memory.txt
+
+# How many benchmarks a JMH include/exclude pair selects (0: that pass is skipped).
+count() { "$java" "${flags[@]}" -cp "$cp" org.openjdk.jmh.Main -l -e "$1" "$include" | grep -c '^dev\.tangent\.bench\.' || true; }
+light_ex="$nn_re"                                          # everything but the NN workloads
+nn_ex="^(?!.*$nn_re)|TangentResnet18Bench\."               # the NN workloads but Tangent's ResNet-18 forward/jvp
+resnet_ex='^(?!.*TangentResnet18Bench\.)'                  # Tangent's ResNet-18 forward/jvp only
+n_light=$(count "$light_ex"); n_nn=$(count "$nn_ex"); n_resnet=$(count "$resnet_ex")
 
 # Fail before timing anything if a DJL variant computes something else (also unpacks libtorch once).
 "$java" "${flags[@]}" -cp "$cp" dev.tangent.bench.DjlSelfCheck 2>&1 | grep -v -e '^SLF4J' -e 'create_graph=True will create'
+if [ $((n_nn + n_resnet)) -gt 0 ]; then
+  # ResNet-18 and the encoder: DJL's variants agree, and Tangent's forward/jvp/plan/vjp/hvp equal DJL's.
+  "$java" "${flags[@]}" -cp "$cp" dev.tangent.bench.NnSelfCheck 2>&1 | grep -v -e '^SLF4J' -e 'create_graph=True will create'
+fi
+
+resnet_p=()
+if [ "$n_resnet" -gt 0 ]; then
+  if [ -n "${RESNET_TANGENT_BATCHES:-}" ]; then
+    resnet_p=(-p "batch=$RESNET_TANGENT_BATCHES")
+  elif [ "$mode" = full ]; then
+    # Tangent's ResNet-18 at batch 32 needs a fast conv2d: on Java loops one forward takes minutes.
+    speed=$("$java" "${flags[@]}" -cp "$cp" dev.tangent.bench.ConvSpeed)
+    echo "$speed" | head -1
+    ms=$(echo "$speed" | awk '/^conv3x3_ms/ {print $2}')
+    if awk -v ms="$ms" 'BEGIN {exit !(ms > 50)}'; then
+      resnet_p=(-p batch=1)
+      echo "Tangent ResNet-18 rows at batch 32 not run: $(echo "$speed" | head -1), over 50 ms (a batch-32 forward would take minutes); RESNET_TANGENT_BATCHES=1,32 forces them." \
+        | tee benchmarks/target/nn-notes.txt
+    fi
+  fi
+fi
 
 cat /proc/loadavg > benchmarks/target/loadavg-start.txt 2>/dev/null || true
-include="${BENCH_INCLUDE:-^dev\.tangent\.bench\..*Bench\.}"
-jmh_cmd=("$java" "${flags[@]}" -cp "$cp" org.openjdk.jmh.Main "${jmh[@]}" ${JMH_EXTRA:-}
-         -jvmArgs "${flags[*]}" -rf json -rff benchmarks/target/jmh.json "$include")
-echo "+ ${jmh_cmd[*]}"
-"${jmh_cmd[@]}"
+run_jmh() {  # <json> <exclude regex> <options...>
+  local json=$1 ex=$2; shift 2
+  local cmd=("$java" "${flags[@]}" -cp "$cp" org.openjdk.jmh.Main "$@" ${JMH_EXTRA:-}
+             -jvmArgs "${flags[*]}" -rf json -rff "$json" -e "$ex" "$include")
+  echo "+ ${cmd[*]}"
+  "${cmd[@]}"
+}
+[ "$n_light" -gt 0 ] && run_jmh benchmarks/target/jmh.json "$light_ex" "${jmh[@]}"
+[ "$n_nn" -gt 0 ] && run_jmh benchmarks/target/jmh-nn.json "$nn_ex" "${nn_jmh[@]}"
+[ "$n_resnet" -gt 0 ] && run_jmh benchmarks/target/jmh-resnet.json "$resnet_ex" "${nn_jmh[@]}" "${resnet_p[@]}"
 
 # Native memory growth per call: DJL's variants, then Tangent's (same MLP, same inputs), batch 1.
 # AlwaysPreTouch makes the 1 GB heap resident up front, so RSS growth is native memory only.
-{
-  "$java" "${flags[@]}" -XX:+AlwaysPreTouch -Dthreads=1 -cp "$cp" dev.tangent.bench.DjlMemoryGrowth "$memcalls" 2>&1 \
-    | grep -v -e '^SLF4J' -e 'create_graph=True will create' -e '^\s*$' -e 'Warning' || true
-  "$java" "${flags[@]}" -XX:+AlwaysPreTouch -Dthreads=1 -cp "$cp" dev.tangent.bench.TangentMemoryGrowth "$memcalls" 2>&1 || true
-} | tee benchmarks/target/memory.txt
+if [ "$n_light" -gt 0 ]; then
+  {
+    "$java" "${flags[@]}" -XX:+AlwaysPreTouch -Dthreads=1 -cp "$cp" dev.tangent.bench.DjlMemoryGrowth "$memcalls" 2>&1 \
+      | grep -v -e '^SLF4J' -e 'create_graph=True will create' -e '^\s*$' -e 'Warning' || true
+    "$java" "${flags[@]}" -XX:+AlwaysPreTouch -Dthreads=1 -cp "$cp" dev.tangent.bench.TangentMemoryGrowth "$memcalls" 2>&1 || true
+  } | tee benchmarks/target/memory.txt
+fi
 
-cmd="./tangent bench${1:+ $1}  (JMH: java <flags> -cp <benchmarks classpath> org.openjdk.jmh.Main ${jmh[*]} ${JMH_EXTRA:-}-jvmArgs '<flags>' -rf json -rff benchmarks/target/jmh.json '$include'; flags: ${flags[*]//$root\//})"
-"$java" "${flags[@]}" -cp "$cp" dev.tangent.bench.Report benchmarks/target/jmh.json benchmarks "$label" "$cmd"
+cmd="./tangent bench${1:+ $1}  (JMH: java <flags> -cp <benchmarks classpath> org.openjdk.jmh.Main <options> ${JMH_EXTRA:-}-jvmArgs '<flags>' -rf json -rff <json> -e <exclude> '$include', in up to three passes: MLP/seed/elementwise with ${jmh[*]}; ResNet-18 and encoder with ${nn_jmh[*]} ${resnet_p[*]:-}(iteration counts from the classes' annotations); flags: ${flags[*]//$root\//})"
+json_list=$(IFS=,; echo "${jsons[*]}")
+"$java" "${flags[@]}" -cp "$cp" dev.tangent.bench.Report "$json_list" benchmarks "$label" "$cmd"

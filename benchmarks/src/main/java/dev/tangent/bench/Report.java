@@ -32,7 +32,7 @@ import java.util.Optional;
  * {@code mlp_tangentJvp}); rows pair when workload, {@code batch} and {@code threads} params are equal.
  * Every row gets its ratio to {@code <workload>_djlForward}; jvp rows also to the fastest
  * {@code djlJvp*} row; Tangent rows ({@code tangent*}) to the DJL baseline {@link #TANGENT_BASELINES}
- * names. Usage: {@code Report <jmh.json> <out dir> <label> <command...>}.
+ * names. Usage: {@code Report <jmh.json>[,<more.json>...] <out dir> <label> <command...>}.
  */
 public final class Report {
     /** Best-DJL-jvp marker in {@link #TANGENT_BASELINES}: the fastest djlJvp* row of the same key. */
@@ -47,6 +47,22 @@ public final class Report {
         TANGENT_BASELINES.put("tangentVjp", "djlVjp");
         TANGENT_BASELINES.put("tangentHvp", "djlHvp");
     }
+
+    /** A line under a workload's section heading, for workloads that need one. */
+    static final Map<String, String> WORKLOAD_NOTES = Map.of(
+            "resnet18", "ResNet-18, torchvision's layout, 3×224×224 images, BatchNorm in inference mode (Resnet18Spec); "
+                    + "DJL from NDArray ops, Tangent through dev.tangent.nn.F, same seeded weights. jvp and vjp w.r.t. the "
+                    + "input; hvp of 0.5·‖f(x)‖². Tangent's conv2d runs on Java loops until its oneDNN kernels land.",
+            "encoder", "BERT-style encoder: 4 post-LN layers, hidden 256, 4 heads, FFN 1024, GELU, sequence 128, no mask "
+                    + "(EncoderSpec); same seeded weights in both engines. jvp and vjp w.r.t. the input [B, 128, 256]; "
+                    + "hvp of 0.5·‖f(x)‖².");
+
+    /** Per-workload jvp targets: Tangent's best jvp ≤ factor × Tangent's own forward, at these batches. */
+    record NnTarget(String workload, String title, List<String> batches, double jvpFactor) {}
+
+    static final List<NnTarget> NN_TARGETS = List.of(
+            new NnTarget("resnet18", "ResNet-18", List.of("1", "32"), 2.1),
+            new NnTarget("encoder", "encoder", List.of("1", "16"), 2.5));
 
     /** One JMH result row. Times in the JSON's unit (the suite uses µs). */
     record Row(String benchmark, String workload, String variant, String batch, String threads,
@@ -66,14 +82,20 @@ public final class Report {
 
     public static void main(String[] args) throws IOException {
         if (args.length < 4) {
-            System.err.println("usage: Report <jmh.json> <out dir> <label> <command...>");
+            System.err.println("usage: Report <jmh.json>[,<more.json>...] <out dir> <label> <command...>");
             System.exit(2);
         }
-        Path json = Path.of(args[0]);
         Path out = Path.of(args[1]);
         String label = args[2];
         String command = String.join(" ", List.of(args).subList(3, args.length));
-        JsonArray results = JsonParser.parseString(Files.readString(json)).getAsJsonArray();
+        // one JSON file, or several separated by commas (run-bench.sh runs JMH once per group of benchmarks)
+        JsonArray results = new JsonArray();
+        for (String file : args[0].split(",")) {
+            Path json = Path.of(file);
+            if (Files.exists(json)) {
+                results.addAll(JsonParser.parseString(Files.readString(json)).getAsJsonArray());
+            }
+        }
         List<Row> rows = parse(results);
         if (rows.stream().allMatch(Row::isDjl)) {
             label += " — DJL only: Tangent rows pending";
@@ -158,6 +180,18 @@ public final class Report {
                 .append(". Above ~1 on this 2-core machine, other processes competed with the benchmarks, "
                         + "and threads=2 rows suffer most (OpenMP waits on a descheduled thread).\n");
         md.append("- ⚠ marks a row whose p90 exceeds 3× its median: contention or GC, not a steady state.\n");
+        Path notes = Path.of("benchmarks/target/nn-notes.txt");
+        if (Files.exists(notes)) {
+            try {
+                for (String line : Files.readAllLines(notes)) {
+                    if (!line.isBlank()) {
+                        md.append("- ").append(line.strip()).append("\n");
+                    }
+                }
+            } catch (IOException e) {
+                md.append("- (nn-notes.txt unreadable: ").append(e.getMessage()).append(")\n");
+            }
+        }
         md.append("- Command: `").append(command).append("`\n");
         md.append("- JMH SampleTime; median and p90 of all samples of all forks; `threads` = libtorch intra-/inter-op threads "
                 + "(and Tangent's, when it runs). The machine is shared: read ratios, not absolute times.\n");
@@ -179,6 +213,9 @@ public final class Report {
             if (!r.workload().equals(workload)) {
                 workload = r.workload();
                 md.append("\n## ").append(workload).append("\n\n");
+                if (WORKLOAD_NOTES.containsKey(workload)) {
+                    md.append(WORKLOAD_NOTES.get(workload)).append("\n\n");
+                }
                 md.append("| benchmark | batch | threads | median (").append(unit).append(") | p90 (").append(unit)
                         .append(") | samples | × DJL fwd | × best DJL jvp | vs DJL baseline |\n");
                 md.append("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
@@ -239,7 +276,36 @@ public final class Report {
                 }
             }
         }
+        for (NnTarget nn : NN_TARGETS) {
+            for (String threads : List.of("1", "2")) {
+                for (String batch : nn.batches()) {
+                    String key = nn.workload() + "|" + batch + "|" + threads;
+                    Optional<Row> fwd = find(rows, key, "tangentForward");
+                    Optional<Row> djlFwd = find(rows, key, "djlForward");
+                    Optional<Row> jvp = bestTangentJvp(rows, key);
+                    String what = nn.title() + " B=" + batch + " Tangent forward ≤ DJL forward";
+                    if (fwd.isPresent() && djlFwd.isPresent()) {
+                        target(t, what, threads, fwd.get().median(), djlFwd.get().median(), "µs");
+                    } else if (fwd.isPresent() || djlFwd.isPresent()) {
+                        notRun(t, what, threads, fwd.isPresent() ? "DJL forward" : "Tangent forward");
+                    }
+                    what = nn.title() + " B=" + batch + " jvp" + jvp.map(j -> " (" + j.variant() + ")").orElse("") + " ≤ "
+                            + nn.jvpFactor() + "× Tangent forward";
+                    if (jvp.isPresent() && fwd.isPresent()) {
+                        target(t, what, threads, jvp.get().median(), nn.jvpFactor() * fwd.get().median(), "µs");
+                    } else if (jvp.isPresent() || fwd.isPresent() || djlFwd.isPresent()) {
+                        notRun(t, what, threads, jvp.isPresent() ? "Tangent forward" : "Tangent jvp");
+                    }
+                }
+            }
+        }
         return t.append("\n").toString();
+    }
+
+    /** A target row whose rows are missing from this run (a narrowed include, or a skipped batch). */
+    private static void notRun(StringBuilder t, String what, String threads, String missing) {
+        t.append("| ").append(what).append(" | ").append(threads).append(" | ").append(missing)
+                .append(" not in this run |  | not measured |\n");
     }
 
     private static void target(StringBuilder t, String what, String threads, double measured, double limit, String unit) {
