@@ -283,22 +283,25 @@ class NativeTrustTest {
         FaultTest.Child c = child("-Dtangent.dnnl.library=" + open.resolve("libdnnl.so.3"));
         FaultTest.computedCorrectly(c);
         assertEquals(open.resolve("libdnnl.so.3").toString(), activePath(c));
-        assertFalse(c.out().contains("WARNING"), c.out());
+        assertFalse(c.out().contains("not trusted") || c.out().contains("not private"), c.out());
     }
 
     /**
      * What the check adds to the first oneDNN use: a fresh JVM verifying the two libraries of a
      * warm cache (folder checks and SHA-256 of 93 MB), then the whole first use. Prints the figures
-     * (docs/RELIABILITY.md quotes them); fails only when far off, the machine being shared.
+     * (docs/RELIABILITY.md quotes them). Asserts that verifying rewrites nothing; the time bound
+     * only catches a pathological slowdown (the build machine is shared: wall times there triple
+     * under load).
      */
     @Test
     void startUpCostOfTheDigestCheck() throws Exception {
         Path cache = Files.createDirectories(tmp.resolve("warm"));
         NativeLibraryLoader.extract(TrustTimingChild.dnnlBundle(), cache.resolve(folder));
+        Object inode = Files.getAttribute(cache.resolve(folder).resolve("libdnnl.so.3"), "unix:ino");
         List<Double> verify = new ArrayList<>();
         List<Double> verifyCpu = new ArrayList<>();
         List<Double> firstUse = new ArrayList<>();
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 3; i++) {
             double[] v = timing(cache, "verify");
             verify.add(v[0]);
             verifyCpu.add(v[1]);
@@ -310,7 +313,9 @@ class NativeTrustTest {
                 + " (Backends.cpuAcceleratorStatus(): folder checks, hashes, dlopen, version probe): median %.0f ms"
                 + " (runs: %s ms)%n", Files.size(realDnnl) + Files.size(realGomp), v, median(verifyCpu), rounded(verify),
                 median(firstUse), rounded(firstUse));
-        assertTrue(v < 1_000, "verification took " + v + " ms");
+        assertEquals(inode, Files.getAttribute(cache.resolve(folder).resolve("libdnnl.so.3"), "unix:ino"),
+                "verifying a good cache rewrites nothing");
+        assertTrue(median(verifyCpu) < 3_000, "verification took " + median(verifyCpu) + " ms of CPU");
     }
 
     private static List<Long> rounded(List<Double> xs) {
