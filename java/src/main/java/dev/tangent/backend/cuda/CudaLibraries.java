@@ -20,6 +20,11 @@ import java.util.stream.Stream;
  * (their {@code targets/x86_64-linux/lib}, {@code lib64} and {@code lib} folders),
  * {@code LD_LIBRARY_PATH} and the system folders; soname 13 before 12.
  *
+ * <p>These are the system's libraries, never extracted by Tangent, so there is no jar entry to
+ * check them against ({@link dev.tangent.backend.NativeLibraryLoader} is for the libraries Tangent
+ * ships); a path given in {@value #DRIVER_PROPERTY} or {@value #CUBLAS_PROPERTY} is the user's own
+ * choice and is loaded as given.
+ *
  * <p>Thread-safe: every method is synchronized on the class and loads at most once.
  */
 final class CudaLibraries {

@@ -1,5 +1,6 @@
 package dev.tangent.backend.cpu.dnnl;
 
+import dev.tangent.backend.NativeLibraryLoader;
 import dev.tangent.bindings.dnnl.dnnl_h;
 import dev.tangent.bindings.dnnl.dnnl_version_t;
 import java.io.IOException;
@@ -7,13 +8,8 @@ import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
-import java.net.URL;
-import java.net.URLConnection;
-import java.nio.file.AccessDeniedException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Properties;
@@ -27,13 +23,15 @@ import java.util.Properties;
  * extracted side by side, names unchanged ({@code libdnnl.so.3} has {@code RUNPATH=$ORIGIN}),
  * into a versioned cache folder, {@code <cache>/dnnl-<version>/}, where {@code <cache>} is the
  * system property {@code tangent.cache.dir}, else the environment variable
- * {@code TANGENT_CACHE_DIR}, else {@code ~/.cache/tangent}. Each file is written to a temporary
- * name and renamed atomically, so JVMs extracting at the same time never see a partial file.
- * Both are then loaded by absolute path with {@link System#load}, libgomp first.
+ * {@code TANGENT_CACHE_DIR}, else {@code ~/.cache/tangent}, and loaded by absolute path, libgomp
+ * first. {@link NativeLibraryLoader} does this, and loads only files whose SHA-256 is that of the
+ * jar entry (built into Tangent for the oneDNN version it was built with), from a folder no other
+ * user can write; see its class comment.
  *
  * <p>The system property {@code tangent.dnnl.library} (else the environment variable
  * {@code TANGENT_DNNL_LIBRARY}) names another {@code libdnnl.so} to load instead, e.g. a system
- * oneDNN 3.x.
+ * oneDNN 3.x. That is the user's own choice: it is loaded as given (after an ELF structure check),
+ * with no digest or folder checks.
  *
  * <p>Nothing here throws while loading: when oneDNN cannot be loaded {@link #isAvailable()} is
  * false, {@link #unavailableReason()} says why and how to fix it, and the reason is logged once.
@@ -46,8 +44,8 @@ public final class DnnlLibrary {
     static final String[] LIBRARIES = {"libgomp.so.1", "libdnnl.so.3"};
     static final String OVERRIDE_PROPERTY = "tangent.dnnl.library";
     static final String OVERRIDE_ENV = "TANGENT_DNNL_LIBRARY";
-    static final String CACHE_PROPERTY = "tangent.cache.dir";
-    static final String CACHE_ENV = "TANGENT_CACHE_DIR";
+    static final String CACHE_PROPERTY = NativeLibraryLoader.CACHE_PROPERTY;
+    static final String CACHE_ENV = NativeLibraryLoader.CACHE_ENV;
     private static final String POM_PROPERTIES = "META-INF/maven/org.bytedeco/dnnl/pom.properties";
     private static final String ARTIFACT_HINT =
             "org.bytedeco:dnnl with classifier linux-x86_64 (a dependency of tangent)";
@@ -141,48 +139,75 @@ public final class DnnlLibrary {
             return LoadResult.failed(platform);
         }
         Path dir = cacheDir();
-        Path libdnnl;
+        NativeLibraryLoader.Extracted extracted;
         try {
-            libdnnl = extract(dir);
-        } catch (MissingResourceException e) {
-            return LoadResult.failed(e.getMessage());
+            extracted = NativeLibraryLoader.load(bundle());
+        } catch (NativeLibraryLoader.LibraryException e) {
+            return LoadResult.failed(switch (e.kind()) {
+                case MISSING -> missingMessage(e);
+                case UNTRUSTED_FOLDER, UNTRUSTED_FILE, JAR_MISMATCH -> "oneDNN was not loaded: " + e.getMessage();
+                case CORRUPT -> e.getMessage() + "; " + FIX_BUNDLED;
+            });
         } catch (IOException e) {
             return LoadResult.failed("could not extract oneDNN into " + dir + " (" + e
                     + "); make it writable, or point system property " + CACHE_PROPERTY + " / environment variable "
                     + CACHE_ENV + " at a writable folder");
+        } catch (UnsatisfiedLinkError | SecurityException e) {
+            return LoadResult.failed("oneDNN (from the " + ARTIFACT_HINT + " jar, extracted to " + dir
+                    + ") failed to load: " + e.getMessage() + "; " + FIX_BUNDLED);
         }
-        return loadFrom(libdnnl, "the " + ARTIFACT_HINT + " jar, extracted to " + dir);
+        Path lib = extracted.library(LIBRARIES[1]);
+        return probe(lib, "the " + ARTIFACT_HINT + " jar, extracted to " + lib.getParent()
+                + (extracted.privateFallback() ? " (a private folder, as the cache folder is not private)" : ""), FIX_BUNDLED);
+    }
+
+    private static final String FIX_BUNDLED = "set system property " + OVERRIDE_PROPERTY + " to a oneDNN 3.x libdnnl.so";
+
+    private static String missingMessage(Exception e) {
+        return "oneDNN is not available: " + e.getMessage() + "; add " + ARTIFACT_HINT + ", or " + FIX_BUNDLED;
+    }
+
+    /** The bundled libraries, as {@link NativeLibraryLoader} extracts and checks them. */
+    static NativeLibraryLoader.Bundle bundle() {
+        return NativeLibraryLoader.Bundle.of("dnnl-" + bundledVersion(), DnnlLibrary.class.getClassLoader(),
+                RESOURCE_DIR, LIBRARIES);
     }
 
     /**
-     * Loads the given {@code libdnnl} (and, from the same folder, {@code libgomp.so.1} first when
-     * it is there), then checks that oneDNN's symbols resolve. Returns the reason on failure
-     * instead of throwing; {@code origin} says where the path came from, for the message.
-     * A failure leaves nothing half-set in this class, so tests may call it freely.
+     * Loads the {@code libdnnl} the user named (and, from the same folder, {@code libgomp.so.1}
+     * first when it is there) as given, after the ELF structure check, then checks that oneDNN's
+     * symbols resolve. Returns the reason on failure instead of throwing; {@code origin} says where
+     * the path came from, for the message. A failure leaves nothing half-set in this class, so
+     * tests may call it freely.
      */
     static LoadResult loadFrom(Path libdnnl, String origin) {
         Path lib = libdnnl.toAbsolutePath().normalize();
-        String fix = origin.startsWith("system property") || origin.startsWith("environment variable")
-                ? "fix the path, or unset it to use the oneDNN bundled in " + ARTIFACT_HINT
-                : "set system property " + OVERRIDE_PROPERTY + " to a oneDNN 3.x libdnnl.so";
+        String fix = "fix the path, or unset it to use the oneDNN bundled in " + ARTIFACT_HINT;
         if (!Files.isRegularFile(lib)) {
             return LoadResult.failed("oneDNN library " + lib + " (from " + origin + ") does not exist; " + fix);
         }
-        String corrupt = truncatedElf(lib);
+        String corrupt = NativeLibraryLoader.elfProblem(lib);
         if (corrupt != null) {
             return LoadResult.failed("oneDNN library " + lib + " (from " + origin + ") is truncated or corrupt: "
                     + corrupt + "; " + fix);
         }
         try {
             Path gomp = lib.resolveSibling(LIBRARIES[0]);
-            if (Files.isRegularFile(gomp)) {
-                System.load(gomp.toString());
+            if (Files.isRegularFile(gomp) && !gomp.equals(lib)) {
+                NativeLibraryLoader.loadAsGiven(gomp);
             }
-            System.load(lib.toString());
+            NativeLibraryLoader.loadAsGiven(lib);
+        } catch (NativeLibraryLoader.LibraryException e) {   // the libgomp beside it
+            return LoadResult.failed(e.getMessage() + " (beside oneDNN library " + lib + ", from " + origin + "); " + fix);
         } catch (UnsatisfiedLinkError | SecurityException e) {
             return LoadResult.failed("oneDNN library " + lib + " (from " + origin + ") failed to load: "
                     + e.getMessage() + "; " + fix);
         }
+        return probe(lib, origin, fix);
+    }
+
+    /** Checks that the loaded {@code lib} is oneDNN 3.x and reads its version. */
+    private static LoadResult probe(Path lib, String origin, String fix) {
         boolean isDnnl;
         try (Arena probe = Arena.ofConfined()) { // this very library, not whatever the JVM loaded before
             isDnnl = SymbolLookup.libraryLookup(lib, probe).find("dnnl_version").isPresent();
@@ -205,45 +230,6 @@ public final class DnnlLibrary {
         }
     }
 
-    /**
-     * For a 64-bit little-endian ELF file: why it is shorter than its own headers say (the dynamic
-     * loader would map the missing bytes and die of SIGBUS, taking the JVM with it), else null.
-     * Other files are left to the loader, which rejects them with an error.
-     */
-    static String truncatedElf(Path lib) {
-        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(lib)) {
-            long size = ch.size();
-            java.nio.ByteBuffer h = java.nio.ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            ch.read(h, 0);
-            if (h.position() < 64 || h.getInt(0) != 0x464c457f || h.get(4) != 2 || h.get(5) != 1) {
-                return h.position() >= 4 && h.getInt(0) == 0x464c457f && h.position() < 64
-                        ? "the ELF header is cut short (" + size + " bytes)" : null;
-            }
-            long phoff = h.getLong(0x20);
-            long shoff = h.getLong(0x28);
-            int phentsize = Short.toUnsignedInt(h.getShort(0x36));
-            int phnum = Short.toUnsignedInt(h.getShort(0x38));
-            int shentsize = Short.toUnsignedInt(h.getShort(0x3a));
-            int shnum = Short.toUnsignedInt(h.getShort(0x3c));
-            long end = Math.max(phoff + (long) phentsize * phnum, shoff == 0 ? 0 : shoff + (long) shentsize * shnum);
-            if (end > size) {
-                return "its headers end at byte " + end + " but the file has " + size + " bytes";
-            }
-            java.nio.ByteBuffer ph = java.nio.ByteBuffer.allocate(phentsize).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i < phnum && phentsize >= 0x28; i++) {
-                ph.clear();
-                ch.read(ph, phoff + (long) i * phentsize);
-                long segEnd = ph.getLong(0x08) + ph.getLong(0x20);   // p_offset + p_filesz
-                if (segEnd > size) {
-                    return "segment " + i + " ends at byte " + segEnd + " but the file has " + size + " bytes";
-                }
-            }
-            return null;
-        } catch (IOException e) {
-            return null; // unreadable: System.load reports it
-        }
-    }
-
     private static String platformProblem() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
         String arch = System.getProperty("os.arch", "").toLowerCase(Locale.ROOT);
@@ -254,16 +240,9 @@ public final class DnnlLibrary {
                 + "; set system property " + OVERRIDE_PROPERTY + " to a oneDNN 3.x library built for it";
     }
 
-    /** The versioned folder the bundled libraries are extracted to. */
+    /** The versioned folder the bundled libraries are extracted to (unless it is not private). */
     static Path cacheDir() {
-        String base = System.getProperty(CACHE_PROPERTY);
-        if (base == null || base.isBlank()) {
-            base = System.getenv(CACHE_ENV);
-        }
-        Path root = base == null || base.isBlank()
-                ? Path.of(System.getProperty("user.home"), ".cache", "tangent")
-                : Path.of(base.trim());
-        return root.resolve("dnnl-" + bundledVersion()).toAbsolutePath();
+        return NativeLibraryLoader.cacheRoot().resolve(bundle().folder());
     }
 
     /** The bytedeco artifact version (e.g. 3.13-1.5.14), read from the jar itself. */
@@ -278,58 +257,25 @@ public final class DnnlLibrary {
                 }
             }
         } catch (IOException e) {
-            // fall through: an unversioned folder still works, files are checked by size
+            // fall through: an unversioned folder still works, the files' digests are recorded on extraction
         }
         return "unknown";
     }
 
-    /** Thrown when the bytedeco jar (or one of its libraries) is not on the classpath. */
-    static final class MissingResourceException extends IOException {
-        private static final long serialVersionUID = 1L;
-
-        MissingResourceException(String message) {
-            super(message);
-        }
-    }
-
     /**
      * Extracts {@code libgomp.so.1} and {@code libdnnl.so.3} from the classpath into {@code dir}
-     * (created if needed), keeping files that are already there with the right size, and returns
-     * the path of {@code libdnnl.so.3}. Safe against other threads and JVMs doing the same.
+     * (created {@code 0700} if needed, and which must be private), keeping files that are already
+     * there when their SHA-256 is the jar entry's, and returns the path of {@code libdnnl.so.3}.
+     * Loads nothing. Safe against other threads and JVMs doing the same.
      */
     static Path extract(Path dir) throws IOException {
-        Files.createDirectories(dir);
-        Path libdnnl = null;
-        for (String name : LIBRARIES) {
-            URL url = DnnlLibrary.class.getClassLoader().getResource(RESOURCE_DIR + name);
-            if (url == null) {
-                throw new MissingResourceException("oneDNN is not on the classpath (no " + RESOURCE_DIR + name
-                        + "); add " + ARTIFACT_HINT + ", or set system property " + OVERRIDE_PROPERTY
-                        + " to a oneDNN 3.x libdnnl.so");
+        try {
+            return NativeLibraryLoader.extract(bundle(), dir).library(LIBRARIES[1]);
+        } catch (NativeLibraryLoader.LibraryException e) {
+            if (e.kind() == NativeLibraryLoader.LibraryException.Kind.MISSING) {
+                throw new IOException(missingMessage(e), e);
             }
-            Path target = dir.resolve(name);
-            URLConnection conn = url.openConnection();
-            long size = conn.getContentLengthLong();
-            if (size < 0 || !Files.isRegularFile(target) || Files.size(target) != size) {
-                Path tmp = Files.createTempFile(dir, name + ".", ".part");
-                try {
-                    try (InputStream in = conn.getInputStream()) {
-                        Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-                    }
-                    try {
-                        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-                    } catch (AtomicMoveNotSupportedException | AccessDeniedException e) {
-                        // another process won the race on a file system without atomic replace
-                        if (!Files.isRegularFile(target) || Files.size(target) != Files.size(tmp)) {
-                            throw e;
-                        }
-                    }
-                } finally {
-                    Files.deleteIfExists(tmp);
-                }
-            }
-            libdnnl = target;
+            throw e;
         }
-        return libdnnl;
     }
 }

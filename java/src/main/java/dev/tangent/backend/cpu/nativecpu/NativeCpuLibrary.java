@@ -2,16 +2,13 @@ package dev.tangent.backend.cpu.nativecpu;
 
 import static dev.tangent.bindings.tangentcpu.tangent_cpu_h.*;
 
+import dev.tangent.backend.NativeLibraryLoader;
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
-import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Locale;
 
 /**
@@ -27,8 +24,8 @@ import java.util.Locale;
  *
  * <p>Loading: once, on first use, by absolute path with
  * {@link SymbolLookup#libraryLookup(Path, Arena)} (no {@code System.load}); the generated
- * bindings then find the same copy by its SONAME. {@link #locate()} says where the library is and
- * is the one method to replace with the trusted (checksummed) extraction loader.
+ * bindings then find the same copy by its SONAME. {@link #locate()} says where the library is,
+ * checked by {@link NativeLibraryLoader} (SHA-256 recorded by the build, private folder).
  * When it cannot be loaded, {@link #isAvailable()} is false and {@link #unavailableReason()} says why.
  */
 public final class NativeCpuLibrary {
@@ -94,42 +91,35 @@ public final class NativeCpuLibrary {
     // ------------------------------------------------------------------------------ loading
 
     /**
-     * Where libtangent_cpu.so is, as an absolute path; libsleef.so.3 must sit beside it (its
-     * RUNPATH is $ORIGIN). The override property/variable first; else the build's classes folder
-     * when the classpath resource is a file; else (inside a jar) both files copied to a fresh
-     * temporary folder. Replace this method with the trusted extraction loader.
+     * Where libtangent_cpu.so is, as an absolute path, with libsleef.so.3 beside it (its RUNPATH
+     * is $ORIGIN) and both already loaded. The override property/variable names a file loaded as
+     * given (the user's choice: only the ELF structure check). Otherwise both come from the jar
+     * (or the build's classes folder) through {@link NativeLibraryLoader}: extracted into a
+     * private cache folder and loaded only when their SHA-256 is the one the build recorded.
      */
     static Path locate() throws IOException {
         String override = System.getProperty(OVERRIDE_PROPERTY, System.getenv(OVERRIDE_ENV));
         if (override != null && !override.isBlank()) {
-            return Path.of(override).toAbsolutePath();
+            Path lib = Path.of(override.trim()).toAbsolutePath().normalize();
+            if (!Files.isRegularFile(lib)) {
+                throw new IOException(lib + " (from " + OVERRIDE_PROPERTY + " / " + OVERRIDE_ENV + ") does not exist");
+            }
+            NativeLibraryLoader.loadAsGiven(lib);
+            return lib;
         }
-        URL url = NativeCpuLibrary.class.getResource(RESOURCE_DIR + LIBRARY);
-        if (url == null) {
+        if (NativeCpuLibrary.class.getResource(RESOURCE_DIR + LIBRARY) == null) {
             throw new IOException("resource " + RESOURCE_DIR + LIBRARY + " is not on the classpath (built by"
                     + " cmake/build-cpu.sh when the build machine has a C compiler and SLEEF: apt-get install libsleef-dev)");
         }
-        if ("file".equals(url.getProtocol())) {
-            try {
-                return Path.of(url.toURI()).toAbsolutePath();
-            } catch (URISyntaxException e) {
-                throw new IOException("bad resource URL " + url, e);
-            }
-        }
-        Path dir = Files.createTempDirectory("tangent-cpu-");
-        for (String name : new String[] {SLEEF, LIBRARY}) {
-            try (InputStream in = NativeCpuLibrary.class.getResourceAsStream(RESOURCE_DIR + name)) {
-                if (in == null) {
-                    throw new IOException("resource " + RESOURCE_DIR + name + " is missing");
-                }
-                Path f = dir.resolve(name);
-                Files.copy(in, f, StandardCopyOption.REPLACE_EXISTING);
-                f.toFile().deleteOnExit();
-            }
-        }
-        dir.toFile().deleteOnExit();
-        return dir.resolve(LIBRARY);
+        String folder = NativeLibraryLoader.builtInFolder(FOLDER_PREFIX, LIBRARY);
+        NativeLibraryLoader.Extracted e = NativeLibraryLoader.load(NativeLibraryLoader.Bundle.of(
+                folder != null ? folder : FOLDER_PREFIX + "unversioned", NativeCpuLibrary.class.getClassLoader(),
+                RESOURCE_DIR.substring(1), SLEEF, LIBRARY));
+        return e.library(LIBRARY);
     }
+
+    /** Cache folders of this library start with this, then the project version (java/pom.xml). */
+    static final String FOLDER_PREFIX = "tangent-cpu-";
 
     private static LoadResult load() {
         String os = System.getProperty("os.name", "").toLowerCase(Locale.ROOT);
@@ -140,8 +130,8 @@ public final class NativeCpuLibrary {
         Path path;
         try {
             path = locate();
-        } catch (IOException e) {
-            return new LoadResult(null, null, "libtangent_cpu.so not found: " + e.getMessage());
+        } catch (IOException | UnsatisfiedLinkError e) {
+            return new LoadResult(null, null, "libtangent_cpu.so not loaded: " + e.getMessage());
         }
         try {
             // dlopen by absolute path; the global arena keeps it loaded for the life of the JVM.

@@ -17,8 +17,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * Smoke test of libtangent_cpu.so from Java: loads it from the classes folder (where
- * cmake/build-cpu.sh puts it) and checks a GEMV, its jvp and the sin jvp against plain Java loops.
+ * Smoke test of libtangent_cpu.so from Java: loads it through the trusted loader (from the
+ * classes folder where cmake/build-cpu.sh puts it, or the jar) and checks a GEMV, its jvp and the sin jvp against plain Java loops.
  * Skipped, saying why, where the library was not built (no C compiler or SLEEF).
  */
 class NativeCpuLibraryTest {
@@ -34,6 +34,23 @@ class NativeCpuLibraryTest {
         assertTrue(NativeCpuLibrary.libraryPath().toString().endsWith("libtangent_cpu.so"));
         assertEquals(tangent_cpu_h.TANGENT_CPU_ABI_VERSION(), NativeCpuLibrary.abiVersion());
         assertTrue(List.of("avx512", "avx2", "scalar").contains(NativeCpuLibrary.isa()), NativeCpuLibrary.isa());
+    }
+
+    /** Both libraries come through NativeLibraryLoader: a private folder, the classpath resource's exact bytes. */
+    @Test
+    void loadedFromAPrivateFolderWithTheResourcesBytes() throws Exception {
+        java.nio.file.Path lib = NativeCpuLibrary.libraryPath();
+        java.nio.file.Path dir = lib.getParent();
+        assertTrue(dir.getFileName().toString().startsWith("tangent-cpu-"), dir.toString());
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
+                java.nio.file.Files.getPosixFilePermissions(dir)), dir.toString());
+        for (String name : List.of(NativeCpuLibrary.LIBRARY, NativeCpuLibrary.SLEEF)) {
+            try (java.io.InputStream in = NativeCpuLibrary.class.getResourceAsStream(NativeCpuLibrary.RESOURCE_DIR + name)) {
+                java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+                String expected = java.util.HexFormat.of().formatHex(md.digest(in.readAllBytes()));
+                assertEquals(expected, dev.tangent.backend.NativeLibraryLoader.sha256(dir.resolve(name)), name);
+            }
+        }
     }
 
     @Test
