@@ -14,9 +14,10 @@ final class BinaryRules {
             case SUB -> Rules.add(ta, tb == null ? null : tb.neg());
             case MUL -> Rules.add(ta == null ? null : ta.mul(b), tb == null ? null : a.mul(tb));
             case DIV -> Rules.add(ta == null ? null : ta.div(b), tb == null ? null : tb.mul(y).div(b).neg());
-            // An absent tangent's term is PyTorch's masked zero (+0), so a -0 term comes out +0 there.
-            case POW -> ta == null && tb == null ? null : ta != null && tb != null ? ta.mul(powBaseGrad(a, b)).add(tb.mul(powExpGrad(a, b, y)))
-                    : (ta != null ? ta.mul(powBaseGrad(a, b)) : tb.mul(powExpGrad(a, b, y))).add(0.0);
+            // PyTorch's forward AD materialises the base's absent tangent as a masked zero (+0), so
+            // with a tangent on the exponent only, a -0 term comes out +0 (not so for the base's).
+            case POW -> Rules.add(ta == null ? null : ta.mul(powBaseGrad(a, b)),
+                    tb == null ? null : ta == null ? tb.mul(powExpGrad(a, b, y)).add(0.0) : tb.mul(powExpGrad(a, b, y)));
             case MAXIMUM, MINIMUM -> {
                 if (ta == null && tb == null) {
                     yield null;
