@@ -137,6 +137,9 @@ final class Creation {
         try (Scope s = Scope.open()) {
             Operand c = hostContiguous(t, "toDoubleArray", DType.FLOAT64);
             double[] d = new double[Math.toIntExact(c.numel())];
+            if (d.length == 0) {
+                return d; // an empty view may sit at an offset past the end of an empty storage
+            }
             c.storage().acquire("toDoubleArray");
             try {
                 MemorySegment.copy(c.storage().segment(), ValueLayout.JAVA_DOUBLE, c.byteOffset(), d, 0, d.length);
@@ -151,6 +154,9 @@ final class Creation {
         try (Scope s = Scope.open()) {
             Operand c = hostContiguous(t, "toLongArray", DType.INT64);
             long[] d = new long[Math.toIntExact(c.numel())];
+            if (d.length == 0) {
+                return d; // an empty view may sit at an offset past the end of an empty storage
+            }
             c.storage().acquire("toLongArray");
             try {
                 MemorySegment.copy(c.storage().segment(), ValueLayout.JAVA_LONG, c.byteOffset(), d, 0, d.length);

@@ -2,6 +2,7 @@ package dev.tangent.engine;
 
 import dev.tangent.Tensor;
 import dev.tangent.autograd.GradMode;
+import dev.tangent.engine.rules.Rules;
 import dev.tangent.backend.Operand;
 import dev.tangent.ops.Attrs;
 import dev.tangent.ops.ElementwiseMath;
@@ -77,11 +78,13 @@ public final class Fusion {
             }
             TensorAccess acc = TensorAccess.get();
             Operand[] r = ReductionKernels.matmulJvp(acc.value(x), acc.value(dx), acc.value(w));
-            return r == null ? null : new Tensor[] {acc.plain(r[0]), acc.plain(r[1])};
+            return r == null ? null : new Tensor[] {acc.plain(r[0]),
+                acc.plain(r[1]).add(Rules.constantOperandTerm(Prim.MATMUL, Attrs.NONE, x, w))};
         }
         Tensor r = Dispatch.apply(Prim.MATMUL, Attrs.NONE, Tensor.cat(0, x, dx), w);
         return new Tensor[] {Dispatch.apply(Prim.SLICE, new Attrs.Slice(0, 0, m, 1), r),
-                Dispatch.apply(Prim.SLICE, new Attrs.Slice(0, m, 2 * m, 1), r)};
+                Dispatch.apply(Prim.SLICE, new Attrs.Slice(0, m, 2 * m, 1), r)
+                        .add(Rules.constantOperandTerm(Prim.MATMUL, Attrs.NONE, x, w))};
     }
 
     /**
@@ -96,6 +99,7 @@ public final class Fusion {
         long n = x.size(0);
         Tensor r = Dispatch.apply(Prim.CONV2D, a, Tensor.cat(0, x, dx), w);
         return new Tensor[] {Dispatch.apply(Prim.SLICE, new Attrs.Slice(0, 0, n, 1), r),
-                Dispatch.apply(Prim.SLICE, new Attrs.Slice(0, n, 2 * n, 1), r)};
+                Dispatch.apply(Prim.SLICE, new Attrs.Slice(0, n, 2 * n, 1), r)
+                        .add(Rules.constantOperandTerm(Prim.CONV2D, a, x, w))};
     }
 }

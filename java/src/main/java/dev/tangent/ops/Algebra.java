@@ -53,9 +53,18 @@ public interface Algebra<T> {
     /** The mask {@code a < c}. */
     T lt(T a, double c);
 
+    /** The mask {@code a >= c} (false at NaN). */
+    T ge(T a, double c);
+
+    /** The mask {@code a <= c} (false at NaN). */
+    T le(T a, double c);
+
     /** {@code mask ? a : b} element-wise. */
     T where(T mask, T a, T b);
 
     /** {@code mask ? a : b} with a scalar {@code b}. */
     T where(T mask, T a, double b);
+
+    /** {@code mask ? a : b} with a scalar {@code a}. */
+    T where(T mask, double a, T b);
 }

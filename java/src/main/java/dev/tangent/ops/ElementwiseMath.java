@@ -23,7 +23,7 @@ public final class ElementwiseMath {
         return switch (p) {
             case NEG -> x -> -x;
             case ABS -> Math::abs;
-            case SIGN -> x -> x > 0 ? 1 : x < 0 ? -1 : x == 0 ? 0 : x;
+            case SIGN -> ElementwiseMath::sign;
             case EXP -> Math::exp;
             case EXPM1 -> Math::expm1;
             case LOG -> Math::log;
@@ -46,7 +46,7 @@ public final class ElementwiseMath {
             case ATANH -> ElementwiseMath::atanh;
             case ERF -> ElementwiseMath::erf;
             case SIGMOID -> ElementwiseMath::sigmoid;
-            case RELU -> x -> x <= 0 ? 0 : x;
+            case RELU -> x -> x < 0 ? 0 : x; // relu(-0) = -0, relu(nan) = nan (PyTorch's clamp_min(x, 0))
             case LEAKY_RELU -> {
                 double s = a.p0();
                 yield x -> x > 0 ? x : x * s;
@@ -66,17 +66,32 @@ public final class ElementwiseMath {
             case CLAMP -> {
                 double lo = a.p0();
                 double hi = a.p1();
-                yield x -> Double.isNaN(x) ? x : Math.min(Math.max(x, lo), hi);
+                // C++'s std::min(std::max(x, lo), hi): the first operand wins ties, so clamp(-0, min=0) = -0
+                yield x -> {
+                    double v = x < lo ? lo : x;
+                    return v > hi ? hi : v;
+                };
             }
             case POW_SCALAR -> {
                 double e = a.p0();
-                if (e == 2) {
-                    yield x -> x * x;
-                }
-                yield x -> Math.pow(x, e);
+                yield x -> powScalar(x, e);
             }
             default -> throw new IllegalArgumentException("not a unary primitive: " + p);
         };
+    }
+
+    /**
+     * The scalar function of a unary primitive for one dtype: as {@link #unary(Prim, Attrs.Scalars)},
+     * except float32 gelu, which is PyTorch's float32 CPU gelu (oneDNN's gelu_erf): inf from x &gt;=
+     * 2^127, where its x (1 + erf) overflows, and NaN at +inf.
+     */
+    public static DoubleUnaryOperator unary(Prim p, Attrs.Scalars a, dev.tangent.DType dt) {
+        DoubleUnaryOperator f = unary(p, a);
+        if (p == Prim.GELU && dt == dev.tangent.DType.FLOAT32) {
+            return x -> x >= 0x1p127 ? (x == Double.POSITIVE_INFINITY ? Double.NaN : Double.POSITIVE_INFINITY)
+                    : f.applyAsDouble(x);
+        }
+        return f;
     }
 
     /** False for the unary primitives whose tangent is always zero (sign). */
@@ -116,7 +131,8 @@ public final class ElementwiseMath {
             case ATANH -> m.div(t, m.rsub(1.0, m.mul(x, x)));
             case ERF -> m.mul(t, m.mul(m.exp(m.neg(m.mul(x, x))), TWO_OVER_SQRT_PI));
             case SIGMOID -> m.mul(t, m.mul(y, m.rsub(1.0, y)));
-            case RELU -> m.where(m.gt(x, 0.0), t, 0.0);
+            // PyTorch's threshold_backward(t, y, 0): zero where y <= 0, so t passes at NaN
+            case RELU -> m.where(m.le(y, 0.0), 0.0, t);
             case LEAKY_RELU -> m.where(m.gt(x, 0.0), t, m.mul(t, a.p0()));
             case ELU -> m.where(m.gt(x, 0.0), t, m.mul(t, m.add(y, a.p0())));
             case GELU -> {
@@ -139,10 +155,8 @@ public final class ElementwiseMath {
                 T bx = m.mul(x, a.p0());
                 yield m.where(m.gt(bx, a.p1()), t, m.mul(t, m.sigmoid(bx)));
             }
-            case CLAMP -> {
-                T zero = m.mul(t, 0.0);
-                yield m.where(m.lt(x, a.p0()), zero, m.where(m.gt(x, a.p1()), zero, t));
-            }
+            // PyTorch: t where min <= x <= max, else 0 (0 at NaN)
+            case CLAMP -> m.where(m.ge(x, a.p0()), m.where(m.le(x, a.p1()), t, 0.0), 0.0);
             case POW_SCALAR -> {
                 double e = a.p0();
                 yield e == 0 ? null : m.mul(t, m.mul(m.pow(x, e - 1), e));
@@ -158,7 +172,7 @@ public final class ElementwiseMath {
             case SUB -> (x, y) -> x - y;
             case MUL -> (x, y) -> x * y;
             case DIV -> (x, y) -> x / y;
-            case POW -> Math::pow;
+            case POW -> ElementwiseMath::pow;
             case MAXIMUM -> Math::max;
             case MINIMUM -> Math::min;
             case GT -> (x, y) -> x > y ? 1 : 0;
@@ -169,6 +183,49 @@ public final class ElementwiseMath {
             case NE -> (x, y) -> x != y ? 1 : 0;
             default -> throw new IllegalArgumentException("not a binary primitive: " + p);
         };
+    }
+
+    /** PyTorch's sign: 1, -1, or 0 for ±0 and NaN. */
+    public static double sign(double x) {
+        return x > 0 ? 1 : x < 0 ? -1 : 0;
+    }
+
+    /**
+     * C's pow (what PyTorch computes): as {@link Math#pow} except pow(1, y) = 1 and pow(-1, ±inf) = 1,
+     * where Java gives NaN.
+     */
+    public static double pow(double x, double y) {
+        if (x == 1 || (x == -1 && Double.isInfinite(y))) {
+            return 1;
+        }
+        return Math.pow(x, y);
+    }
+
+    /**
+     * x ** e with a scalar exponent as PyTorch computes it: the exponents it special-cases (2, 3,
+     * 0.5, -0.5, -1, -2) by their direct forms, so pow(-0, 0.5) = -0 and pow(-inf, 0.5) = NaN as
+     * sqrt gives, and C's pow otherwise.
+     */
+    public static double powScalar(double x, double e) {
+        if (e == 2) {
+            return x * x;
+        }
+        if (e == 3) {
+            return x * x * x;
+        }
+        if (e == 0.5) {
+            return Math.sqrt(x);
+        }
+        if (e == -0.5) {
+            return 1.0 / Math.sqrt(x);
+        }
+        if (e == -1) {
+            return 1.0 / x;
+        }
+        if (e == -2) {
+            return 1.0 / (x * x);
+        }
+        return pow(x, e);
     }
 
     /** The logistic function, without overflow for large |x|. */

@@ -44,6 +44,16 @@ class PlanAndLinearizeTest {
                 Tensor x2 = Tensor.randn(6, 8, 64);
                 Tensor v2 = Tensor.randn(7, 8, 64);
                 JvpResult<Tensor> eager2 = Functional.jvp(PlanAndLinearizeTest::mlp, x2, v2);
+                // let the garbage collector free earlier unscoped temporaries first (it would
+                // otherwise do so during the loop, and live bytes would drop)
+                for (int g = 0; g < 5; g++) {
+                    System.gc();
+                    try {
+                        Thread.sleep(50);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
                 long live = NativeMemory.liveBytes();
                 for (int i = 0; i < 1000; i++) {
                     plan.apply(x2, v2);

@@ -10,7 +10,7 @@ import java.util.Map;
  * arrays {@link ArrayList}s, numbers {@link Double}s (Python writes float64 with repr, which
  * {@link Double#parseDouble} reads back exactly), plus strings, booleans and null.
  */
-final class Json {
+public final class Json {
     private final String s;
     private int i;
 
@@ -19,7 +19,7 @@ final class Json {
     }
 
     /** Parses one JSON document; throws {@link IllegalArgumentException} on malformed input. */
-    static Object parse(String text) {
+    public static Object parse(String text) {
         Json p = new Json(text);
         p.ws();
         Object v = p.value();

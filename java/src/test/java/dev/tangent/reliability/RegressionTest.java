@@ -56,6 +56,17 @@ class RegressionTest {
     }
 
     /** CpuBackend.copy: the fused [x; dx] cat of a size-0 matmul read past an empty storage. */
+    /** forwardModeMatchesDoubleBackward: input [3, 0] -> [slice#0]; reading the empty view threw. */
+    @Test
+    void readingAnEmptyViewPastTheEndOfItsStorage() {
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.zeros(DType.FLOAT64, 3, 0).slice(0, 1, -1);   // [1, 0] at offset 1 of an empty storage
+            assertArrayEquals(new double[0], x.toDoubleArray());
+            assertArrayEquals(new long[0], Tensor.zeros(DType.INT64, 3, 0).slice(0, 1, -1).toLongArray());
+            assertArrayEquals(new float[0], x.toFloatArray());
+        }
+    }
+
     @Test
     void jvpOfAMatmulOverAnEmptyOffsetView() {
         try (Scope s = Scope.open()) {

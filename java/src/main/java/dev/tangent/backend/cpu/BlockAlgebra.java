@@ -8,9 +8,19 @@ import dev.tangent.ops.ElementwiseMath;
  * as the autograd rules ({@link ElementwiseMath#jvp}) a block at a time. Masks hold 1 or 0.
  */
 final class BlockAlgebra implements Algebra<double[]> {
-    static final BlockAlgebra INSTANCE = new BlockAlgebra();
+    static final BlockAlgebra INSTANCE = new BlockAlgebra(false);
+    /**
+     * For float32 blocks: every result rounded to float32, as the same formula on float32 tensors
+     * (and PyTorch) rounds it, so intermediate overflow and underflow happen where they do there
+     * (gelu_tanh's x^2 at |x| &gt; 1.8e19 makes its tangent NaN, as in PyTorch).
+     */
+    static final BlockAlgebra F32 = new BlockAlgebra(true);
 
-    private BlockAlgebra() {}
+    private final boolean f32;
+
+    private BlockAlgebra(boolean f32) {
+        this.f32 = f32;
+    }
 
     private interface Op1 {
         double at(double a);
@@ -20,18 +30,27 @@ final class BlockAlgebra implements Algebra<double[]> {
         double at(double a, double b);
     }
 
-    private static double[] map(double[] a, Op1 f) {
+    private double[] map(double[] a, Op1 f) {
         double[] r = new double[a.length];
         for (int i = 0; i < r.length; i++) {
             r[i] = f.at(a[i]);
         }
-        return r;
+        return round(r);
     }
 
-    private static double[] zip(double[] a, double[] b, Op2 f) {
+    private double[] zip(double[] a, double[] b, Op2 f) {
         double[] r = new double[a.length];
         for (int i = 0; i < r.length; i++) {
             r[i] = f.at(a[i], b[i]);
+        }
+        return round(r);
+    }
+
+    private double[] round(double[] r) {
+        if (f32) {
+            for (int i = 0; i < r.length; i++) {
+                r[i] = (float) r[i];
+            }
         }
         return r;
     }
@@ -78,7 +97,7 @@ final class BlockAlgebra implements Algebra<double[]> {
 
     @Override
     public double[] sign(double[] a) {
-        return map(a, x -> x > 0 ? 1 : x < 0 ? -1 : x == 0 ? 0 : x);
+        return map(a, ElementwiseMath::sign);
     }
 
     @Override
@@ -128,7 +147,7 @@ final class BlockAlgebra implements Algebra<double[]> {
 
     @Override
     public double[] pow(double[] a, double e) {
-        return map(a, x -> Math.pow(x, e));
+        return map(a, x -> ElementwiseMath.powScalar(x, e));
     }
 
     @Override
@@ -139,6 +158,25 @@ final class BlockAlgebra implements Algebra<double[]> {
     @Override
     public double[] lt(double[] a, double c) {
         return map(a, x -> x < c ? 1 : 0);
+    }
+
+    @Override
+    public double[] ge(double[] a, double c) {
+        return map(a, x -> x >= c ? 1 : 0);
+    }
+
+    @Override
+    public double[] le(double[] a, double c) {
+        return map(a, x -> x <= c ? 1 : 0);
+    }
+
+    @Override
+    public double[] where(double[] mask, double a, double[] b) {
+        double[] r = new double[b.length];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = mask[i] != 0 ? a : b[i];
+        }
+        return r;
     }
 
     @Override

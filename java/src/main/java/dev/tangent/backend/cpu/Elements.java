@@ -27,9 +27,18 @@ final class Elements {
         switch (dt) {
             case FLOAT32 -> s.setAtIndex(F32, i, (float) v);
             case FLOAT64 -> s.setAtIndex(F64, i, v);
-            case INT64 -> s.setAtIndex(I64, i, (long) v);
+            case INT64 -> s.setAtIndex(I64, i, toLong(v));
             case BOOL -> s.setAtIndex(U8, i, (byte) (v != 0 ? 1 : 0));
         }
+    }
+
+    /**
+     * A floating value converted to int64 as PyTorch's CPU kernels do on x86-64 (cvttsd2si):
+     * truncation, and the "integer indefinite" Long.MIN_VALUE for NaN, ±inf and values out of range
+     * (Java's cast would give 0 and saturate).
+     */
+    static long toLong(double v) {
+        return v >= -0x1p63 && v < 0x1p63 ? (long) v : Long.MIN_VALUE;
     }
 
     /** The values of a host int64 operand of any layout, row-major. */

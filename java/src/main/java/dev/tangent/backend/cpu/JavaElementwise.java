@@ -22,7 +22,10 @@ final class JavaElementwise {
     private JavaElementwise() {}
 
     static void unary(Prim op, Attrs.Scalars attrs, Operand x, Operand out) {
-        DoubleUnaryOperator f = ElementwiseMath.unary(op, attrs);
+        if (x.dtype() == DType.INT64 && out.dtype() == DType.INT64 && unaryInt64(op, x, out)) {
+            return;
+        }
+        DoubleUnaryOperator f = ElementwiseMath.unary(op, attrs, x.dtype());
         MemorySegment xs = x.storage().segment();
         MemorySegment os = out.storage().segment();
         DType xt = x.dtype();
@@ -64,6 +67,30 @@ final class JavaElementwise {
                 });
     }
 
+    /** int64 neg/abs/sign/square/relu in long arithmetic, wrapping as PyTorch (doubles round above 2^53). */
+    private static boolean unaryInt64(Prim op, Operand x, Operand out) {
+        java.util.function.LongUnaryOperator f = switch (op) {
+            case NEG -> v -> -v;
+            case ABS -> Math::abs;
+            case SIGN -> Long::signum;
+            case SQUARE -> v -> v * v;
+            case RELU -> v -> Math.max(v, 0);
+            default -> null;
+        };
+        if (f == null) {
+            return false;
+        }
+        MemorySegment xs = x.storage().segment();
+        MemorySegment os = out.storage().segment();
+        StridedLoop.forEach(out.shape(), new long[][] {x.strides(), out.strides()}, new long[] {x.offset(), out.offset()},
+                (offs, len, inner) -> {
+                    for (long j = 0; j < len; j++) {
+                        os.setAtIndex(I64, offs[1] + j * inner[1], f.applyAsLong(xs.getAtIndex(I64, offs[0] + j * inner[0])));
+                    }
+                });
+        return true;
+    }
+
     private static final int BLOCK = 512;
 
     /**
@@ -75,7 +102,7 @@ final class JavaElementwise {
         if (!dt.isFloatingPoint() || t.dtype() != dt || !ElementwiseMath.hasTangent(op)) {
             return false;
         }
-        DoubleUnaryOperator f = ElementwiseMath.unary(op, attrs);
+        DoubleUnaryOperator f = ElementwiseMath.unary(op, attrs, dt);
         boolean f32 = dt == DType.FLOAT32;
         MemorySegment xs = x.storage().segment();
         MemorySegment ts = t.storage().segment();
@@ -96,7 +123,7 @@ final class JavaElementwise {
                             double v = f.applyAsDouble(xb[j]);
                             yb[j] = f32 ? (float) v : v; // the rule sees the stored (rounded) result
                         }
-                        double[] tyb = ElementwiseMath.jvp(op, attrs, BlockAlgebra.INSTANCE, xb, yb, tb);
+                        double[] tyb = ElementwiseMath.jvp(op, attrs, f32 ? BlockAlgebra.F32 : BlockAlgebra.INSTANCE, xb, yb, tb);
                         for (int j = 0; j < n; j++) {
                             long o = offs[2] + (start + j) * inner[2];
                             double d = tyb == null ? 0 : tyb[j];
@@ -147,13 +174,14 @@ final class JavaElementwise {
                 }
                 case MUL -> {
                     cv = av * bv;
-                    // An absent tangent adds no term (not 0 * a, which is NaN where a is NaN/inf), as in PyTorch.
-                    dc = (tas == null ? 0 : da * bv) + (tbs == null ? 0 : av * db);
+                    // An absent tangent adds no term (not 0 * a, which is NaN where a is NaN/inf, nor a
+                    // +0 that would turn a -0 term into +0), as in PyTorch.
+                    dc = tas == null ? av * db : tbs == null ? da * bv : da * bv + av * db;
                 }
                 case DIV -> {
                     cv = av / bv;
                     double cr = dt == DType.FLOAT32 ? (float) cv : cv;
-                    dc = (tas == null ? 0 : da / bv) - (tbs == null ? 0 : db * cr / bv);
+                    dc = tas == null ? -(db * cr / bv) : tbs == null ? da / bv : da / bv - db * cr / bv;
                 }
                 default -> throw new IllegalArgumentException("no fused jvp for " + op);
             }

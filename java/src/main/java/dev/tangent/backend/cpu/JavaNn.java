@@ -59,13 +59,14 @@ final class JavaNn {
                         for (long cc = 0; cc < cg; cc++) {
                             for (long ky = 0; ky < w.h; ky++) {
                                 long iy = oy * a.stride()[0] - a.padding()[0] + ky * a.dilation()[0];
-                                if (iy < 0 || iy >= x.h) {
-                                    continue;
-                                }
+                                boolean rowIn = iy >= 0 && iy < x.h;
                                 for (long kx = 0; kx < w.w; kx++) {
                                     long ix = ox * a.stride()[1] - a.padding()[1] + kx * a.dilation()[1];
-                                    if (ix >= 0 && ix < x.w) {
+                                    if (rowIn && ix >= 0 && ix < x.w) {
                                         acc += x.read(n, c0 + cc, iy, ix) * w.read(o, cc, ky, kx);
+                                    } else {
+                                        // a padded zero times the weight, as PyTorch's im2col: NaN for a non-finite weight
+                                        acc += 0.0 * w.read(o, cc, ky, kx);
                                     }
                                 }
                             }
@@ -133,13 +134,13 @@ final class JavaNn {
                         for (long n = 0; n < x.n; n++) {
                             for (long oy = 0; oy < g.h; oy++) {
                                 long iy = oy * a.stride()[0] - a.padding()[0] + ky * a.dilation()[0];
-                                if (iy < 0 || iy >= x.h) {
-                                    continue;
-                                }
+                                boolean rowIn = iy >= 0 && iy < x.h;
                                 for (long ox = 0; ox < g.w; ox++) {
                                     long ix = ox * a.stride()[1] - a.padding()[1] + kx * a.dilation()[1];
-                                    if (ix >= 0 && ix < x.w) {
+                                    if (rowIn && ix >= 0 && ix < x.w) {
                                         acc += x.read(n, c0 + cc, iy, ix) * g.read(n, o, oy, ox);
+                                    } else {
+                                        acc += 0.0 * g.read(n, o, oy, ox); // a padded zero (im2col), NaN for non-finite g
                                     }
                                 }
                             }

@@ -46,6 +46,12 @@ final class JavaReductions {
         MemorySegment o = out.storage().segment();
         DType xt = x.dtype();
         DType ot = out.dtype();
+        if (xt == DType.INT64 && ot == DType.INT64) {
+            reduceInt64(op, in, o, os, kStride, out.strides(), x.offset(), rShape, rStride, count);
+            return;
+        }
+        // float32 products are accumulated in float32, as PyTorch: [max, 2, 0.5] overflows to inf there
+        boolean f32Prod = op == Prim.PROD && xt == DType.FLOAT32;
         double[] acc1 = new double[1];
         StridedLoop.forEach(os, new long[][] {kStride, out.strides()}, new long[] {x.offset(), 0},
                 (offs, len, inner) -> {
@@ -66,7 +72,7 @@ final class JavaReductions {
                                     double e = get(in, xt, ro[0] + q * ri[0]);
                                     v = switch (op) {
                                         case SUM -> v + e;
-                                        case PROD -> v * e;
+                                        case PROD -> f32Prod ? (float) (v * e) : v * e;
                                         case AMAX -> Double.isNaN(e) || e > v ? e : v;
                                         default -> Double.isNaN(e) || e < v ? e : v;
                                     };
@@ -75,6 +81,41 @@ final class JavaReductions {
                             });
                         }
                         set(o, ot, offs[1] + j * inner[1], acc1[0]);
+                    }
+                });
+    }
+
+    /** int64 reductions in long arithmetic, wrapping on overflow as PyTorch. */
+    private static void reduceInt64(Prim op, MemorySegment in, MemorySegment o, long[] os, long[] kStride,
+            long[] outStrides, long offset, long[] rShape, long[] rStride, long count) {
+        long[] acc1 = new long[1];
+        StridedLoop.forEach(os, new long[][] {kStride, outStrides}, new long[] {offset, 0},
+                (offs, len, inner) -> {
+                    for (long j = 0; j < len; j++) {
+                        acc1[0] = switch (op) {
+                            case SUM -> 0L;
+                            case PROD -> 1L;
+                            case AMAX -> Long.MIN_VALUE;
+                            case AMIN -> Long.MAX_VALUE;
+                            default -> throw new IllegalArgumentException("not a reduction: " + op);
+                        };
+                        if (count > 0) {
+                            StridedLoop.forEach(rShape, new long[][] {rStride}, new long[] {offs[0] + j * inner[0]},
+                                    (ro, rn, ri) -> {
+                                        long v = acc1[0];
+                                        for (long q = 0; q < rn; q++) {
+                                            long e = in.getAtIndex(I64, ro[0] + q * ri[0]);
+                                            v = switch (op) {
+                                                case SUM -> v + e;
+                                                case PROD -> v * e;
+                                                case AMAX -> Math.max(v, e);
+                                                default -> Math.min(v, e);
+                                            };
+                                        }
+                                        acc1[0] = v;
+                                    });
+                        }
+                        o.setAtIndex(I64, offs[1] + j * inner[1], acc1[0]);
                     }
                 });
     }
@@ -103,9 +144,10 @@ final class JavaReductions {
                         for (long i = 0; i < n; i++) {
                             m = Math.max(m, get(in, dt, xb + i * sx));
                         }
-                        if (Double.isInfinite(m)) {
-                            m = 0;
+                        if (m == Double.NEGATIVE_INFINITY) {
+                            m = 0; // an all -inf row: exp(-inf - 0) = 0, 0/0 = NaN as PyTorch
                         }
+                        // a +inf maximum is kept: inf - inf = NaN makes the whole row NaN, as in PyTorch
                         double s = 0;
                         for (long i = 0; i < n; i++) {
                             s += Math.exp(get(in, dt, xb + i * sx) - m);

@@ -14,8 +14,10 @@ final class BinaryRules {
             case SUB -> Rules.add(ta, tb == null ? null : tb.neg());
             case MUL -> Rules.add(ta == null ? null : ta.mul(b), tb == null ? null : a.mul(tb));
             case DIV -> Rules.add(ta == null ? null : ta.div(b), tb == null ? null : tb.mul(y).div(b).neg());
+            // PyTorch's forward AD materialises the base's absent tangent as a masked zero (+0), so
+            // with a tangent on the exponent only, a -0 term comes out +0 (not so for the base's).
             case POW -> Rules.add(ta == null ? null : ta.mul(powBaseGrad(a, b)),
-                    tb == null ? null : tb.mul(powExpGrad(a, b, y)));
+                    tb == null ? null : ta == null ? tb.mul(powExpGrad(a, b, y)).add(0.0) : tb.mul(powExpGrad(a, b, y)));
             case MAXIMUM, MINIMUM -> {
                 if (ta == null && tb == null) {
                     yield null;
@@ -52,9 +54,12 @@ final class BinaryRules {
                 r[1] = need[1] ? g.mul(powExpGrad(a, b, y)) : null;
             }
             case MAXIMUM, MINIMUM -> {
-                Tensor m = selectMask(p, a, b, y.dtype());
-                r[0] = need[0] ? g.mul(m) : null;
-                r[1] = need[1] ? g.mul(m.rsub(1.0)) : null;
+                // PyTorch: where(a == b, g / 2, g), zeroed for the operand not selected; at NaN
+                // (every comparison false) both operands get g.
+                Tensor shared = Tensor.where(a.eq(b), g.div(2.0), g);
+                boolean max = p == Prim.MAXIMUM;
+                r[0] = need[0] ? zeroWhere(max ? a.lt(b) : a.gt(b), shared) : null;
+                r[1] = need[1] ? zeroWhere(max ? a.gt(b) : a.lt(b), shared) : null;
             }
             default -> throw new IllegalArgumentException("no vjp rule for " + p.opName());
         }
@@ -69,10 +74,15 @@ final class BinaryRules {
         return Tensor.where(b.ne(0.0), g, 0.0);
     }
 
-    /** d(a^b)/db = a^b log a, zero where a == 0 and b &gt;= 0 (PyTorch's masking; -inf stays for b &lt; 0). */
+    /** d(a^b)/db = a^b log a, zero where a == 0 and b &gt;= 0 (PyTorch's masking; -inf stays for b &lt; 0, NaN for NaN b). */
     private static Tensor powExpGrad(Tensor a, Tensor b, Tensor y) {
         Tensor g = y.mul(a.log());
-        return Tensor.where(a.eq(0.0), Tensor.where(b.lt(0.0), g, 0.0), g);
+        return Tensor.where(a.eq(0.0), zeroWhere(b.ge(0.0), g), g);
+    }
+
+    /** x with +0 where mask holds (PyTorch's masked_fill(mask, 0)). */
+    private static Tensor zeroWhere(Tensor mask, Tensor x) {
+        return Tensor.where(mask, Tensor.full(0, x.dtype(), x.device()), x);
     }
 
     /** 1 where the first operand is selected, 0 where the second, 0.5 at ties. */

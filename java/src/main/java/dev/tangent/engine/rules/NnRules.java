@@ -18,7 +18,41 @@ final class NnRules {
     static Tensor convJvp(Prim p, Attrs a, Tensor[] x, Tensor[] t) {
         Tensor first = t[0] == null ? null : Dispatch.apply(p, a, t[0], x[1]);
         Tensor second = t[1] == null ? null : Dispatch.apply(p, a, x[0], t[1]);
-        return Rules.add(first, second);
+        Tensor r = Rules.add(first, second);
+        if (r != null && t[1] == null) {
+            r = r.add(absentTangentTerm(p, a, x[0], x[1], 1));
+        }
+        if (r != null && t[0] == null) {
+            r = r.add(absentTangentTerm(p, a, x[0], x[1], 0));
+        }
+        return r;
+    }
+
+    /**
+     * PyTorch's forward AD computes an absent tangent as zeros: {@code p(u, 0)} (absent = 1) or
+     * {@code p(0, v)} (absent = 0), NaN wherever the zeros meet a NaN or ±inf of the other operand
+     * (padding included, as its im2col multiplies the padded zeros). For conv2d, without a second
+     * convolution of the full size: {@code conv2d(x, 0)} is a grouped convolution of x * 0 summed
+     * over each group's channels with a kernel of ones, and {@code conv2d(0, w)} is NaN in every
+     * position of an output channel whose weights hold a non-finite value. The adjoints (used in
+     * higher orders only) compute {@code p} on materialised zeros.
+     */
+    static Tensor absentTangentTerm(Prim p, Attrs a, Tensor u, Tensor v, int absent) {
+        if (p == Prim.CONV2D) {
+            Attrs.Conv c = (Attrs.Conv) a;
+            if (absent == 0) {
+                return v.mul(0.0).sum(new int[] {1, 2, 3}, false).reshape(1, v.size(0), 1, 1);
+            }
+            long n = u.size(0);
+            long g = c.groups();
+            Tensor zg = u.mul(0.0).reshape(n, g, u.size(1) / g, u.size(2), u.size(3)).sum(2);
+            Tensor ones = Tensor.full(1, u.dtype(), u.device(), g, 1, v.size(2), v.size(3));
+            Tensor s = Dispatch.apply(Prim.CONV2D, new Attrs.Conv(c.stride(), c.padding(), c.dilation(), g), zg, ones);
+            long o = v.size(0);
+            return s.reshape(n, g, 1, s.size(2), s.size(3)).expand(n, g, o / g, s.size(2), s.size(3))
+                    .reshape(n, o, s.size(2), s.size(3));
+        }
+        return absent == 1 ? Dispatch.apply(p, a, u, Tensor.zerosLike(v)) : Dispatch.apply(p, a, Tensor.zerosLike(u), v);
     }
 
     static void convVjp(Prim p, Attrs a, Tensor[] x, Tensor g, boolean[] need, Tensor[] r) {

@@ -1,5 +1,6 @@
 package dev.tangent.engine.rules;
 
+import dev.tangent.DType;
 import dev.tangent.Tensor;
 import dev.tangent.ops.Attrs;
 import dev.tangent.ops.Prim;
@@ -13,7 +14,7 @@ final class ReductionRules {
         boolean keepdim = a.keepdim();
         return switch (p) {
             case SUM -> t.sum(dims, keepdim);
-            case PROD -> t.mul(prodGrad(x, keptDims(y, x, a), dims)).sum(dims, keepdim);
+            case PROD -> t.mul(prodGrad(x, keptDims(y, x, a), dims, true)).sum(dims, keepdim);
             case AMAX, AMIN -> {
                 Tensor mask = x.eq(keptDims(y, x, a)).to(x.dtype());
                 yield t.mul(mask).sum(dims, keepdim).div(mask.sum(dims, keepdim));
@@ -27,7 +28,7 @@ final class ReductionRules {
         Tensor gk = keptDims(g, x, a);
         return switch (p) {
             case SUM -> gk.expand(x.shape());
-            case PROD -> gk.mul(prodGrad(x, keptDims(y, x, a), dims));
+            case PROD -> gk.mul(prodGrad(x, keptDims(y, x, a), dims, false));
             case AMAX, AMIN -> {
                 Tensor mask = x.eq(keptDims(y, x, a)).to(x.dtype());
                 yield gk.mul(mask).div(mask.sum(dims, true));
@@ -47,21 +48,89 @@ final class ReductionRules {
     }
 
     /**
-     * d prod(x over dims) / d x_i = the product of the other elements, also where x has zeros
-     * (y / x would give 0/0). At a zero it is (product of the non-zero elements) times (product
-     * of the other zeros): 1 for a lone zero, the other zero's value for two (0, but with the right
-     * derivative), 0 for more. Written in Tensor ops so that it is right to second order too; the
-     * division uses a denominator with ones at the zeros so no NaN reaches any branch.
+     * d prod(x over dims) / d x_i, as PyTorch's prod_backward computes it: y / x where x holds no
+     * zero at all (so inf / inf = NaN stays, as there), else the product of the other elements by
+     * exclusive products from both ends, accumulated in float64 and stored in x's dtype (PyTorch's
+     * CPU cumprod). Written in Tensor ops so that it is right to second order too. The branch reads
+     * x (one reduction to the host), as PyTorch's does. The jvp ({@code forward}) always takes the
+     * product of the others, as PyTorch's forward AD does (its prod_backward takes that path for the
+     * wrapped tensors of torch.func): prod([inf, inf, 1, 2])'s tangent is inf there, not inf / inf.
      */
-    private static Tensor prodGrad(Tensor x, Tensor y, int[] dims) {
-        Tensor zero = x.eq(0.0);
-        Tensor nonZero = Tensor.where(x.ne(0.0), x, 1.0);
-        Tensor zeros = zero.to(x.dtype()).sum(dims, true);
-        Tensor productOfNonZeros = nonZero.prod(dims, true);
-        Tensor otherZero = Tensor.where(zero, x, 0.0).sum(dims, true).sub(x);
-        Tensor atZero = Tensor.where(zeros.eq(1.0), productOfNonZeros,
-                Tensor.where(zeros.eq(2.0), productOfNonZeros.mul(otherZero), 0.0));
-        return Tensor.where(zero, atZero, y.div(nonZero));
+    private static Tensor prodGrad(Tensor x, Tensor y, int[] dims, boolean forward) {
+        if (x.dim() == 0) {
+            return Tensor.onesLike(x);
+        }
+        if (!forward && x.eq(0.0).sum().item() == 0) {
+            return y.div(x);
+        }
+        if (dims.length == 1) {
+            return othersAlong(x, dims[0]);
+        }
+        int r = x.dim();
+        int[] perm = new int[r];
+        int k = 0;
+        for (int d = 0; d < r; d++) {
+            if (!contains(dims, d)) {
+                perm[k++] = d;
+            }
+        }
+        int kept = k;
+        for (int d : dims) {
+            perm[k++] = d;
+        }
+        Tensor p = x.permute(perm);
+        long[] ps = p.shape();
+        long[] flat = new long[kept + 1];
+        flat[kept] = 1;
+        for (int d = 0; d < r; d++) {
+            if (d < kept) {
+                flat[d] = ps[d];
+            } else {
+                flat[kept] *= ps[d];
+            }
+        }
+        Tensor o = othersAlong(p.reshape(flat), kept).reshape(ps);
+        int[] inv = new int[r];
+        for (int i = 0; i < r; i++) {
+            inv[perm[i]] = i;
+        }
+        return o.permute(inv);
+    }
+
+    /** For each element along dim, the product of the others (left part times right part). */
+    private static Tensor othersAlong(Tensor x, int dim) {
+        long n = x.size(dim);
+        long[] one = x.shape();
+        one[dim] = 1;
+        Tensor xd = x.to(DType.FLOAT64);
+        java.util.List<Tensor> left = new java.util.ArrayList<>();
+        Tensor[] right = new Tensor[(int) n];
+        Tensor acc = Tensor.full(1, DType.FLOAT64, x.device(), one);
+        for (long i = 0; i < n; i++) {
+            left.add(acc);
+            if (i < n - 1) {
+                acc = acc.mul(xd.slice(dim, i, i + 1));
+            }
+        }
+        acc = Tensor.full(1, DType.FLOAT64, x.device(), one);
+        for (long i = n - 1; i >= 0; i--) {
+            right[(int) i] = acc;
+            if (i > 0) {
+                acc = acc.mul(xd.slice(dim, i, i + 1));
+            }
+        }
+        Tensor l = Tensor.cat(left, dim).to(x.dtype());
+        Tensor rr = Tensor.cat(java.util.Arrays.asList(right), dim).to(x.dtype());
+        return l.mul(rr);
+    }
+
+    private static boolean contains(int[] a, int v) {
+        for (int e : a) {
+            if (e == v) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A reduction's result (or gradient) viewed with the reduced dims kept as size 1. */

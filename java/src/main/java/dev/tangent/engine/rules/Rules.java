@@ -72,6 +72,15 @@ public final class Rules {
         return r;
     }
 
+    /**
+     * The term PyTorch's forward AD adds for a matmul or conv2d operand without a tangent (its zeros
+     * multiplied by the other operand: NaN where that operand holds NaN or ±inf), for fused jvps
+     * with a constant second operand: {@code p(x, 0)} shaped to broadcast against the result.
+     */
+    public static Tensor constantOperandTerm(Prim p, Attrs a, Tensor x, Tensor w) {
+        return p == Prim.MATMUL ? LinalgRules.absentTangentTerm(x, w, true) : NnRules.absentTangentTerm(p, a, x, w, 1);
+    }
+
     /** Sums {@code g} down to {@code shape} (undoing broadcasting) and casts to {@code dtype}. */
     public static Tensor sumToShape(Tensor g, long[] shape, DType dtype) {
         long[] gs = g.shape();

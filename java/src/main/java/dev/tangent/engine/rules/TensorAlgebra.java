@@ -115,6 +115,21 @@ final class TensorAlgebra implements Algebra<Tensor> {
     }
 
     @Override
+    public Tensor ge(Tensor a, double c) {
+        return a.ge(c);
+    }
+
+    @Override
+    public Tensor le(Tensor a, double c) {
+        return a.le(c);
+    }
+
+    @Override
+    public Tensor where(Tensor mask, double a, Tensor b) {
+        return Tensor.where(mask, Tensor.full(a, b.dtype(), b.device()), b);
+    }
+
+    @Override
     public Tensor where(Tensor mask, Tensor a, Tensor b) {
         return Tensor.where(mask, a, b);
     }

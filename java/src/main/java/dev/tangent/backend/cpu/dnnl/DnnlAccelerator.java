@@ -119,10 +119,11 @@ public final class DnnlAccelerator implements CpuAccelerator {
     // ------------------------------------------------------------------ ops
 
     /*
-     * Not sent to oneDNN because its eltwise kernels treat non-finite inputs unlike PyTorch:
-     * relu(nan) = 0, rsqrt(-inf) = 0, neg(0) = +0; and in the fused jvp, leaky_relu's slope at nan
-     * and pow's tangent at +-inf. exp(nan) = inf and softmax over rows holding nan remain
-     * (docs/RELIABILITY.md, "Known deviations"): -Dtangent.dnnl=false gives PyTorch's behaviour.
+     * Not sent to oneDNN because its kernels treat non-finite or subnormal inputs unlike PyTorch
+     * (NonFiniteTest): relu(nan) = 0, rsqrt(-inf) = 0, neg(0) = +0, exp(nan) = inf, elu(-0) = +0,
+     * log of a subnormal as of the smallest normal; in the fused jvp, leaky_relu's slope at nan,
+     * pow's tangent at +-inf and silu's sign of zero; prod of subnormals; softmax of rows holding
+     * nan or inf. Those run on the next kernel in line.
      */
     @Override
     public boolean unary(Prim op, Attrs.Scalars attrs, Operand x, Operand out) {
@@ -133,16 +134,10 @@ public final class DnnlAccelerator implements CpuAccelerator {
         float beta = 0;
         int alg;
         switch (op) {
-            case EXP -> alg = dnnl_eltwise_exp();
-            case LOG -> alg = dnnl_eltwise_log();
             case TANH -> alg = dnnl_eltwise_tanh();
             case SIGMOID -> alg = dnnl_eltwise_logistic();
             case LEAKY_RELU -> {
                 alg = dnnl_eltwise_relu();
-                alpha = (float) attrs.p0();
-            }
-            case ELU -> {
-                alg = dnnl_eltwise_elu();
                 alpha = (float) attrs.p0();
             }
             case GELU -> alg = dnnl_eltwise_gelu_erf();
@@ -155,6 +150,9 @@ public final class DnnlAccelerator implements CpuAccelerator {
                 alpha = 1f;
             }
             case POW_SCALAR -> {
+                if (Math.abs(attrs.p0()) == 0.5) {
+                    return false; // PyTorch's sqrt / rsqrt there: (-0) ** 0.5 = -0, (-inf) ** 0.5 = NaN
+                }
                 alg = dnnl_eltwise_pow();
                 alpha = 1f;
                 beta = (float) attrs.p0();
@@ -196,7 +194,6 @@ public final class DnnlAccelerator implements CpuAccelerator {
         boolean useDst = true;
         switch (op) {
             case TANH -> bwd = dnnl_eltwise_tanh_use_dst_for_bwd();
-            case EXP -> bwd = dnnl_eltwise_exp_use_dst_for_bwd();
             case SIGMOID -> bwd = dnnl_eltwise_logistic_use_dst_for_bwd();
             case SQRT -> bwd = dnnl_eltwise_sqrt_use_dst_for_bwd();
             default -> {
@@ -204,12 +201,7 @@ public final class DnnlAccelerator implements CpuAccelerator {
                 switch (op) {
                     case GELU -> bwd = dnnl_eltwise_gelu_erf();
                     case GELU_TANH -> bwd = dnnl_eltwise_gelu_tanh();
-                    case LOG -> bwd = dnnl_eltwise_log();
                     case SQUARE -> bwd = dnnl_eltwise_square();
-                    case SILU -> {
-                        bwd = dnnl_eltwise_swish();
-                        alpha = 1f;
-                    }
                     default -> {
                         return false;
                     }
@@ -306,8 +298,8 @@ public final class DnnlAccelerator implements CpuAccelerator {
             case AMIN -> dnnl_reduction_min();
             default -> -1;
         };
-        if (alg < 0 || op == Prim.AMAX || op == Prim.AMIN) {
-            return false; // max/min: NaN propagation differs from PyTorch; the Java kernel is exact
+        if (alg < 0 || op == Prim.AMAX || op == Prim.AMIN || op == Prim.PROD) {
+            return false; // max/min: NaN propagation differs from PyTorch; prod flushes subnormals
         }
         PrimitiveKey key = new PrimitiveKey(3, new long[] {alg}, x, out);
         return cache.run(key, arena -> {
@@ -321,8 +313,8 @@ public final class DnnlAccelerator implements CpuAccelerator {
 
     @Override
     public boolean softmax(Prim op, Operand x, int dim, Operand out) {
-        if (!f32(x, out) || x.numel() < eltwiseCutover || x.dim() == 0) {
-            return false;
+        if (!f32(x, out) || x.numel() < eltwiseCutover || x.dim() == 0 || DnnlDescriptors.hasNonFinite(x)) {
+            return false; // rows holding nan or inf are not all-nan as in PyTorch
         }
         int alg = op == Prim.LOG_SOFTMAX ? dnnl_softmax_log() : dnnl_softmax_accurate();
         PrimitiveKey key = new PrimitiveKey(4, new long[] {alg, dim}, x, out);

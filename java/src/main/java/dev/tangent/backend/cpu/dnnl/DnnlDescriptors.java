@@ -21,6 +21,30 @@ final class DnnlDescriptors {
         return true;
     }
 
+    /** Whether a float32 operand holds a NaN or an infinity (any layout). */
+    static boolean hasNonFinite(Operand t) {
+        MemorySegment seg = t.storage().segment();
+        long[] shape = t.shape();
+        long[] st = t.strides();
+        long n = t.numel();
+        long[] idx = new long[shape.length];
+        long at = t.offset();
+        for (long e = 0; e < n; e++) {
+            if (!Float.isFinite(seg.getAtIndex(ValueLayout.JAVA_FLOAT, at))) {
+                return true;
+            }
+            for (int d = shape.length - 1; d >= 0; d--) {
+                if (++idx[d] < shape[d]) {
+                    at += st[d];
+                    break;
+                }
+                at -= (shape[d] - 1) * st[d];
+                idx[d] = 0;
+            }
+        }
+        return false;
+    }
+
     static boolean isBroadcast(Operand t) {
         long[] s = t.shape();
         long[] st = t.strides();

@@ -97,8 +97,8 @@ class DnnlAcceleratorTest {
     static Stream<Arguments> unaryCases() {
         List<Arguments> r = new ArrayList<>();
         Object[][] ops = {
-            {Prim.EXP, Attrs.Scalars.NONE}, {Prim.LOG, Attrs.Scalars.NONE}, {Prim.TANH, Attrs.Scalars.NONE}, {Prim.SIGMOID, Attrs.Scalars.NONE},
-            {Prim.LEAKY_RELU, new Attrs.Scalars(0.01, 0)}, {Prim.ELU, new Attrs.Scalars(1.0, 0)},
+            {Prim.TANH, Attrs.Scalars.NONE}, {Prim.SIGMOID, Attrs.Scalars.NONE},
+            {Prim.LEAKY_RELU, new Attrs.Scalars(0.01, 0)},
             {Prim.GELU, Attrs.Scalars.NONE}, {Prim.GELU_TANH, Attrs.Scalars.NONE}, {Prim.SQRT, Attrs.Scalars.NONE},
             {Prim.SQUARE, Attrs.Scalars.NONE}, {Prim.ABS, Attrs.Scalars.NONE}, {Prim.SILU, Attrs.Scalars.NONE},
             {Prim.POW_SCALAR, new Attrs.Scalars(3.0, 0)}, {Prim.RECIPROCAL, Attrs.Scalars.NONE},
@@ -145,9 +145,9 @@ class DnnlAcceleratorTest {
     static Stream<Arguments> unaryJvpCases() {
         List<Arguments> r = new ArrayList<>();
         Object[][] ops = {
-            {Prim.TANH, Attrs.Scalars.NONE}, {Prim.EXP, Attrs.Scalars.NONE}, {Prim.SIGMOID, Attrs.Scalars.NONE}, {Prim.SQRT, Attrs.Scalars.NONE},
-            {Prim.GELU, Attrs.Scalars.NONE}, {Prim.GELU_TANH, Attrs.Scalars.NONE}, {Prim.LOG, Attrs.Scalars.NONE},
-            {Prim.SQUARE, Attrs.Scalars.NONE}, {Prim.SILU, Attrs.Scalars.NONE},
+            {Prim.TANH, Attrs.Scalars.NONE}, {Prim.SIGMOID, Attrs.Scalars.NONE}, {Prim.SQRT, Attrs.Scalars.NONE},
+            {Prim.GELU, Attrs.Scalars.NONE}, {Prim.GELU_TANH, Attrs.Scalars.NONE},
+            {Prim.SQUARE, Attrs.Scalars.NONE},
         };
         for (Object[] op : ops) {
             for (long n : SIZES) {
@@ -249,8 +249,10 @@ class DnnlAcceleratorTest {
             Tensor got = out(outShape, DType.FLOAT32);
             JAVA.reduce(op, o(x), o(e));
             boolean reduces = !Arrays.equals(x.shape(), outShape);
-            assertEquals(reduces, acc.reduce(op, o(x), o(got)), op + " runs on oneDNN exactly when it reduces");
-            if (!reduces) {
+            // prod stays on Java: oneDNN's flushes subnormals (NonFiniteTest)
+            boolean taken = reduces && op != Prim.PROD;
+            assertEquals(taken, acc.reduce(op, o(x), o(got)), op + " runs on oneDNN exactly when it reduces");
+            if (!taken) {
                 dnnl.reduce(op, o(x), o(got));
             }
             assertClose(e, got, 1e-4, op + " n=" + n);
@@ -359,8 +361,8 @@ class DnnlAcceleratorTest {
             for (int n = 1; n <= 10; n++) {
                 Tensor x = Tensor.randn(n, n, 8);
                 Tensor y = out(x.shape(), DType.FLOAT32);
-                assertTrue(small.unary(Prim.EXP, Attrs.Scalars.NONE, o(x), o(y)));
-                assertTrue(small.unary(Prim.EXP, Attrs.Scalars.NONE, o(x), o(y)));
+                assertTrue(small.unary(Prim.TANH, Attrs.Scalars.NONE, o(x), o(y)));
+                assertTrue(small.unary(Prim.TANH, Attrs.Scalars.NONE, o(x), o(y)));
             }
         }
         assertEquals(10, small.cacheMisses());
@@ -377,7 +379,7 @@ class DnnlAcceleratorTest {
             Tensor x = Tensor.randn(1, 64, 64);
             for (int n : new int[] {1, 2, 3}) {
                 dev.tangent.Tangent.setNumThreads(n);
-                assertTrue(acc.unary(Prim.EXP, Attrs.Scalars.NONE, o(x), o(out(x.shape(), DType.FLOAT32))));
+                assertTrue(acc.unary(Prim.TANH, Attrs.Scalars.NONE, o(x), o(out(x.shape(), DType.FLOAT32))));
                 assertEquals(n, dev.tangent.bindings.omp.omp_h.omp_get_max_threads());
             }
         } finally {
@@ -425,9 +427,14 @@ class DnnlAcceleratorTest {
     void opsWithNonPyTorchNanBehaviourStayOnJava() {
         try (Scope s = Scope.open()) {
             Tensor x = Tensor.full(Float.NaN, 8192);
-            for (Prim p : List.of(Prim.RELU, Prim.NEG, Prim.RSQRT)) {
-                assertTrue(!acc.unary(p, Attrs.Scalars.NONE, o(x), o(out(x.shape(), DType.FLOAT32))), p.name());
+            for (Prim p : List.of(Prim.RELU, Prim.NEG, Prim.RSQRT, Prim.EXP, Prim.LOG, Prim.ELU)) {
+                assertTrue(!acc.unary(p, Attrs.Scalars.of(1.0), o(x), o(out(x.shape(), DType.FLOAT32))), p.name());
             }
+            assertTrue(!acc.unary(Prim.POW_SCALAR, Attrs.Scalars.of(0.5), o(x), o(out(x.shape(), DType.FLOAT32))));
+            assertTrue(!acc.unaryJvp(Prim.SILU, Attrs.Scalars.NONE, o(x), o(x), o(out(x.shape(), DType.FLOAT32)),
+                    o(out(x.shape(), DType.FLOAT32))));
+            assertTrue(!acc.softmax(Prim.SOFTMAX, o(x.reshape(64, 128)), 1, o(out(new long[] {64, 128}, DType.FLOAT32))));
+            assertTrue(!acc.reduce(Prim.PROD, o(x.reshape(64, 128)), o(out(new long[] {64, 1}, DType.FLOAT32))));
             assertTrue(!acc.unaryJvp(Prim.LEAKY_RELU, new Attrs.Scalars(0.01, 0), o(x), o(x), o(out(x.shape(), DType.FLOAT32)),
                     o(out(x.shape(), DType.FLOAT32))));
             assertTrue(!acc.unaryJvp(Prim.POW_SCALAR, new Attrs.Scalars(3.0, 0), o(x), o(x), o(out(x.shape(), DType.FLOAT32)),
