@@ -48,7 +48,9 @@ public interface Backend {
 
     /**
      * The fused primal+tangent product of a single row with a constant matrix: y = x W and
-     * dy = dx W with W read once (x, dx [1, K]; W [K, N]; y, dy [1, N] contiguous). Returns false,
+     * dy = dx W + x 0 with W read once (x, dx [1, K]; W [K, N]; y, dy [1, N] contiguous): the
+     * x 0 term is PyTorch's for W's absent tangent, every element of dy NaN when x holds NaN or
+     * ±inf. Returns false,
      * writing nothing, when this backend has no such kernel for the case.
      */
     default boolean matmulJvp(Operand x, Operand dx, Operand w, Operand y, Operand dy) {

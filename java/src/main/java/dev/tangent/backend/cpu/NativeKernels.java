@@ -144,9 +144,23 @@ final class NativeKernels {
         if (k == 0 || n == 0) {
             return false;
         }
-        NativeCpuLibrary.gemvJvp(mem(x), mem(dx), weight(w, wl), null, mem(y), mem(dy), k, n, wl[0], wl[1] == 1,
+        MemorySegment xs = mem(x);
+        NativeCpuLibrary.gemvJvp(xs, mem(dx), weight(w, wl), null, mem(y), mem(dy), k, n, wl[0], wl[1] == 1,
                 false);
+        if (!allFinite(xs, k)) {
+            // PyTorch's forward AD adds x @ 0 for W's absent tangent: NaN everywhere when x holds NaN/inf.
+            mem(dy).asSlice(0, n * 4).fill((byte) 0xff);   // 0xffffffff is a (negative, quiet) NaN
+        }
         return true;
+    }
+
+    /** True when none of the first n floats is NaN or ±inf (max of the exponent fields, no branch per element). */
+    private static boolean allFinite(MemorySegment s, long n) {
+        int max = 0;
+        for (long i = 0; i < n; i++) {
+            max = Math.max(max, s.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, i) & 0x7f800000);
+        }
+        return max != 0x7f800000;
     }
 
     /** W's memory from its first element to its last (strided rows included). */
