@@ -179,9 +179,11 @@ class BadInputCatalogueTest {
     }
 
     @Test
-    void integerInputsUnderDoubleBackward() {
-        bad(IAE, () -> Functional.jvp((Tensor t) -> t.mul(2), Tensor.arange(3), Tensor.arange(3), false, false,
-                JvpStrategy.DOUBLE_BACKWARD), "setRequiresGrad", "floating point", "int64");
+    void integerInputsUnderEveryStrategy() {
+        for (JvpStrategy strategy : JvpStrategy.values()) {
+            bad(IAE, () -> Functional.jvp((Tensor t) -> t.mul(2), Tensor.arange(3), Tensor.arange(3), false, false,
+                    strategy), "jvp", "floating point", "int64");
+        }
     }
 
     @Test
