@@ -60,6 +60,9 @@ final class ReductionRules {
         if (x.dim() == 0) {
             return Tensor.onesLike(x);
         }
+        if (x.numel() == 0) {
+            return Tensor.zerosLike(x);   // nothing to differentiate (and no slices to multiply)
+        }
         if (!forward && x.eq(0.0).sum().item() == 0) {
             return y.div(x);
         }
