@@ -419,9 +419,4 @@ public final class DnnlAccelerator implements CpuAccelerator {
     DnnlNn nn() {
         return nn;
     }
-
-    /** Convolution weights kept in oneDNN's blocked layouts ({@link WeightCache}). */
-    WeightCache weightCache() {
-        return cache.weights();
-    }
 }

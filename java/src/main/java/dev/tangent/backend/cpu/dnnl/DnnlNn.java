@@ -19,13 +19,20 @@ import java.lang.foreign.ValueLayout;
  * primitive, and a reorder of the result back to the caller's layout.
  *
  * <p><b>Layouts.</b> {@link Layout#BLOCKED} (the default): the primitive is created with
- * {@code format_tag any}, so oneDNN picks the layouts its fastest kernels want (on AVX-512:
- * nhwc or nChw16c activations, OIhw16i16o-style weights), and operands are reordered into and out
- * of them at the edges; weights reordered into a blocked layout are kept by {@link WeightCache}
- * (used again only for byte-identical weights). {@link Layout#PLAIN}: the primitive is created on
- * dense NCHW/OIHW, which oneDNN 3.13 serves with its slow generic path (jit_uni_ncsp wrapping the
- * reference convolution): 20-300x slower on every ResNet-18 shape measured (benchmarks/NN-KERNELS.md),
- * kept only so that the measurement can be repeated and both paths stay tested.
+ * {@code format_tag any}, so oneDNN picks the layouts its fastest kernels want (here, AVX-512:
+ * nhwc or nChw16c activations, blocked weights such as Acdb16a), and the operands are reordered
+ * into and out of them at the edges, weights included, on every call. {@link Layout#PLAIN}: the
+ * primitive is created on dense NCHW/OIHW, which oneDNN 3.13 serves with a slow generic path
+ * ({@code jit_uni_ncsp} over the reference convolution): 20-300x slower than blocked on every
+ * ResNet-18 shape measured (benchmarks/NN-KERNELS.md); kept so that the measurement can be
+ * repeated and both paths stay tested.
+ *
+ * <p><b>Weights are reordered on every call, not cached.</b> Tangent's storages carry no version
+ * (a compiled plan rewrites its input buffers in place, memory wrapped from another engine can
+ * change at any time), so an address never proves the contents. A cache that keeps an exact copy
+ * and compares it on every call is safe, and was built and measured (commit f2f8808): it was no
+ * faster — comparing reads the weights twice, the reorder reads them once and writes them once,
+ * and the reorder is 0.1-0.4 ms beside a 1.4-3 ms convolution at batch 1.
  *
  * <p><b>Not on oneDNN.</b> Max pooling (values and indices): oneDNN's max pooling does not let a
  * NaN win as PyTorch does (tested in {@code DnnlNnTest}). Average pooling with a divisor override,
@@ -105,7 +112,7 @@ final class DnnlNn {
                             dnnl_convolution_direct(), xc, wc, MemorySegment.NULL, oc, g.strides, g.dilates, g.pad, g.pad,
                             attr));
             int sx = c.input(0, xm, md(pd, DNNL_ARG_SRC()));
-            int sw = c.weights(1, wm, md(pd, DNNL_ARG_WEIGHTS()));
+            int sw = c.input(1, wm, md(pd, DNNL_ARG_WEIGHTS()));
             int so = c.output(2, om, md(pd, DNNL_ARG_DST()));
             c.step(pd, new int[] {DNNL_ARG_SRC(), DNNL_ARG_WEIGHTS(), DNNL_ARG_DST()}, new int[] {sx, sw, so});
         }), x, w, out);
@@ -134,7 +141,7 @@ final class DnnlNn {
                     dnnl_convolution_backward_data_primitive_desc_create(p, cache.engine(), dnnl_convolution_direct(),
                             xc, wc, gc, geo.strides, geo.dilates, geo.pad, geo.pad, hint, attr));
             int sg = c.input(0, gm, md(pd, DNNL_ARG_DIFF_DST()));
-            int sw = c.weights(1, wm, md(pd, DNNL_ARG_WEIGHTS()));
+            int sw = c.input(1, wm, md(pd, DNNL_ARG_WEIGHTS()));
             int sx = c.output(2, xm, md(pd, DNNL_ARG_DIFF_SRC()));
             c.step(pd, new int[] {DNNL_ARG_DIFF_DST(), DNNL_ARG_WEIGHTS(), DNNL_ARG_DIFF_SRC()}, new int[] {sg, sw, sx});
         }), g, w, gx);

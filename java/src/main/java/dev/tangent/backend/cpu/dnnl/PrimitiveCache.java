@@ -41,7 +41,6 @@ final class PrimitiveCache {
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
     private final ThreadLocal<PerThread> local = ThreadLocal.withInitial(PerThread::new);
-    private final WeightCache weights = new WeightCache(WeightCache.DEFAULT_BUDGET);
     private volatile DnnlAccelerator.ThreadCount threadCount = n -> { };
 
     PrimitiveCache(MemorySegment engine, int capacity) {
@@ -60,10 +59,6 @@ final class PrimitiveCache {
 
     long hits() {
         return hits.get();
-    }
-
-    WeightCache weights() {
-        return weights;
     }
 
     long misses() {
@@ -87,25 +82,20 @@ final class PrimitiveCache {
      * {@code mds} (one per argument) stay valid while the entry lives.
      */
     record Step(MemorySegment primitive, MemorySegment pd, int[] argIds, int[] slots, MemorySegment[] mds,
-            MemorySegment scratchMd, boolean weights) {}
+            MemorySegment scratchMd) {}
 
     /** A cached chain of primitives, or the fact that oneDNN has none for this key. */
     static final class Entry {
-        private static final AtomicLong IDS = new AtomicLong();
-        final long id = IDS.incrementAndGet(); // never reused (a WeightCache key part)
         final Step[] steps;             // empty: unimplemented, use the Java kernel
         final long[] tempOffsets;       // byte offset of each temporary in the workspace
-        final long[] tempSizes;         // its size
         final long tempBytes;           // the temporaries; the scratchpad follows them
         final long scratchBytes;        // largest scratchpad of any step
         final MemorySegment[] ownedMds; // destroyed with the entry
         volatile boolean evicted;
 
-        Entry(Step[] steps, long[] tempOffsets, long[] tempSizes, long tempBytes, long scratchBytes,
-                MemorySegment[] ownedMds) {
+        Entry(Step[] steps, long[] tempOffsets, long tempBytes, long scratchBytes, MemorySegment[] ownedMds) {
             this.steps = steps;
             this.tempOffsets = tempOffsets;
-            this.tempSizes = tempSizes;
             this.tempBytes = tempBytes;
             this.scratchBytes = scratchBytes;
             this.ownedMds = ownedMds;
@@ -115,7 +105,7 @@ final class PrimitiveCache {
             return steps.length > 0;
         }
 
-        static final Entry UNIMPLEMENTED = new Entry(new Step[0], new long[0], new long[0], 0, 0, new MemorySegment[0]);
+        static final Entry UNIMPLEMENTED = new Entry(new Step[0], new long[0], 0, 0, new MemorySegment[0]);
     }
 
     @FunctionalInterface
@@ -173,8 +163,8 @@ final class PrimitiveCache {
             }
             MemorySegment sm = scratchMd(pd);
             long scratch = sm.equals(MemorySegment.NULL) ? 0 : dnnl_memory_desc_get_size(sm);
-            Step step = new Step(prim, pd, argIds, slots, mds, sm, false);
-            return new Entry(new Step[] {step}, new long[0], new long[0], 0, scratch, mds);
+            Step step = new Step(prim, pd, argIds, slots, mds, sm);
+            return new Entry(new Step[] {step}, new long[0], 0, scratch, mds);
         } finally {
             dnnl_primitive_attr_destroy(attr);
         }
@@ -188,7 +178,6 @@ final class PrimitiveCache {
         PerThread pt = local.get();
         pt.ensureThreads();
         lock.readLock().lock();
-        WeightCache.Weights[] held = null;
         try {
             if (e.evicted) {
                 e = lookup(key, builder); // re-created after eviction
@@ -199,45 +188,14 @@ final class PrimitiveCache {
             State s = pt.state;
             MemorySegment[][] mems = s.memories(e, capacity);
             long work = s.workspace(e.tempBytes + e.scratchBytes);
-            long[] temps = new long[e.tempOffsets.length];
-            for (int t = 0; t < temps.length; t++) {
-                temps[t] = work + e.tempOffsets[t];
-            }
             MemorySegment args = s.args;
             for (int k = 0; k < e.steps.length; k++) {
                 Step st = e.steps[k];
-                long from = 0; // a weight reorder's source when it reads the cache's copy
-                WeightCache.Weights made = null;
-                WeightCache.Key madeKey = null;
-                if (st.weights() && weights.enabled()) {
-                    Operand w = tensors[st.slots()[0]];
-                    if (w.isContiguous()) {
-                        if (held == null) {
-                            held = new WeightCache.Weights[e.steps.length];
-                        }
-                        MemorySegment user = w.storage().segment().asSlice(w.byteOffset(), w.numel() * w.dtype().byteSize());
-                        WeightCache.Key wk = new WeightCache.Key(e.id, k, user.address(), user.byteSize());
-                        int t = ~st.slots()[1];
-                        WeightCache.Weights hit = weights.lookup(wk, user);
-                        if (hit != null) {
-                            held[k] = hit;
-                            temps[t] = hit.blocked.address();
-                            continue; // already reordered: the step is skipped
-                        }
-                        made = weights.prepare(wk, user, e.tempSizes[t]);
-                        if (made != null) {
-                            madeKey = wk;
-                            held[k] = made;
-                            temps[t] = made.blocked.address();
-                            from = made.plain.address();
-                        }
-                    }
-                }
                 MemorySegment[] m = mems[k];
                 int nargs = st.argIds().length;
                 for (int i = 0; i < nargs; i++) {
                     int slot = st.slots()[i];
-                    long addr = slot >= 0 ? (i == 0 && from != 0 ? from : tensors[slot].address()) : temps[~slot];
+                    long addr = slot >= 0 ? tensors[slot].address() : work + e.tempOffsets[~slot];
                     bind(args, i, st.argIds()[i], m[i], addr);
                 }
                 if (!st.scratchMd().equals(MemorySegment.NULL)) {
@@ -245,21 +203,10 @@ final class PrimitiveCache {
                     nargs++;
                 }
                 Dnnl.check(dnnl_primitive_execute(st.primitive(), s.stream, nargs, args), "dnnl_primitive_execute");
-                if (made != null) {
-                    Dnnl.check(dnnl_stream_wait(s.stream), "dnnl_stream_wait");
-                    weights.publish(madeKey, made);
-                }
             }
             Dnnl.check(dnnl_stream_wait(s.stream), "dnnl_stream_wait");
             return true;
         } finally {
-            if (held != null) {
-                for (WeightCache.Weights w : held) {
-                    if (w != null) {
-                        w.release();
-                    }
-                }
-            }
             lock.readLock().unlock();
         }
     }

@@ -119,20 +119,11 @@ final class PrimitiveChain {
 
     /** Operand {@code slot} (laid out as {@code user}) as a primitive wants it ({@code want}): the slot itself, or a reordered temporary. */
     int input(int slot, MemorySegment user, MemorySegment want) {
-        return input(slot, user, want, false);
-    }
-
-    /** {@link #input} for weights: the reorder's result may be kept by the {@link WeightCache}. */
-    int weights(int slot, MemorySegment user, MemorySegment want) {
-        return input(slot, user, want, true);
-    }
-
-    private int input(int slot, MemorySegment user, MemorySegment want, boolean weights) {
         if (dnnl_memory_desc_equal(user, want) != 0) {
             return slot;
         }
         int t = temp(want);
-        reorder(user, want, slot, t, weights);
+        reorder(user, want, slot, t);
         return t;
     }
 
@@ -152,10 +143,6 @@ final class PrimitiveChain {
 
     /** Appends a primitive of {@code pd}; argument i is {@code argIds[i]} at {@code slots[i]}, described as the pd says. */
     void step(MemorySegment pd, int[] argIds, int[] slots) {
-        step(pd, argIds, slots, false);
-    }
-
-    private void step(MemorySegment pd, int[] argIds, int[] slots, boolean weights) {
         if (argIds.length + 1 > PrimitiveCache.MAX_ARGS + 1) {
             throw new IllegalArgumentException("too many arguments: " + argIds.length);
         }
@@ -169,20 +156,20 @@ final class PrimitiveChain {
         MemorySegment out = arena.allocate(C_POINTER);
         Dnnl.check(dnnl_primitive_create(out, pd), "dnnl_primitive_create");
         loosePds.remove(pd);
-        steps.add(new Step(out.get(C_POINTER, 0), pd, argIds, slots, mds, PrimitiveCache.scratchMd(pd), weights));
+        steps.add(new Step(out.get(C_POINTER, 0), pd, argIds, slots, mds, PrimitiveCache.scratchMd(pd)));
     }
 
-    private void reorder(MemorySegment from, MemorySegment to, int fromSlot, int toSlot, boolean weights) {
+    private void reorder(MemorySegment from, MemorySegment to, int fromSlot, int toSlot) {
         MemorySegment pd = pd("dnnl_reorder_primitive_desc_create", (out, a) ->
                 dnnl_reorder_primitive_desc_create(out, from, engine, to, engine, a));
-        step(pd, new int[] {DNNL_ARG_FROM(), DNNL_ARG_TO()}, new int[] {fromSlot, toSlot}, weights);
+        step(pd, new int[] {DNNL_ARG_FROM(), DNNL_ARG_TO()}, new int[] {fromSlot, toSlot});
     }
 
     private void finishOutputs() {
         for (int i = 0; i < pendingOut.size(); i++) {
             int[] s = pendingOut.get(i);
             MemorySegment[] m = pendingOutMds.get(i);
-            reorder(m[0], m[1], s[0], s[1], false);
+            reorder(m[0], m[1], s[0], s[1]);
         }
         pendingOut.clear();
     }
@@ -204,8 +191,7 @@ final class PrimitiveChain {
                 scratch = Math.max(scratch, dnnl_memory_desc_get_size(s.scratchMd()));
             }
         }
-        long[] sizes = tempSizes.stream().mapToLong(Long::longValue).toArray();
-        return new Entry(steps.toArray(new Step[0]), offsets, sizes, total, scratch, looseMds.toArray(new MemorySegment[0]));
+        return new Entry(steps.toArray(new Step[0]), offsets, total, scratch, looseMds.toArray(new MemorySegment[0]));
     }
 
     private void abandon() {

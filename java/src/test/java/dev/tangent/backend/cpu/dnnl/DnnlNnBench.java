@@ -20,16 +20,18 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 /**
- * Measurements behind {@link DnnlNn#layoutFor}: every ResNet-18 convolution shape, forward,
+ * Measurements behind {@link DnnlNn#DEFAULT_LAYOUT}: ResNet-18's convolution shapes, forward,
  * backward data and backward weights, plain NCHW against oneDNN's blocked layouts with reorders at
- * the edges; and pooling, Java against oneDNN. Off unless {@code -Dtangent.nnbench=true}; prints
- * Markdown rows (milliseconds per call, min / median). Command and results: benchmarks/NN-KERNELS.md.
+ * the edges; pooling and small work (the cut-overs), Java against oneDNN. Off unless
+ * {@code -Dtangent.nnbench=true}; prints Markdown rows (milliseconds per call, min / median).
+ * Command and results: benchmarks/NN-KERNELS.md.
  *
  * <p>{@code -Dtangent.nnbench.threads=N} (default 1), {@code -Dtangent.nnbench.batches=1,32},
  * {@code -Dtangent.nnbench.seconds=0.3} (time per variant, at least 5 calls),
  * {@code -Dtangent.nnbench.only=layer4} (shapes whose name contains it),
  * {@code -Dtangent.nnbench.plain32=layer3.*|down3.*} (shapes, a regex, whose plain layout is also
- * timed at batch > 1: it takes 10-60 s a call there). Times over 2 s are one call.
+ * timed at batch > 1: it takes 10-60 s a call there), {@code -Dtangent.nnbench.plain=false} (no
+ * plain layout at batch 1). Times over 2 s are one call.
  */
 @EnabledIfSystemProperty(named = "tangent.nnbench", matches = "true")
 class DnnlNnBench {
@@ -53,19 +55,17 @@ class DnnlNnBench {
         int threads = Integer.getInteger("tangent.nnbench.threads", 1);
         long[] batches = Arrays.stream(System.getProperty("tangent.nnbench.batches", "1,32").split(","))
                 .mapToLong(Long::parseLong).toArray();
-        DnnlAccelerator plain = accelerator(DnnlNn.Layout.PLAIN, 0);
-        DnnlAccelerator perCall = accelerator(DnnlNn.Layout.BLOCKED, 0);
-        DnnlAccelerator cached = accelerator(DnnlNn.Layout.BLOCKED, WeightCache.DEFAULT_BUDGET);
+        DnnlAccelerator plain = accelerator(DnnlNn.Layout.PLAIN);
+        DnnlAccelerator blocked = accelerator(DnnlNn.Layout.BLOCKED);
         int before = Tangent.numThreads();
         Tangent.setNumThreads(threads);
         try {
-            System.out.printf(Locale.ROOT, "%n| shape | N | thr | op | plain NCHW | blocked, weights reordered per call"
-                    + " | blocked, weights cached |%n");
-            System.out.printf(Locale.ROOT, "|---|---:|---:|---|---:|---:|---:|%n");
+            System.out.printf(Locale.ROOT, "%n| shape | N | thr | op | plain NCHW ms | blocked + reorders ms |%n");
+            System.out.printf(Locale.ROOT, "|---|---:|---:|---|---:|---:|%n");
             for (long n : batches) {
                 for (Object[] s : SHAPES) {
                     if (((String) s[0]).contains(System.getProperty("tangent.nnbench.only", ""))) {
-                        row(new DnnlAccelerator[] {plain, perCall, cached}, s, n, threads);
+                        row(new DnnlAccelerator[] {plain, blocked}, s, n, threads);
                     }
                 }
             }
@@ -74,12 +74,11 @@ class DnnlNnBench {
         }
     }
 
-    private static DnnlAccelerator accelerator(DnnlNn.Layout layout, long weightCacheBytes) {
+    private static DnnlAccelerator accelerator(DnnlNn.Layout layout) {
         DnnlAccelerator acc = new DnnlAccelerator(256);
         acc.threadCount(omp_h::omp_set_num_threads);
         acc.cutovers(0, 0);
         acc.nn().forceLayout(layout);
-        acc.weightCache().budget(weightCacheBytes);
         return acc;
     }
 
@@ -105,36 +104,25 @@ class DnnlNnBench {
             for (int i = 0; i < ops.length; i++) {
                 int op = i;
                 List<BooleanSupplier> variants = new ArrayList<>();
-                for (int v = 0; v < (op == 2 ? 2 : 3); v++) {
-                    DnnlAccelerator acc = accs[v];
+                for (DnnlAccelerator acc : accs) {
                     variants.add(switch (op) {
                         case 0 -> () -> acc.conv2d(a, o(x), o(w), o(y));
                         case 1 -> () -> acc.conv2dInputGrad(a, o(g), o(w), o(gx));
                         default -> () -> acc.conv2dWeightGrad(a, o(x), o(g), o(gw));
                     });
                 }
-                // plain alone: interleaved with it, the blocked calls ran 10-20x slower (measured)
-                List<String> all = new ArrayList<>();
-                all.add(withPlain ? race(variants.subList(0, 1))[0] : "not run");
-                long hits0 = accs[2].weightCache().hits();
-                long misses0 = accs[2].weightCache().misses();
-                all.addAll(Arrays.asList(race(variants.subList(1, variants.size()))));
-                if (System.getProperty("tangent.nnbench.debug") != null) {
-                    System.out.println("weight cache hits " + (accs[2].weightCache().hits() - hits0) + " misses "
-                            + (accs[2].weightCache().misses() - misses0));
-                }
-                if (op == 2) {
-                    all.add("(no weight input)");
-                }
-                System.out.printf(Locale.ROOT, "| %s | %d | %d | %s | %s | %s | %s |%n", s[0], n, threads, ops[i], all.get(0),
-                        all.get(1), all.get(2));
+                // one at a time: right after a long plain call the scheduler of this shared machine
+                // held the blocked calls back 10-20x (measured when they took turns)
+                String pl = withPlain ? race(variants.subList(0, 1))[0] : "not run";
+                String bl = race(variants.subList(1, 2))[0];
+                System.out.printf(Locale.ROOT, "| %s | %d | %d | %s | %s | %s |%n", s[0], n, threads, ops[i], pl, bl);
             }
         }
     }
 
     /**
      * Milliseconds per call of each variant, "min / median": each is called twice untimed (creates
-     * the primitives, fills the weight cache), then the variants take turns, one call each per
+     * the primitives, grows the workspace), then the variants take turns, one call each per
      * round, for at least 5 rounds and {@code seconds} per variant. On this shared machine the
      * minimum is the steadier figure. A variant whose first call takes over 2 s is timed by that
      * one call only.
@@ -178,7 +166,7 @@ class DnnlNnBench {
     @Test
     void resnet18Pooling() {
         int threads = Integer.getInteger("tangent.nnbench.threads", 1);
-        DnnlAccelerator acc = accelerator(DnnlNn.Layout.BLOCKED, 0);
+        DnnlAccelerator acc = accelerator(DnnlNn.Layout.BLOCKED);
         CpuBackend java = new CpuBackend();
         int before = Tangent.numThreads();
         Tangent.setNumThreads(threads);
@@ -219,7 +207,7 @@ class DnnlNnBench {
     @Test
     void smallWork() {
         int threads = Integer.getInteger("tangent.nnbench.threads", 1);
-        DnnlAccelerator acc = accelerator(DnnlNn.Layout.BLOCKED, WeightCache.DEFAULT_BUDGET);
+        DnnlAccelerator acc = accelerator(DnnlNn.Layout.BLOCKED);
         CpuBackend java = new CpuBackend();
         int before = Tangent.numThreads();
         Tangent.setNumThreads(threads);
