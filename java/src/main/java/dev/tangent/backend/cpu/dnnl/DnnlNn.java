@@ -14,30 +14,31 @@ import java.lang.foreign.ValueLayout;
 /**
  * float32 convolution (forward, backward data = conv_transpose2d, backward weights) and average
  * pooling (forward, backward) on oneDNN, for {@link DnnlAccelerator}. Operands are NCHW with any
- * strides; each op is one cached {@link PrimitiveChain}: reorders of strided operands (and, in the
- * blocked layout, of every operand) into the layouts the primitive was created with, the
- * primitive, and a reorder of the result back to the caller's layout.
+ * strides; each op is one cached {@link PrimitiveChain}: reorders of the operands whose layout is
+ * not the one the primitive was created with, the primitive, and, where they differ, a reorder of
+ * the result into the caller's layout.
  *
  * <p><b>Layouts.</b> {@link Layout#BLOCKED} (the default): the primitive is created with
- * {@code format_tag any}, so oneDNN picks the layouts its fastest kernels want (here, AVX-512:
- * nhwc or nChw16c activations, blocked weights such as Acdb16a), and the operands are reordered
- * into and out of them at the edges, weights included, on every call. {@link Layout#PLAIN}: the
- * primitive is created on dense NCHW/OIHW, which oneDNN 3.13 serves with a slow generic path
- * ({@code jit_uni_ncsp} over the reference convolution): 20-300x slower than blocked on every
- * ResNet-18 shape measured (benchmarks/NN-KERNELS.md); kept so that the measurement can be
- * repeated and both paths stay tested.
+ * {@code format_tag any}, so oneDNN picks the layouts its fastest kernels want (on this AVX-512
+ * machine mostly nhwc activations and blocked weights such as Acdb16a), and the operands are
+ * reordered into and out of them at the edges, weights included, on every call.
+ * {@link Layout#PLAIN}: the primitive is created on dense NCHW/OIHW, which oneDNN 3.13 serves with
+ * a slow generic implementation (it reports {@code jit_uni_ncsp:conv+ref:any}): 38-850x slower
+ * than blocked on every ResNet-18 shape measured (benchmarks/NN-KERNELS.md); kept so that the
+ * measurement can be repeated and both paths stay tested.
  *
  * <p><b>Weights are reordered on every call, not cached.</b> Tangent's storages carry no version
  * (a compiled plan rewrites its input buffers in place, memory wrapped from another engine can
  * change at any time), so an address never proves the contents. A cache that keeps an exact copy
  * and compares it on every call is safe, and was built and measured (commit f2f8808): it was no
- * faster — comparing reads the weights twice, the reorder reads them once and writes them once,
- * and the reorder is 0.1-0.4 ms beside a 1.4-3 ms convolution at batch 1.
+ * faster, since comparing reads the weights twice where the reorder reads and writes them once
+ * (0.02-0.7 ms at batch 1; the most, 512x512x3x3, beside a 1.4 ms convolution).
  *
- * <p><b>Not on oneDNN.</b> Max pooling (values and indices): oneDNN's max pooling does not let a
- * NaN win as PyTorch does (tested in {@code DnnlNnTest}). Average pooling with a divisor override,
- * with dilation, or counting padding where ceil mode extends a window past the right padding
- * (PyTorch then divides by the clipped window, oneDNN by the whole kernel).
+ * <p><b>Not on oneDNN.</b> Max pooling (values and indices): oneDNN's max pooling lets no NaN
+ * win and gives -FLT_MAX for a window of -inf, where PyTorch gives NaN and -inf (tested in
+ * {@code DnnlNnTest}). Average pooling with a divisor override, with dilation, or counting
+ * padding where ceil mode extends a window past the right padding (PyTorch then divides by the
+ * clipped window, oneDNN by the whole kernel).
  */
 final class DnnlNn {
     /** Where a convolution computes: on dense NCHW, or in the layouts oneDNN prefers. */

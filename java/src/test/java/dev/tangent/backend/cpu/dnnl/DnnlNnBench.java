@@ -91,8 +91,8 @@ class DnnlNnBench {
         long pad = (Integer) s[6];
         Attrs.Conv a = new Attrs.Conv(new long[] {st, st}, new long[] {pad, pad}, new long[] {1, 1}, 1);
         long oh = NnShapes.convOut("bench", h, k, st, pad, 1);
-        boolean withPlain = Boolean.parseBoolean(System.getProperty("tangent.nnbench.plain", "true")) && n == 1
-                || ((String) s[0]).matches(System.getProperty("tangent.nnbench.plain32", "layer3.*|down3.*"));
+        boolean withPlain = n == 1 ? Boolean.parseBoolean(System.getProperty("tangent.nnbench.plain", "true"))
+                : ((String) s[0]).matches(System.getProperty("tangent.nnbench.plain32", "layer3.*|down3.*"));
         try (Scope scope = Scope.open()) {
             Tensor x = Tensor.randn(1, n, c, h, h);
             Tensor w = Tensor.randn(2, oc, c, k, k);

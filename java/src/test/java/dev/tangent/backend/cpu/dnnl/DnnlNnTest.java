@@ -253,8 +253,9 @@ class DnnlNnTest {
 
     /**
      * Why max pooling stays on Java: oneDNN's max pooling lets no NaN win, where PyTorch's
-     * max_pool2d returns NaN for every window that holds one. If this ever fails, oneDNN has become
-     * PyTorch-exact and max_pool2d could move to it (DnnlAccelerator.maxPool2d).
+     * max_pool2d returns NaN for every window that holds one, and gives -FLT_MAX for a window of
+     * -inf. If this ever fails, oneDNN has become PyTorch-exact and max_pool2d could move to it
+     * (DnnlAccelerator.maxPool2d).
      */
     @Test
     void oneDnnMaxPoolingDropsNanSoMaxPoolingStaysOnJava() {
@@ -280,6 +281,12 @@ class DnnlNnTest {
             JAVA.maxPool2d(a, o(finite), o(fw), null);
             assertTrue(acc.nn().maxPoolProbe(a, o(finite), o(fp)));
             assertArrayEquals(fw.toFloatArray(), fp.toFloatArray());
+            // a window of -inf only: PyTorch gives -inf, oneDNN the lowest finite float
+            Tensor ninf = Tensor.full(Float.NEGATIVE_INFINITY, 1, 16, 9, 9);
+            Tensor np = zeros(os);
+            assertTrue(acc.nn().maxPoolProbe(a, o(ninf), o(np)));
+            assertEquals(-Float.MAX_VALUE, np.toFloatArray()[0], "oneDNN's max pooling now returns -inf for a"
+                    + " window of -inf: check NaN too, max_pool2d could move to oneDNN");
             // and the accelerator declines max pooling, values and indices
             assertFalse(acc.maxPool2d(a, o(x), o(zeros(os)), null));
             assertFalse(acc.maxPool2d(a, o(x), null, o(Tensor.zeros(DType.INT64, os))));
