@@ -54,7 +54,7 @@ public class TgNDArray extends NDArrayAdapter {
         this.lane = lane;
         setLogical(logical, tensor);
         this.shape = new Shape(tensor.shape());
-        this.dataType = logical != null ? logical : DataTypes.of(tensor.dtype());
+        this.dataType = this.logical != null ? this.logical : DataTypes.of(tensor.dtype());
         if (attach) {
             manager.attachInternal(uid, this);
             NDScope.register(this);
@@ -1405,6 +1405,79 @@ public class TgNDArray extends NDArrayAdapter {
     @Unimplemented
     public NDArray conj() {
         throw Fallback.unsupported("NDArray.conj()", " (complex arrays)");
+    }
+
+    // ------------------------------------------------------------------ indexing through Tangent's indexer
+    // (NDArrayAdapter would copy the array to an alternative engine for these)
+
+    @Override
+    public NDArray get(ai.djl.ndarray.index.NDIndex index) {
+        return get(manager, index);
+    }
+
+    @Override
+    public void set(ai.djl.ndarray.index.NDIndex index, NDArray value) {
+        ex.getIndexer(manager).set(this, index, value);
+    }
+
+    @Override
+    public void set(ai.djl.ndarray.index.NDIndex index, Number value) {
+        ex.getIndexer(manager).set(this, index, value);
+    }
+
+    @Override
+    public void set(ai.djl.ndarray.index.NDIndex index, java.util.function.Function<NDArray, NDArray> function) {
+        set(index, function.apply(get(index)));
+    }
+
+    @Override
+    public void set(NDArray index, Number value) {
+        set(new ai.djl.ndarray.index.NDIndex("{}", index), value);
+    }
+
+    @Override
+    public void setScalar(ai.djl.ndarray.index.NDIndex index, Number value) {
+        ex.getIndexer(manager).setScalar(this, index, value);
+    }
+
+    // ------------------------------------------------------------------ bookkeeping (DJL's, kept here)
+
+    @Override
+    public NDManager getManager() {
+        return manager;
+    }
+
+    @Override
+    public String getName() {
+        return name;
+    }
+
+    @Override
+    public void setName(String name) {
+        this.name = name;
+    }
+
+    @Override
+    public String getUid() {
+        return uid;
+    }
+
+    @Override
+    public void tempAttach(NDManager m) {
+        NDManager original = this.manager;
+        detach();
+        this.manager = m;
+        m.tempAttachInternal(original, getUid(), this);
+    }
+
+    @Override
+    public boolean equals(Object obj) {
+        return obj instanceof NDArray && contentEquals((NDArray) obj);
+    }
+
+    @Override
+    public int hashCode() {
+        return 0;
     }
 
     @Override

@@ -43,7 +43,22 @@ final class TgNDArrayIndexer extends NDArrayIndexer {
 
     @Override
     public NDArray get(NDArray array, NDIndexFullTake fullTake) {
-        return array.take(manager, fullTake.getIndices());
+        NDArray idx = fullTake.getIndices();
+        int axis = fullTake.getAxis();
+        // numpy's take along an axis: a rank-1 index selects along that axis
+        return Exec.run(manager, array.getDataType(), () -> {
+            Tensor x = TgNDArray.of(array);
+            long n = x.size(axis);
+            long[] v = TgNDArray.of(idx).toLongArray();
+            for (int i = 0; i < v.length; i++) {
+                if (v[i] < -n || v[i] >= n) {
+                    throw new IndexOutOfBoundsException("take: index " + v[i] + " is out of bounds for axis " + axis
+                            + " with size " + n);
+                }
+                v[i] = v[i] < 0 ? v[i] + n : v[i];
+            }
+            return x.indexSelect(axis, Tensor.of(v, v.length));
+        }, array, idx);
     }
 
     @Override
@@ -52,9 +67,7 @@ final class TgNDArrayIndexer extends NDArrayIndexer {
         long[] max = fullSlice.getMax();
         long[] step = fullSlice.getStep();
         int[] squeeze = fullSlice.getToSqueeze();
-        TgNDArray a = tg(array);
-        DataTypeHolder keep = new DataTypeHolder(a == null ? null : array.getDataType());
-        return Exec.run(manager, keep.type, () -> {
+        return Exec.run(manager, array.getDataType(), () -> {
             Tensor x = TgNDArray.of(array);
             Tensor r = x;
             for (int d = 0; d < min.length; d++) {
@@ -127,13 +140,5 @@ final class TgNDArrayIndexer extends NDArrayIndexer {
             n *= v;
         }
         return n;
-    }
-
-    private static final class DataTypeHolder {
-        final ai.djl.ndarray.types.DataType type;
-
-        DataTypeHolder(ai.djl.ndarray.types.DataType type) {
-            this.type = type;
-        }
     }
 }
