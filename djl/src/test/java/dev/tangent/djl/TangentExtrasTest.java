@@ -50,6 +50,15 @@ class TangentExtrasTest extends ContractBase {
             NDArray seq = m.ones(new Shape(2, 3));
             assertValues(seq.sequenceMask(m.create(new float[] {1, 2})), new Shape(2, 3), DataType.FLOAT32, 1, 0, 0, 1, 1, 0);
             assertTrue(m.create(new float[] {1, 2}).scaleGradient(0.5).contentEquals(m.create(new float[] {1, 2})));
+            // count_include_pad=false (DJL's PyTorch engine counts the padding either way)
+            NDArray px = m.arange(0f, 16f, 1f).reshape(1, 1, 4, 4);
+            NDArray noPad = ai.djl.nn.pooling.Pool.avgPool2d(px, new Shape(3, 3), new Shape(1, 1), new Shape(1, 1), false,
+                    false);
+            assertEquals((0 + 1 + 4 + 5) / 4.0, noPad.getFloat(0, 0, 0, 0), 1e-6);
+            // a closed array's shape is unreadable too (NDArrayAdapter's rule; PyTorch arrays keep answering)
+            NDArray closed = m.create(new float[] {1});
+            closed.close();
+            assertThrows(IllegalStateException.class, closed::getShape);
             assertEquals(DataType.UINT8, m.create(new int[] {300, -1}).toType(DataType.UINT8, false).getDataType());
             assertValues(m.create(new int[] {300, -1}).toType(DataType.UINT8, false), new Shape(2), DataType.UINT8, 44, 255);
         }
