@@ -163,25 +163,40 @@ public final class DataTypes {
      * copying when {@code direct} and the type is one Tangent stores as is, else a copy.
      */
     static ByteBuffer toBuffer(Tensor t, DataType type, boolean direct) {
-        if (!isNarrowInt(type)) {
-            ByteBuffer view = t.contiguous().toByteBuffer();
-            if (direct) {
-                return view;
-            }
-            ByteBuffer copy = ByteBuffer.allocate(view.remaining()).order(ByteOrder.nativeOrder());
-            copy.put(view);
-            copy.rewind();
-            return copy;
+        if (direct && !isNarrowInt(type)) {
+            // a view: it holds the tensor's memory until the buffer is collected (see Tensor.toByteBuffer)
+            return t.contiguous().toByteBuffer();
         }
-        long[] v = t.toLongArray();
-        int size = type == DataType.INT32 ? 4 : 1;
-        ByteBuffer out = (direct ? ByteBuffer.allocateDirect(v.length * size) : ByteBuffer.allocate(v.length * size))
+        // a copy, so that closing the array still frees its memory at once
+        int n = Math.toIntExact(t.numel());
+        int size = type == DataType.INT32 ? 4 : (isNarrowInt(type) || type == DataType.BOOLEAN) ? 1 : t.dtype().byteSize();
+        ByteBuffer out = (direct ? ByteBuffer.allocateDirect(n * size) : ByteBuffer.allocate(n * size))
                 .order(ByteOrder.nativeOrder());
-        for (long x : v) {
-            if (size == 4) {
-                out.putInt((int) x);
-            } else {
-                out.put((byte) x);
+        switch (type) {
+            case FLOAT32: {
+                float[] v = new float[n];
+                t.copyTo(v, n);
+                out.asFloatBuffer().put(v);
+                break;
+            }
+            case FLOAT64:
+                out.asDoubleBuffer().put(t.toDoubleArray());
+                break;
+            case INT64:
+                out.asLongBuffer().put(t.toLongArray());
+                break;
+            case INT32: {
+                for (long x : t.toLongArray()) {
+                    out.putInt((int) x);
+                }
+                break;
+            }
+            default: {
+                long[] v = t.dtype() == DType.BOOL ? t.toLong().toLongArray() : t.toLongArray();
+                for (long x : v) {
+                    out.put((byte) x);
+                }
+                break;
             }
         }
         out.rewind();

@@ -7,10 +7,7 @@ import dev.tangent.Tensor;
 import dev.tangent.autograd.Autograd;
 import java.lang.ref.WeakReference;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.IdentityHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * DJL's {@link GradientCollector} on Tangent's reverse mode, per thread: while it is open, engine
@@ -24,7 +21,7 @@ import java.util.Map;
  */
 public final class TgGradientCollector implements GradientCollector {
     /** Arrays that are leaves requiring grad, by identity (weakly: a dropped array leaves the registry). */
-    private static final Map<TgNDArray, Boolean> LEAVES = Collections.synchronizedMap(new IdentityWeakMap());
+    private static final Leaves LEAVES = new Leaves();
 
     private final Home home;
     private final Thread thread = Thread.currentThread();
@@ -41,7 +38,7 @@ public final class TgGradientCollector implements GradientCollector {
     }
 
     static void remember(TgNDArray a) {
-        LEAVES.put(a, Boolean.TRUE);
+        LEAVES.add(a);
     }
 
     static void forget(TgNDArray a) {
@@ -79,13 +76,11 @@ public final class TgGradientCollector implements GradientCollector {
         }
         List<TgNDArray> leaves = new ArrayList<>();
         List<Tensor> leafTensors = new ArrayList<>();
-        synchronized (LEAVES) {
-            for (TgNDArray a : LEAVES.keySet()) {
-                Tensor t = a.tensorOrNull();
-                if (t != null && t.requiresGrad() && !a.isReleased()) {
-                    leaves.add(a);
-                    leafTensors.add(t);
-                }
+        for (TgNDArray a : LEAVES.snapshot()) {
+            Tensor t = a.tensorOrNull();
+            if (t != null && t.requiresGrad() && !a.isReleased()) {
+                leaves.add(a);
+                leafTensors.add(t);
             }
         }
         boolean[] reached = Autograd.reaches(List.of(y), leafTensors);
@@ -120,11 +115,7 @@ public final class TgGradientCollector implements GradientCollector {
     @Override
     public void zeroGradients() {
         checkThread("zeroGradients");
-        List<TgNDArray> all;
-        synchronized (LEAVES) {
-            all = new ArrayList<>(LEAVES.keySet());
-        }
-        for (TgNDArray a : all) {
+        for (TgNDArray a : LEAVES.snapshot()) {
             synchronized (a) {
                 Tensor g = a.gradOrNull();
                 if (g != null) {
@@ -159,9 +150,9 @@ public final class TgGradientCollector implements GradientCollector {
         }
     }
 
-    /** A weak-keyed map by identity (DJL arrays define equals as content equality). */
-    private static final class IdentityWeakMap extends java.util.AbstractMap<TgNDArray, Boolean> {
-        private final Map<Object, WeakReference<TgNDArray>> refs = new java.util.HashMap<>();
+    /** Leaf arrays by identity, held weakly (DJL arrays define equals as content equality). */
+    private static final class Leaves {
+        private final java.util.Map<Object, WeakReference<TgNDArray>> refs = new java.util.HashMap<>();
         private final java.lang.ref.ReferenceQueue<TgNDArray> queue = new java.lang.ref.ReferenceQueue<>();
 
         private static final class Key extends WeakReference<TgNDArray> {
@@ -179,14 +170,7 @@ public final class TgGradientCollector implements GradientCollector {
 
             @Override
             public boolean equals(Object o) {
-                if (this == o) {
-                    return true;
-                }
-                Object me = get();
-                if (o instanceof Key) {
-                    return me != null && me == ((Key) o).get();
-                }
-                return me != null && me == o;
+                return this == o || (o instanceof Key && get() != null && get() == ((Key) o).get());
             }
         }
 
@@ -197,53 +181,29 @@ public final class TgGradientCollector implements GradientCollector {
             }
         }
 
-        private Object probe(Object a) {
-            return new Object() {
-                @Override
-                public int hashCode() {
-                    return System.identityHashCode(a);
-                }
-
-                @Override
-                public boolean equals(Object o) {
-                    return o instanceof Key && ((Key) o).get() == a;
-                }
-            };
-        }
-
-        @Override
-        public Boolean put(TgNDArray a, Boolean v) {
+        synchronized void add(TgNDArray a) {
             expunge();
             Key k = new Key(a, queue);
-            return refs.putIfAbsent(k, k) == null ? null : Boolean.TRUE;
+            refs.putIfAbsent(k, k);
         }
 
-        @Override
-        public Boolean remove(Object a) {
+        synchronized void remove(TgNDArray a) {
             expunge();
-            return refs.remove(probe(a)) == null ? null : Boolean.TRUE;
+            Key probe = new Key(a, null);
+            refs.remove(probe);
+            probe.clear();
         }
 
-        @Override
-        public java.util.Set<Entry<TgNDArray, Boolean>> entrySet() {
+        synchronized List<TgNDArray> snapshot() {
             expunge();
-            java.util.Set<Entry<TgNDArray, Boolean>> s = new java.util.LinkedHashSet<>();
-            for (WeakReference<TgNDArray> r : refs.values()) {
-                TgNDArray a = r.get();
+            List<TgNDArray> r = new ArrayList<>();
+            for (WeakReference<TgNDArray> w : refs.values()) {
+                TgNDArray a = w.get();
                 if (a != null) {
-                    s.add(new java.util.AbstractMap.SimpleEntry<>(a, Boolean.TRUE));
+                    r.add(a);
                 }
             }
-            return s;
-        }
-
-        @Override
-        public java.util.Set<TgNDArray> keySet() {
-            java.util.Set<TgNDArray> s = Collections.newSetFromMap(new IdentityHashMap<>());
-            for (Entry<TgNDArray, Boolean> e : entrySet()) {
-                s.add(e.getKey());
-            }
-            return s;
+            return r;
         }
     }
 }

@@ -302,6 +302,86 @@ public class TgNDArray extends NDArrayAdapter {
         return toByteBuffer(false);
     }
 
+    // Typed readers copy straight out of the tensor: DJL's defaults read a direct view
+    // (toByteBuffer(true)), which here holds the memory until collected.
+
+    private IllegalStateException mismatch(String want) {
+        return new IllegalStateException("DataType mismatch, Required " + want + " Actual " + getDataType());
+    }
+
+    @Override
+    public float[] toFloatArray() {
+        if (getDataType() != DataType.FLOAT32) {
+            throw mismatch("float,");
+        }
+        return Exec.quiet(() -> {
+            Tensor x = t();
+            float[] v = new float[Math.toIntExact(x.numel())];
+            x.copyTo(v, v.length);
+            return v;
+        });
+    }
+
+    @Override
+    public double[] toDoubleArray() {
+        if (getDataType() != DataType.FLOAT64) {
+            throw mismatch("double");
+        }
+        return Exec.quiet(() -> t().toDoubleArray());
+    }
+
+    @Override
+    public long[] toLongArray() {
+        if (getDataType() != DataType.INT64) {
+            throw mismatch("long");
+        }
+        return Exec.quiet(() -> t().toLongArray());
+    }
+
+    @Override
+    public int[] toIntArray() {
+        if (getDataType() != DataType.INT32) {
+            throw mismatch("int");
+        }
+        long[] v = Exec.quiet(() -> t().toLongArray());
+        int[] r = new int[v.length];
+        for (int i = 0; i < v.length; i++) {
+            r[i] = (int) v[i];
+        }
+        return r;
+    }
+
+    @Override
+    public boolean[] toBooleanArray() {
+        if (getDataType() != DataType.BOOLEAN) {
+            throw mismatch("boolean");
+        }
+        long[] v = Exec.quiet(() -> t().toLong().toLongArray());
+        boolean[] r = new boolean[v.length];
+        for (int i = 0; i < v.length; i++) {
+            r[i] = v[i] != 0;
+        }
+        return r;
+    }
+
+    @Override
+    public byte[] toByteArray() {
+        ByteBuffer b = toByteBuffer(false);
+        byte[] r = new byte[b.remaining()];
+        b.get(r);
+        return r;
+    }
+
+    @Override
+    public int[] toUint8Array() {
+        byte[] b = toByteArray();
+        int[] r = new int[b.length];
+        for (int i = 0; i < b.length; i++) {
+            r[i] = b[i] & 0xff;
+        }
+        return r;
+    }
+
     @Override
     @Unimplemented
     public String[] toStringArray(Charset charset) {
