@@ -46,6 +46,7 @@ public final class DjlJvpPlan implements AutoCloseable {
     }
 
     /** Compiles the jvp of {@code func} for inputs shaped like {@code example} (only shapes and types are used). */
+    @SuppressWarnings("try") // the scope frees the example's wrappers
     public static DjlJvpPlan compile(Function<NDList, NDList> func, NDList example) {
         Function<Value, Value> f = x -> {
             TgNDManager fm = TgNDManager.system().newSubManager();
@@ -93,6 +94,7 @@ public final class DjlJvpPlan implements AutoCloseable {
     /**
      * J·v and f at {@code inputs}: arrays over the plan's buffers, valid until this thread's next call.
      */
+    @SuppressWarnings("try") // the scope frees the inputs' wrappers (no native memory)
     public NDJvpResult apply(NDList inputs, NDList v) {
         try (dev.tangent.Scope s = dev.tangent.Scope.open()) {
             JvpResult<Value> r = plan.apply(value(inputs), value(v));

@@ -61,6 +61,7 @@ public final class TgGradientCollector implements GradientCollector {
     }
 
     @Override
+    @SuppressWarnings("try") // the scope frees the gradient computation's temporaries
     public void backward(NDArray target) {
         checkThread("backward");
         if (!(target instanceof TgNDArray)) {
@@ -113,6 +114,7 @@ public final class TgGradientCollector implements GradientCollector {
     }
 
     @Override
+    @SuppressWarnings("try")
     public void zeroGradients() {
         checkThread("zeroGradients");
         for (TgNDArray a : LEAVES.snapshot()) {
