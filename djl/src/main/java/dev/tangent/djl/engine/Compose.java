@@ -253,6 +253,120 @@ final class Compose {
         return r;
     }
 
+    /**
+     * 2-d convolution as im2col and one (grouped, batched) matmul: the kernel taps are strided slices
+     * of the padded input, stacked, and multiplied by the reshaped weight. Tangent's own conv2d runs
+     * as a scalar Java loop on the CPU (no oneDNN convolution yet), and matmul runs on oneDNN; this
+     * is the same function, differentiable in both modes through slice, stack and matmul. Arguments
+     * that are not a valid convolution go to {@code F.conv2d} for its error message.
+     */
+    static Tensor conv2d(Tensor input, Tensor w, Tensor b, long[] s, long[] p, long[] d, long groups) {
+        boolean batched = input.dim() == 4;
+        Tensor x = batched ? input : input.dim() == 3 ? input.unsqueeze(0) : null;
+        if (x == null || w.dim() != 4 || groups < 1 || x.size(1) != w.size(1) * groups || w.size(0) % groups != 0
+                || s.length != 2 || p.length != 2 || d.length != 2) {
+            return dev.tangent.nn.F.conv2d(input, w, b, s, p, d, groups);
+        }
+        long n = x.size(0);
+        long c = x.size(1);
+        long o = w.size(0);
+        long cg = w.size(1);
+        long kh = w.size(2);
+        long kw = w.size(3);
+        long oh = (x.size(2) + 2 * p[0] - d[0] * (kh - 1) - 1) / s[0] + 1;
+        long ow = (x.size(3) + 2 * p[1] - d[1] * (kw - 1) - 1) / s[1] + 1;
+        if (oh < 1 || ow < 1 || s[0] < 1 || s[1] < 1 || d[0] < 1 || d[1] < 1 || p[0] < 0 || p[1] < 0) {
+            return dev.tangent.nn.F.conv2d(input, w, b, s, p, d, groups);
+        }
+        Tensor xp = p[0] > 0 || p[1] > 0 ? pad(x, new long[] {p[1], p[1], p[0], p[0]}, 0) : x;
+        Tensor cols;
+        if (kh == 1 && kw == 1) {
+            Tensor tap = xp.slice(2, 0, (oh - 1) * s[0] + 1, s[0]).slice(3, 0, (ow - 1) * s[1] + 1, s[1]);
+            cols = tap.reshape(n, groups, cg, oh * ow);
+        } else {
+            List<Tensor> taps = new ArrayList<>();
+            for (long ky = 0; ky < kh; ky++) {
+                for (long kx = 0; kx < kw; kx++) {
+                    taps.add(xp.slice(2, ky * d[0], ky * d[0] + (oh - 1) * s[0] + 1, s[0])
+                            .slice(3, kx * d[1], kx * d[1] + (ow - 1) * s[1] + 1, s[1]));
+                }
+            }
+            // [n, c, kh*kw, oh, ow]: channel-major, then the taps — the order of w.reshape(o, c * kh * kw)
+            cols = Tensor.stack(taps, 2).reshape(n, groups, cg * kh * kw, oh * ow);
+        }
+        Tensor y = w.reshape(groups, o / groups, cg * kh * kw).matmul(cols).reshape(n, o, oh, ow);
+        if (b != null) {
+            y = y.add(b.reshape(1, o, 1, 1));
+        }
+        return batched ? y : y.squeeze(0);
+    }
+
+    /**
+     * 2-d max or average pooling as a reduction over stacked strided slices (Tangent's own pooling
+     * kernels are scalar Java loops on the CPU), with PyTorch's output size (ceil mode included) and
+     * its average divisor ({@code count_include_pad}). Invalid geometry goes to {@code F} for its error.
+     */
+    static Tensor pool2d(Tensor input, long[] k, long[] s, long[] p, boolean ceil, boolean max, boolean countPad) {
+        boolean batched = input.dim() == 4;
+        Tensor x = batched ? input : input.dim() == 3 ? input.unsqueeze(0) : null;
+        boolean valid = x != null && k.length == 2 && s.length == 2 && p.length == 2;
+        for (int i = 0; valid && i < 2; i++) {
+            valid = k[i] >= 1 && s[i] >= 1 && p[i] >= 0 && p[i] <= k[i] / 2;
+        }
+        long[] out = new long[2];
+        for (int i = 0; valid && i < 2; i++) {
+            long in = x.size(2 + i);
+            long num = in + 2 * p[i] - (k[i] - 1) - 1;
+            long o = (ceil ? Math.floorDiv(num + s[i] - 1, s[i]) : Math.floorDiv(num, s[i])) + 1;
+            if (ceil && (o - 1) * s[i] >= in + p[i]) {
+                o--;
+            }
+            out[i] = o;
+            valid = o >= 1;
+        }
+        if (!valid) {
+            long[] one = {1, 1};
+            return max ? dev.tangent.nn.F.maxPool2d(input, k, s, p, one, ceil)
+                    : dev.tangent.nn.F.avgPool2d(input, k, s, p, ceil, countPad, 0);
+        }
+        long h = x.size(2);
+        long w = x.size(3);
+        long extraH = Math.max(0, (out[0] - 1) * s[0] + k[0] - (h + 2 * p[0]));
+        long extraW = Math.max(0, (out[1] - 1) * s[1] + k[1] - (w + 2 * p[1]));
+        double fill = max ? Double.NEGATIVE_INFINITY : 0;
+        Tensor xp = p[0] > 0 || p[1] > 0 || extraH > 0 || extraW > 0
+                ? pad(x, new long[] {p[1], p[1] + extraW, p[0], p[0] + extraH}, fill) : x;
+        List<Tensor> taps = new ArrayList<>();
+        for (long ky = 0; ky < k[0]; ky++) {
+            for (long kx = 0; kx < k[1]; kx++) {
+                taps.add(xp.slice(2, ky, ky + (out[0] - 1) * s[0] + 1, s[0])
+                        .slice(3, kx, kx + (out[1] - 1) * s[1] + 1, s[1]));
+            }
+        }
+        Tensor stacked = taps.size() == 1 ? taps.get(0).unsqueeze(2) : Tensor.stack(taps, 2);
+        Tensor y;
+        if (max) {
+            y = stacked.amax(2);
+        } else {
+            double[] div = new double[Math.toIntExact(out[0] * out[1])];
+            for (int i = 0; i < out[0]; i++) {
+                for (int j = 0; j < out[1]; j++) {
+                    long hs = i * s[0] - p[0];
+                    long he = Math.min(hs + k[0], h + p[0]);
+                    long ws = j * s[1] - p[1];
+                    long we = Math.min(ws + k[1], w + p[1]);
+                    long size = (he - hs) * (we - ws);
+                    if (!countPad) {
+                        size = (Math.min(he, h) - Math.max(hs, 0)) * (Math.min(we, w) - Math.max(ws, 0));
+                    }
+                    div[(int) (i * out[1] + j)] = size;
+                }
+            }
+            y = stacked.sum(2).div(Tensor.of(div, x.dtype(), out[0], out[1]));
+        }
+        return batched ? y : y.squeeze(0);
+    }
+
     /** torch.nn.functional.pad with a constant: pad holds (before, after) pairs from the last dim backwards. */
     static Tensor pad(Tensor x, long[] pad, double value) {
         if (pad.length % 2 != 0 || pad.length / 2 > x.dim()) {

@@ -28,6 +28,7 @@ final class Exec {
     static TgNDArray run(TgNDManager m, DataType logical, Supplier<Tensor> op, NDArray... inputs) {
         Home h = Home.current();
         h.drain();
+        checkOpen(m);
         if (h.isFunctional()) {
             return new TgNDArray(m, op.get(), null, logical);
         }
@@ -35,7 +36,7 @@ final class Exec {
         Scope tmp = Scope.open();
         try (GradMode.Guard g = GradMode.set(c != null)) {
             Tensor t = op.get();
-            return new TgNDArray(m, t, laneFor(t, inputs), logical);
+            return wrap(m, t, laneFor(t, inputs), logical);
         } finally {
             if (c != null) {
                 c.hold(tmp);
@@ -55,11 +56,12 @@ final class Exec {
             }
             return out;
         }
+        checkOpen(m);
         TgGradientCollector c = h.collector();
         Scope tmp = Scope.open();
         try (GradMode.Guard g = GradMode.set(c != null)) {
             for (Tensor t : op.get()) {
-                out.add(new TgNDArray(m, t, laneFor(t, inputs), null));
+                out.add(wrap(m, t, laneFor(t, inputs), null));
             }
             return out;
         } finally {
@@ -80,6 +82,24 @@ final class Exec {
         }
         try (Scope tmp = Scope.open(); GradMode.Guard g = GradMode.set(false)) {
             return work.get();
+        }
+    }
+
+    private static void checkOpen(TgNDManager m) {
+        if (!m.isOpen()) {
+            throw new IllegalStateException("NDManager has been closed already.");
+        }
+    }
+
+    /** The array, or — if attaching it fails — the lane given back, so that nothing leaks. */
+    private static TgNDArray wrap(TgNDManager m, Tensor t, Lane lane, DataType logical) {
+        try {
+            return new TgNDArray(m, t, lane, logical);
+        } catch (RuntimeException e) {
+            if (lane != null) {
+                lane.release();
+            }
+            throw e;
         }
     }
 
