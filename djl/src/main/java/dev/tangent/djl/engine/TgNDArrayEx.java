@@ -119,7 +119,7 @@ public final class TgNDArrayEx implements NDArrayEx {
         return op(() -> {
             Tensor x = array.t();
             checkPoolInput(x, sp, "maxPool");
-            return from2d(Compose.pool2d(as2d(x, sp), k, s, pp, ceilMode, true, true), sp);
+            return from2d(F.maxPool2d(as2d(x, sp), k, s, pp, new long[] {1, 1}, ceilMode), sp);
         }, array);
     }
 
@@ -144,7 +144,7 @@ public final class TgNDArrayEx implements NDArrayEx {
         return op(() -> {
             Tensor x = array.t();
             checkPoolInput(x, sp, "avgPool");
-            return from2d(Compose.pool2d(as2d(x, sp), k, s, pp, ceilMode, false, countIncludePad), sp);
+            return from2d(F.avgPool2d(as2d(x, sp), k, s, pp, ceilMode, countIncludePad, 0), sp);
         }, array);
     }
 
@@ -168,7 +168,7 @@ public final class TgNDArrayEx implements NDArrayEx {
             Tensor x = array.t();
             checkPoolInput(x, sp, "lpPool");
             // PyTorch's lp_pool: (sign(a) relu(|a|) * k)^(1/p) with a the average of x^p
-            Tensor a = Compose.pool2d(as2d(x, sp).pow(normType), k, s, new long[] {0, 0}, ceilMode, false, true);
+            Tensor a = F.avgPool2d(as2d(x, sp).pow(normType), k, s, new long[] {0, 0}, ceilMode, true, 0);
             Tensor y = a.sign().mul(a.abs().relu()).mul((double) (k[0] * k[1])).pow(1.0 / normType);
             return from2d(y, sp);
         }, array);
@@ -193,7 +193,7 @@ public final class TgNDArrayEx implements NDArrayEx {
             Tensor w = of(weight);
             Tensor b = of(bias);
             if (sp == 1 && (x.dim() == 2 || x.dim() == 3) && w.dim() == 3) {
-                Tensor y = Compose.conv2d(x.unsqueeze(-2), w.unsqueeze(2), b, new long[] {1, stride.get(0)},
+                Tensor y = F.conv2d(x.unsqueeze(-2), w.unsqueeze(2), b, new long[] {1, stride.get(0)},
                         new long[] {0, padding.get(0)}, new long[] {1, dilation.get(0)}, groups);
                 return y.squeeze(-2);
             }
@@ -201,7 +201,7 @@ public final class TgNDArrayEx implements NDArrayEx {
                 return F.conv1d(x, w, b, stride.get(0), padding.get(0), dilation.get(0), groups);
             }
             if (sp == 2) {
-                return Compose.conv2d(x, w, b, stride.getShape(), padding.getShape(), dilation.getShape(), groups);
+                return F.conv2d(x, w, b, stride.getShape(), padding.getShape(), dilation.getShape(), groups);
             }
             throw Fallback.unsupported("NDArrayEx.convolution with a " + sp + "-d kernel", " (1-d and 2-d are)");
         }, input, weight, bias);
