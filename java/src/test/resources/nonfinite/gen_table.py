@@ -495,6 +495,10 @@ def nn_rows():
         row(f"avg_pool2d 2/{d}", ["AVG_POOL2D", "AVG_POOL2D_GRAD"], "avg_pool2d", [2, 2, 0, 1], [p], [0])
         row(f"avg_pool2d 3 pad 1/{d}", ["AVG_POOL2D", "AVG_POOL2D_GRAD"], "avg_pool2d", [3, 1, 1, 1], [p], [0])
         row(f"avg_pool2d 3 pad 1 exclude/{d}", ["AVG_POOL2D"], "avg_pool2d", [3, 2, 1, 0], [p], [0])
+        # windows whose partial sums overflow in PyTorch's row-major order ([max, max; -max, -max]) or not
+        m = torch.finfo(dt).max
+        big = t([m, m, m, -m, -m, -m, m, -m], dt, 1, 1, 2, 4)
+        row(f"avg_pool2d overflow/{d}", ["AVG_POOL2D"], "avg_pool2d", [2, 2, 0, 1], [big], [0])
 
 
 def main():
