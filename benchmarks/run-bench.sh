@@ -3,7 +3,7 @@
 # benchmarks/RESULTS.md and benchmarks/results.png from benchmarks/target/jmh*.json.
 # Usage: benchmarks/run-bench.sh [--quick]   (./tangent bench [--quick] calls this with JAVA_HOME set)
 #        benchmarks/run-bench.sh --spark [--quick]   only the Spark throughput run (SparkJvpThroughput, see SPARK.md)
-# Env: BENCH_INCLUDE overrides the JMH include regex (e.g. 'DjlMlpBench', or 'Resnet18|Encoder' for the
+# Env: BENCH_THREADS ('1 2' by default in a full run) chooses the thread counts; BENCH_INCLUDE overrides the JMH include regex (e.g. 'DjlMlpBench', or 'Resnet18|Encoder' for the
 # NN workloads only); JMH_EXTRA adds JMH options (to every pass); RESNET_TANGENT_BATCHES (e.g. '1,32')
 # forces the batches of TangentResnet18Bench, which otherwise drops batch 32 while Tangent's conv2d is slow;
 #      SPARK_BENCH_OPTS adds -D options to the Spark run (-Drows=, -Dthreads=, -Dreps=, -Dcases=).
@@ -41,7 +41,7 @@ if [ "$mode" = quick ]; then
 else
   jmh=(-f 1 -wi 3 -w 1s -i 5 -r 1s)
   nn_jmh=(-f 1)
-  thread_counts=(1 2)
+  read -r -a thread_counts <<< "${BENCH_THREADS:-1 2}"   # BENCH_THREADS='1' times the 1-thread rows only
   jax_time=(--warmup 3 --measure 5)
   jax_nn=(resnet18=1,32 encoder=1,16)
   label="Full run (1 fork per benchmark, 3×1 s warmup, 5×1 s measurement; ResNet-18 and encoder: 2×1 s warmup (Tangent's ResNet-18: 1×1 s), 3×1 s measurement)"
