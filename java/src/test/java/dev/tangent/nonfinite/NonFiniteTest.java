@@ -13,10 +13,12 @@ import dev.tangent.backend.Backends;
 import dev.tangent.backend.cpu.CpuBackend;
 import dev.tangent.backend.cpu.dnnl.DnnlAccelerator;
 import dev.tangent.backend.cpu.dnnl.DnnlLibrary;
+import dev.tangent.engine.Dispatch;
 import dev.tangent.functional.Func;
 import dev.tangent.functional.Functional;
 import dev.tangent.golden.Json;
 import dev.tangent.nn.F;
+import dev.tangent.ops.Attrs;
 import dev.tangent.ops.Prim;
 import java.io.IOException;
 import java.io.InputStream;
@@ -59,6 +61,10 @@ class NonFiniteTest {
     private static final String COMPOSITE = "a composite of primitives at the largest finite values: its chain"
             + " rule overflows where PyTorch's fused derivative formula does not (or the reverse)";
 
+    private static final String LAYER_NORM_DOUBLE_BACKWARD = "the derivatives of layer_norm's gradient (second order"
+            + " of layer_norm): in the zero-variance row [0, -0, 0, -0] the sign of 2-3 zero results differs from"
+            + " PyTorch's layer_norm_double_backward (Tangent's closed form, NormRules); values, NaN and infinities agree";
+
     /**
      * Rows that still deviate from PyTorch, with the reason (docs/RELIABILITY.md, "Non-finite
      * inputs"): they run, and a deviation aborts the row (reported as skipped with its details)
@@ -69,7 +75,10 @@ class NonFiniteTest {
             "norm(dim 1)/float32", COMPOSITE, "norm(dim 1)/float64", COMPOSITE,
             "var(dim 1)/float32", COMPOSITE, "var(dim 1)/float64", COMPOSITE,
             "prod(dim 1)/float32/zeros", "the jvp sums float32 terms -max, -max, inf, inf: PyTorch's float32"
-                    + " partial sum overflows to -inf (then NaN), Tangent's Java sum accumulates in float64 (inf)");
+                    + " partial sum overflows to -inf (then NaN), Tangent's Java sum accumulates in float64 (inf)",
+            "layer_norm_backward/float32", LAYER_NORM_DOUBLE_BACKWARD,
+            "layer_norm_backward/float64", LAYER_NORM_DOUBLE_BACKWARD);
+
 
     /**
      * Convolutions whose non-finite weights meet the zero padding: PyTorch's CPU convolution gives
@@ -342,8 +351,19 @@ class NonFiniteTest {
             case "conv_transpose2d" -> F.convTranspose2d(x, in.get(1), null, (long) a[0], (long) a[1]);
             case "max_pool2d" -> F.maxPool2d(x, (long) a[0], (long) a[1], (long) a[2]);
             case "avg_pool2d" -> F.avgPool2d(x, (long) a[0], (long) a[1], (long) a[2], false, a[3] != 0);
+            case "layer_norm" -> F.layerNorm(x, java.util.Arrays.copyOfRange(x.shape(), x.dim() - (int) a[0], x.dim()),
+                    opt(in, 1), opt(in, 2), a[1]);
+            case "layer_norm_backward" -> Dispatch.apply(Prim.LAYER_NORM_GRAD, new Attrs.LayerNorm((int) a[0], a[1], false,
+                    false), x, in.get(1));
+            case "batch_norm" -> F.batchNorm(x, in.get(1), in.get(2), opt(in, 3), opt(in, 4), false, 0.1, a[0]);
+            case "group_norm" -> F.groupNorm(x, (long) a[0], opt(in, 1), opt(in, 2), a[1]);
             default -> throw new IllegalArgumentException("unknown op " + op);
         };
+    }
+
+    /** Input i, or null where the row has fewer. */
+    private static Tensor opt(List<Tensor> in, int i) {
+        return i < in.size() ? in.get(i) : null;
     }
 
     private static long[] longs(double[] a) {

@@ -12,10 +12,11 @@ import java.lang.foreign.ValueLayout;
  * contiguous float32/float64 operands, accumulating in double: the reference the oneDNN kernels are
  * tested against, and the float64 kernels. Statistics are two-pass (mean, then the mean squared
  * deviation), and each output is PyTorch's CPU expression: layer_norm
- * {@code (x * rstd + (-rstd * mean)) * w + b}, group_norm {@code x * scale + bias} with
- * {@code scale = rstd * w}, {@code bias = -scale * mean + b}, batch_norm {@code x * alpha + beta}
- * with {@code alpha = w / sqrt(var + eps)}, {@code beta = b - mean * alpha} (an absent weight is 1,
- * an absent bias 0, added as PyTorch does, so a -0 comes out +0).
+ * {@code (x * rstd + (-rstd * mean)) * w + b} (an absent weight is 1, an absent bias 0, added as
+ * PyTorch does, so a -0 comes out +0), group_norm {@code x * scale + bias} with
+ * {@code scale = rstd * w}, {@code bias = -scale * mean (+ b)}, batch_norm {@code x * alpha + beta}
+ * with {@code alpha = w / sqrt(var + eps)}, {@code beta = b - mean * alpha}; the layer norm's
+ * Jacobian as PyTorch's layer_norm backward computes it.
  */
 final class JavaNorm {
     private JavaNorm() {}
@@ -61,7 +62,12 @@ final class JavaNorm {
         }
     }
 
-    /** z = rstd (g - mean(g) - x̂ mean(g x̂)) row by row, x̂ = (x - mean) rstd. */
+    /**
+     * z = rstd (g - mean(g) - x̂ mean(g x̂)) row by row, x̂ = (x - mean) rstd, in PyTorch's form
+     * (layer_norm_backward's CPU kernel): {@code z = rstd g + b x + c} with
+     * {@code b = (mean(g) mean - mean(g x)) rstd³}, {@code c = -b mean - mean(g) rstd}, so that NaN,
+     * infinities and zero signs come out as there.
+     */
     private static void layerNormGrad(Attrs.LayerNorm a, Operand x, Operand g, Operand out) {
         int n = Math.toIntExact(inner(x.shape(), a.dims()));
         long rows = x.numel() / n;
@@ -73,17 +79,16 @@ final class JavaNorm {
             double[] st = stats(xr, 0, n, a.eps());
             double mean = st[0];
             double rstd = st[1];
-            double sg = 0;
-            double sgx = 0;
+            double ds = 0;
+            double db = 0;
             for (int j = 0; j < n; j++) {
-                xr[j] = (xr[j] - mean) * rstd;
-                sg += gr[j];
-                sgx += gr[j] * xr[j];
+                ds += gr[j] * xr[j];
+                db += gr[j];
             }
-            double mg = sg / n;
-            double mgx = sgx / n;
+            double bc = (db * mean - ds) * rstd * rstd * rstd / n;
+            double cc = -bc * mean - db * rstd / n;
             for (int j = 0; j < n; j++) {
-                gr[j] = rstd * (gr[j] - mg - xr[j] * mgx);
+                gr[j] = rstd * gr[j] + bc * xr[j] + cc;
             }
             write(out, r * n, gr);
         }
@@ -135,7 +140,7 @@ final class JavaNorm {
                 for (int k = 0; k < per; k++) {
                     int ch = (int) (grp * per + k);
                     double scale = st[1] * (w == null ? 1.0 : w[ch]);
-                    double bias = -scale * st[0] + (b == null ? 0.0 : b[ch]);
+                    double bias = b == null ? -scale * st[0] : -scale * st[0] + b[ch]; // no +0 without bias, as PyTorch
                     for (int j = k * inner; j < (k + 1) * inner; j++) {
                         block[j] = block[j] * scale + bias;
                     }

@@ -14,7 +14,8 @@ import java.util.Arrays;
  * The affine part is element-wise in Tensor operations. {@code LAYER_NORM_GRAD} itself is linear
  * in g, and its derivative in x along u̇ (z = J g, a = mean(g x̂), β = mean(x̂ u̇), u = J u̇) is
  * {@code -rstd (β z + a u + x̂ mean(g u))}; its vjp in x for the gradient h is, by the symmetry of
- * J, {@code -rstd (mean(h z) x̂ + a J h + mean(h x̂) z)}. Both are written in Tensor operations
+ * J, {@code -rstd (mean(h z) x̂ + a J h + mean(h x̂) z)} (negated as 0 - v: zero results are +0,
+ * as PyTorch's double backward gives in groups of zero variance). Both are written in Tensor operations
  * (LAYER_NORM_GRAD among them), so every order can be differentiated again. Batch norm in
  * inference is affine in x: y = x alpha + beta, alpha = w rstd, beta = b - mean alpha, with
  * rules for the statistics, weight and bias too.
@@ -64,20 +65,34 @@ final class NormRules {
     private static Tensor layerNormJvp(Attrs.LayerNorm a, Tensor[] x, Tensor[] t) {
         int iw = 1;
         int ib = a.weight() ? 2 : 1;
-        Tensor r = null;
+        boolean tw = a.weight() && t[iw] != null;
+        boolean tb = a.bias() && t[ib] != null;
+        Tensor r;
         if (t[0] != null) {
             r = lng(a, x[0], t[0]);
-            if (a.weight()) {
-                r = r.mul(x[iw]);
-            }
+        } else if (tw || tb) {
+            r = centred(a, x[0]).mul(0.0);
+        } else {
+            return null;
         }
-        if (a.weight() && t[iw] != null) {
-            r = Rules.add(r, xhat(a, x[0]).mul(t[iw]));
+        if (a.weight()) {
+            r = r.mul(x[iw]);
         }
-        if (a.bias() && t[ib] != null) {
-            r = Rules.add(r, t[ib]);
+        if (tw) {
+            r = r.add(centred(a, x[0]).mul(rstd(a, x[0])).mul(t[iw]));
         }
-        return r;
+        return tb ? r.add(t[ib]) : r;
+    }
+
+    /**
+     * x - mean over the normalised dims. In the jvp with a weight or bias tangent, as PyTorch's
+     * forward AD: an absent input tangent is materialised as zeros, so the normalisation's tangent
+     * is {@code (x - mean) · 0} — NaN in groups whose statistics are NaN, a zero with the sign of
+     * x - mean elsewhere — and x̂ is {@code (x - mean) · rstd} (not the forward kernel's value,
+     * which adds PyTorch's absent bias, +0).
+     */
+    private static Tensor centred(Attrs.LayerNorm a, Tensor x) {
+        return x.sub(x.mean(normDims(a, x), true));
     }
 
     private static void layerNormVjp(Attrs.LayerNorm a, Tensor[] x, Tensor g, boolean[] need, Tensor[] r) {
@@ -110,7 +125,7 @@ final class NormRules {
             Tensor beta = xh.mul(tx).mean(dims, true);
             Tensor alpha = g.mul(xh).mean(dims, true);
             Tensor gu = g.mul(u).mean(dims, true);
-            Tensor dz = z.mul(beta).add(u.mul(alpha)).add(xh.mul(gu)).mul(rstd(a, x)).neg();
+            Tensor dz = z.mul(beta).add(u.mul(alpha)).add(xh.mul(gu)).mul(rstd(a, x)).rsub(0.0);
             r = Rules.add(r, dz);
         }
         return r;
@@ -128,7 +143,7 @@ final class NormRules {
             Tensor alpha = g.mul(xh).mean(dims, true);
             Tensor hz = h.mul(z).mean(dims, true);
             Tensor hx = h.mul(xh).mean(dims, true);
-            r[0] = xh.mul(hz).add(jh.mul(alpha)).add(z.mul(hx)).mul(rstd(a, x)).neg();
+            r[0] = xh.mul(hz).add(jh.mul(alpha)).add(z.mul(hx)).mul(rstd(a, x)).rsub(0.0);
         }
     }
 
@@ -222,21 +237,26 @@ final class NormRules {
     private static Tensor groupNormJvp(Attrs.GroupNorm a, Tensor[] x, Tensor[] t) {
         int iw = 1;
         int ib = a.weight() ? 2 : 1;
+        boolean tw = a.weight() && t[iw] != null;
+        boolean tb = a.bias() && t[ib] != null;
         long[] pc = perChannel(x[0]);
-        Tensor r = null;
+        Tensor r;
         if (t[0] != null) {
             r = lng(grouped(a), groupsView(a, x[0]), groupsView(a, t[0])).reshape(x[0].shape());
-            if (a.weight()) {
-                r = r.mul(x[iw].reshape(pc));
-            }
+        } else if (tw || tb) {
+            r = centred(grouped(a), groupsView(a, x[0])).mul(0.0).reshape(x[0].shape());
+        } else {
+            return null;
         }
-        if (a.weight() && t[iw] != null) {
-            r = Rules.add(r, Dispatch.apply(Prim.GROUP_NORM, a.plain(), x[0]).mul(t[iw].reshape(pc)));
+        if (a.weight()) {
+            r = r.mul(x[iw].reshape(pc));
         }
-        if (a.bias() && t[ib] != null) {
-            r = Rules.add(r, t[ib].reshape(pc));
+        if (tw) {
+            Tensor xg = groupsView(a, x[0]);
+            Tensor xh = centred(grouped(a), xg).mul(rstd(grouped(a), xg)).reshape(x[0].shape());
+            r = r.add(xh.mul(t[iw].reshape(pc)));
         }
-        return r;
+        return tb ? r.add(t[ib].reshape(pc)) : r;
     }
 
     private static void groupNormVjp(Attrs.GroupNorm a, Tensor[] x, Tensor g, boolean[] need, Tensor[] r) {

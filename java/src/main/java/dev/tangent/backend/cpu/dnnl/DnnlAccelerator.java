@@ -21,7 +21,7 @@ import java.util.Arrays;
  * float32 kernels on oneDNN: matmul (every PyTorch shape, strided and broadcast operands without
  * copies), element-wise unary ops (eltwise), binary ops with broadcasting, reductions and
  * softmax/log-softmax, convolution (forward and both adjoints) and average pooling (forward and
- * adjoint; see {@link DnnlNn}). float64 and anything oneDNN does not implement stay on the Java
+ * adjoint; see {@link DnnlNn}), normalisation ({@link DnnlNorm}). float64 and anything oneDNN does not implement stay on the Java
  * kernels (each method returns false for them). Primitives are created once per (op, shapes,
  * strides, attributes) and cached ({@link PrimitiveCache}).
  *
@@ -57,6 +57,7 @@ public final class DnnlAccelerator implements CpuAccelerator {
 
     private final PrimitiveCache cache;
     private final DnnlNn nn;
+    private final DnnlNorm norm;
     private final String description;
 
     /** Sets the OpenMP team size of the calling thread (oneDNN's OpenMP build). */
@@ -74,6 +75,7 @@ public final class DnnlAccelerator implements CpuAccelerator {
             this.cache = new PrimitiveCache(out.get(C_POINTER, 0), capacity);
         }
         this.nn = new DnnlNn(cache, this);
+        this.norm = new DnnlNorm(cache, this);
         this.description = "oneDNN " + DnnlLibrary.version().orElse("?") + " (" + DnnlLibrary.libraryPath()
                 .map(Object::toString).orElse("?") + ")";
     }
@@ -408,6 +410,12 @@ public final class DnnlAccelerator implements CpuAccelerator {
     @Override
     public boolean avgPool2dGrad(Attrs.Pool a, Operand g, Operand gx) {
         return nn.avgPool2dGrad(a, g, gx);
+    }
+
+    /** Layer, batch (inference) and group normalisation and the layer norm's Jacobian ({@link DnnlNorm}). */
+    @Override
+    public boolean norm(Prim op, Attrs a, Operand[] in, Operand out) {
+        return norm.norm(op, a, in, out);
     }
 
     /** The convolution and pooling kernels (tests and measurements reach their layout switch here). */

@@ -45,6 +45,31 @@ final class DnnlDescriptors {
         return false;
     }
 
+    /**
+     * Whether a float32 operand holds only finite values: for a contiguous one a single pass that
+     * ORs {@code (bits & 0x7f800000) + 0x00800000} over the elements (bit 31 comes out set exactly
+     * when some exponent is all ones: NaN or ±inf), a loop the JIT vectorises; else element by element.
+     */
+    static boolean allFinite(Operand t) {
+        if (!t.isContiguous()) {
+            return !hasNonFinite(t);
+        }
+        MemorySegment seg = t.storage().segment().asSlice(t.byteOffset(), t.numel() * Float.BYTES);
+        long n = t.numel();
+        int acc = 0;
+        for (long from = 0; from < n; from += 1 << 20) {
+            int len = (int) Math.min(1 << 20, n - from);
+            MemorySegment chunk = seg.asSlice(from * Float.BYTES, (long) len * Float.BYTES);
+            for (int i = 0; i < len; i++) {
+                acc |= (chunk.getAtIndex(ValueLayout.JAVA_INT, i) & 0x7f800000) + 0x00800000;
+            }
+            if (acc < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static boolean isBroadcast(Operand t) {
         long[] s = t.shape();
         long[] st = t.strides();
