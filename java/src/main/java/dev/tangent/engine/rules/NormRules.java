@@ -12,11 +12,10 @@ import java.util.Arrays;
  * one primitive, {@code LAYER_NORM_GRAD(x, g) = J g}, is both the jvp of the normalisation
  * (g = ẋ) and its vjp (g = the gradient of x̂); group_norm's is the same on an [N, G, M] reshape.
  * The affine part is element-wise in Tensor operations. {@code LAYER_NORM_GRAD} itself is linear
- * in g, and its derivative in x along u̇ (z = J g, a = mean(g x̂), β = mean(x̂ u̇), u = J u̇) is
- * {@code -rstd (β z + a u + x̂ mean(g u))}; its vjp in x for the gradient h is, by the symmetry of
- * J, {@code -rstd (mean(h z) x̂ + a J h + mean(h x̂) z)} (negated as 0 - v: zero results are +0,
- * as PyTorch's double backward gives in groups of zero variance). Both are written in Tensor operations
- * (LAYER_NORM_GRAD among them), so every order can be differentiated again. Batch norm in
+ * in g; its derivatives in x are PyTorch's (the forward derivative of its decomposition of
+ * native_layer_norm_backward, and layer_norm_double_backward), term by term, so that non-finite
+ * inputs and zero signs come out as in PyTorch (NonFiniteTest). Both are written in Tensor
+ * operations (LAYER_NORM_GRAD among them), so every order can be differentiated again. Batch norm in
  * inference is affine in x: y = x alpha + beta, alpha = w rstd, beta = b - mean alpha, with
  * rules for the statistics, weight and bias too.
  */
@@ -26,7 +25,7 @@ final class NormRules {
     static Tensor jvp(Prim p, Attrs a, Tensor[] x, Tensor[] t, Tensor y) {
         return switch (p) {
             case LAYER_NORM -> layerNormJvp((Attrs.LayerNorm) a, x, t);
-            case LAYER_NORM_GRAD -> gradJvp((Attrs.LayerNorm) a, x[0], x[1], t[0], t[1], y);
+            case LAYER_NORM_GRAD -> gradJvp((Attrs.LayerNorm) a, x[0], x[1], t[0], t[1]);
             case BATCH_NORM -> batchNormJvp((Attrs.BatchNorm) a, x, t);
             case GROUP_NORM -> groupNormJvp((Attrs.GroupNorm) a, x, t);
             default -> throw new IllegalArgumentException("no jvp rule for " + p.opName());
@@ -36,7 +35,7 @@ final class NormRules {
     static void vjp(Prim p, Attrs a, Tensor[] x, Tensor y, Tensor g, boolean[] need, Tensor[] r) {
         switch (p) {
             case LAYER_NORM -> layerNormVjp((Attrs.LayerNorm) a, x, g, need, r);
-            case LAYER_NORM_GRAD -> gradVjp((Attrs.LayerNorm) a, x[0], x[1], y, g, need, r);
+            case LAYER_NORM_GRAD -> gradVjp((Attrs.LayerNorm) a, x[0], x[1], g, need, r);
             case BATCH_NORM -> batchNormVjp((Attrs.BatchNorm) a, x, g, need, r);
             case GROUP_NORM -> groupNormVjp((Attrs.GroupNorm) a, x, g, need, r);
             default -> throw new IllegalArgumentException("no vjp rule for " + p.opName());
@@ -116,34 +115,67 @@ final class NormRules {
         return c.mul(c).mean(dims, true).add(a.eps()).rsqrt();
     }
 
-    private static Tensor gradJvp(Attrs.LayerNorm a, Tensor x, Tensor g, Tensor tx, Tensor tg, Tensor z) {
+    /**
+     * The jvp of J g: in g, J ġ (J is linear in g); in x, the forward derivative of PyTorch's
+     * decomposition of native_layer_norm_backward (the one its forward AD runs), term by term, so
+     * that zero signs, NaN and infinities come out as there: with x_c = x - mean, x̂ = x_c rstd,
+     * c2 = Σ g x̂ and inner = n g - Σ g - x̂ c2 (J g = rstd / n · inner),
+     * {@code ṙ = -½ v̇ rstd³} with {@code v̇ = Σ (2/n ẋ) x_c}, {@code x̂' = ṙ x_c + (ẋ - mean(ẋ)) rstd},
+     * and the result is {@code -(Σ(g x̂') x̂ + x̂' c2) · rstd / n + ṙ / n · inner}.
+     */
+    private static Tensor gradJvp(Attrs.LayerNorm a, Tensor x, Tensor g, Tensor tx, Tensor tg) {
         Tensor r = tg == null ? null : lng(a, x, tg);
         if (tx != null) {
             int[] dims = normDims(a, x);
-            Tensor xh = xhat(a, x);
-            Tensor u = lng(a, x, tx);
-            Tensor beta = xh.mul(tx).mean(dims, true);
-            Tensor alpha = g.mul(xh).mean(dims, true);
-            Tensor gu = g.mul(u).mean(dims, true);
-            Tensor dz = z.mul(beta).add(u.mul(alpha)).add(xh.mul(gu)).mul(rstd(a, x)).rsub(0.0);
-            r = Rules.add(r, dz);
+            double n = groupSize(a, x);
+            Tensor xc = x.sub(x.mean(dims, true));
+            Tensor rs = rstd(a, x);
+            Tensor xh = xc.mul(rs);
+            Tensor dr = tx.mul(2.0 / n).mul(xc).sum(dims, true).mul(-0.5).mul(rs.pow(3));
+            Tensor dxh = dr.mul(xc).add(tx.sub(tx.mean(dims, true)).mul(rs));
+            Tensor c2 = g.mul(xh).sum(dims, true);
+            Tensor dc3 = g.mul(dxh).sum(dims, true).mul(xh).add(dxh.mul(c2));
+            Tensor inner = g.mul(n).sub(g.sum(dims, true)).sub(xh.mul(c2));
+            r = Rules.add(r, dc3.neg().mul(rs.div(n)).add(dr.div(n).mul(inner)));
         }
         return r;
     }
 
-    private static void gradVjp(Attrs.LayerNorm a, Tensor x, Tensor g, Tensor z, Tensor h, boolean[] need,
-            Tensor[] r) {
-        Tensor jh = lng(a, x, h);
+    /** The number of elements in one normalised group (the product of the normalised sizes). */
+    private static double groupSize(Attrs.LayerNorm a, Tensor x) {
+        double n = 1;
+        for (int d : normDims(a, x)) {
+            n *= x.size(d);
+        }
+        return n;
+    }
+
+    /**
+     * The vjp of J g: in g, J h (J is symmetric); in x, PyTorch's layer_norm_double_backward term by
+     * term (no affine; zero signs, NaN and infinities as there): with x_c = x - mean, s = rstd,
+     * {@code gI = x_c s³ (Σh Σg / n - Σ(h g) + 3 s² Σ(g x_c) Σ(h x_c) / n) / n
+     * + Σ(h x_c) s³ / n · (Σg / n - g) + Σ(g x_c) s³ / n · (Σh / n - h)}.
+     */
+    private static void gradVjp(Attrs.LayerNorm a, Tensor x, Tensor g, Tensor h, boolean[] need, Tensor[] r) {
         if (need[1]) {
-            r[1] = jh;
+            r[1] = lng(a, x, h);
         }
         if (need[0]) {
             int[] dims = normDims(a, x);
-            Tensor xh = xhat(a, x);
-            Tensor alpha = g.mul(xh).mean(dims, true);
-            Tensor hz = h.mul(z).mean(dims, true);
-            Tensor hx = h.mul(xh).mean(dims, true);
-            r[0] = xh.mul(hz).add(jh.mul(alpha)).add(z.mul(hx)).mul(rstd(a, x)).rsub(0.0);
+            double n = groupSize(a, x);
+            Tensor xc = x.sub(x.mean(dims, true));
+            Tensor s = rstd(a, x);
+            Tensor s3 = s.pow(3);
+            Tensor gmu = g.mul(xc).sum(dims, true);
+            Tensor gs = g.sum(dims, true);
+            Tensor hs = h.sum(dims, true);
+            Tensor hmu = h.mul(xc).sum(dims, true);
+            Tensor allSub = hs.mul(gs).div(n).sub(h.mul(g).sum(dims, true))
+                    .add(s.pow(2).mul(gmu).mul(hmu).mul(3.0 / n));
+            Tensor t0 = xc.mul(s3).mul(allSub).div(n);
+            Tensor t1 = hmu.mul(s3).div(n).mul(gs.div(n).sub(g));
+            Tensor t2 = gmu.mul(s3).div(n).mul(hs.div(n).sub(h));
+            r[0] = t0.add(t1).add(t2);
         }
     }
 
