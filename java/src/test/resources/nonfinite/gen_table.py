@@ -507,6 +507,12 @@ def nn_rows():
         q = torch.full((1, 1, 3, 3), -INF, dtype=dt)
         q[0, 0, 1, 1] = NAN
         row(f"max_pool2d -inf/{d}", ["MAX_POOL2D"], "max_pool2d", [2, 1, 0], [q], [0])
+        # finite: -0/+0 ties where the window's max is a zero (the first one wins), and finite input without -0
+        zt = torch.tensor([-1.0, -0.0, 0.0, -2.0, 0.0, -0.0, -3.0, -0.0, -0.0, -1.0, 0.0, 0.0, -0.0, -0.0, -5.0, 0.0],
+                          dtype=dt).reshape(1, 1, 4, 4).repeat(1, 2, 1, 1)
+        row(f"max_pool2d zero ties/{d}", ["MAX_POOL2D", "MAX_POOL2D_INDICES"], "max_pool2d", [2, 1, 0], [zt], [0])
+        row(f"max_pool2d finite/{d}", ["MAX_POOL2D", "MAX_POOL2D_INDICES"], "max_pool2d", [3, 2, 1],
+            [torch.arange(2 * 7 * 7, dtype=dt).reshape(1, 2, 7, 7).sin()], [0])
         row(f"avg_pool2d 2/{d}", ["AVG_POOL2D", "AVG_POOL2D_GRAD"], "avg_pool2d", [2, 2, 0, 1], [p], [0])
         row(f"avg_pool2d 3 pad 1/{d}", ["AVG_POOL2D", "AVG_POOL2D_GRAD"], "avg_pool2d", [3, 1, 1, 1], [p], [0])
         row(f"avg_pool2d 3 pad 1 exclude/{d}", ["AVG_POOL2D"], "avg_pool2d", [3, 2, 1, 0], [p], [0])
