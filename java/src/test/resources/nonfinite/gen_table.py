@@ -208,10 +208,25 @@ def op_fn(name, args):
         return lambda x: F.max_pool2d(x, int(a[0]), int(a[1]), int(a[2]))
     if name == "avg_pool2d":  # kernel, stride, padding, count_include_pad
         return lambda x: F.avg_pool2d(x, int(a[0]), int(a[1]), int(a[2]), False, bool(a[3]))
+    if name == "layer_norm":  # normalised dims, eps; inputs x[, weight, bias]
+        return lambda x, *p: F.layer_norm(x, x.shape[x.dim() - int(a[0]):], *p, eps=a[1])
+    if name == "layer_norm_backward":  # normalised dims, eps; inputs x, g: layer_norm's vjp without affine
+        return lambda x, g: layer_norm_backward(x, g, int(a[0]), a[1])
+    if name == "batch_norm":  # eps; inputs x, running_mean, running_var[, weight, bias]
+        return lambda x, m, v, *p: F.batch_norm(x, m, v, *p, training=False, eps=a[0])
+    if name == "group_norm":  # groups, eps; inputs x[, weight, bias]
+        return lambda x, *p: F.group_norm(x, int(a[0]), *p, eps=a[1])
     return unary_op(name, args)
 
 
 CAST_TARGET = ["float32", "float64", "int64", "bool"]
+
+
+def layer_norm_backward(x, g, k, eps):
+    """The gradient of layer_norm without affine at x for the output gradient g (Tangent's LAYER_NORM_GRAD)."""
+    shape = list(x.shape[x.dim() - k:])
+    _, mean, rstd = torch.native_layer_norm(x, shape, None, None, eps)
+    return torch.ops.aten.native_layer_norm_backward(g, x, shape, mean, rstd, None, None, [True, False, False])[0]
 
 # ------------------------------------------------------------------ evaluation
 
@@ -492,6 +507,12 @@ def nn_rows():
         q = torch.full((1, 1, 3, 3), -INF, dtype=dt)
         q[0, 0, 1, 1] = NAN
         row(f"max_pool2d -inf/{d}", ["MAX_POOL2D"], "max_pool2d", [2, 1, 0], [q], [0])
+        # finite: -0/+0 ties where the window's max is a zero (the first one wins), and finite input without -0
+        zt = torch.tensor([-1.0, -0.0, 0.0, -2.0, 0.0, -0.0, -3.0, -0.0, -0.0, -1.0, 0.0, 0.0, -0.0, -0.0, -5.0, 0.0],
+                          dtype=dt).reshape(1, 1, 4, 4).repeat(1, 2, 1, 1)
+        row(f"max_pool2d zero ties/{d}", ["MAX_POOL2D", "MAX_POOL2D_INDICES"], "max_pool2d", [2, 1, 0], [zt], [0])
+        row(f"max_pool2d finite/{d}", ["MAX_POOL2D", "MAX_POOL2D_INDICES"], "max_pool2d", [3, 2, 1],
+            [torch.arange(2 * 7 * 7, dtype=dt).reshape(1, 2, 7, 7).sin()], [0])
         row(f"avg_pool2d 2/{d}", ["AVG_POOL2D", "AVG_POOL2D_GRAD"], "avg_pool2d", [2, 2, 0, 1], [p], [0])
         row(f"avg_pool2d 3 pad 1/{d}", ["AVG_POOL2D", "AVG_POOL2D_GRAD"], "avg_pool2d", [3, 1, 1, 1], [p], [0])
         row(f"avg_pool2d 3 pad 1 exclude/{d}", ["AVG_POOL2D"], "avg_pool2d", [3, 2, 1, 0], [p], [0])
@@ -499,6 +520,68 @@ def nn_rows():
         m = torch.finfo(dt).max
         big = t([m, m, m, -m, -m, -m, m, -m], dt, 1, 1, 2, 4)
         row(f"avg_pool2d overflow/{d}", ["AVG_POOL2D"], "avg_pool2d", [2, 2, 0, 1], [big], [0])
+
+
+def norm_rows():
+    """Normalisation rows. No largest-finite values: PyTorch's float32 statistics overflow there, Tangent's
+    Java kernels accumulate in float64 (the composite rows above already show that class of deviation)."""
+    for dt in (F32, F64):
+        d = DTYPE_NAME[dt]
+        tiny = torch.finfo(dt).smallest_normal * torch.finfo(dt).eps
+        x = t([[1.0, NAN, 2.0, 3.0], [1.0, INF, 2.0, -1.0], [-INF, 0.0, 1.0, 2.0], [0.0, -0.0, 0.0, -0.0],
+               [tiny, -tiny, 0.0, tiny], [1.0, 2.0, 3.0, 4.0], [-1.0, 0.5, -0.25, 8.0], [2.5, 2.5, 2.5, 2.5],
+               [100.0, -100.0, 30.0, 0.5]], dt)
+        n = x.numel()
+        tan = (torch.arange(n, dtype=dt) % 5 - 2.0).reshape(x.shape)
+        cot = (torch.arange(n, dtype=dt) % 3 - 1.0).reshape(x.shape)
+        w = t([1.5, -0.5, 0.0, 2.0], dt)
+        b = t([0.25, -0.0, 1.0, -2.0], dt)
+        tw = t([1.0, -2.0, 0.5, 0.0], dt)
+        row(f"layer_norm/{d}", ["LAYER_NORM", "LAYER_NORM_GRAD"], "layer_norm", [1, 1e-5], [x], [0],
+            tangents=[tan], cotangent=cot)
+        row(f"layer_norm affine/{d}", ["LAYER_NORM", "LAYER_NORM_GRAD"], "layer_norm", [1, 1e-5], [x, w, b],
+            [0, 1, 2], tangents=[tan, tw, tw], cotangent=cot)
+        xf = x[3:].clone()
+        wi = t([INF, 1.0, NAN, 0.0], dt)
+        bi = t([0.0, -INF, 1.0, -0.0], dt)
+        row(f"layer_norm non-finite weight and bias/{d}", ["LAYER_NORM"], "layer_norm", [1, 1e-5], [xf, wi, bi],
+            [0, 1, 2], tangents=[tan[3:].clone(), tw, tw], cotangent=cot[3:].clone())
+        row(f"layer_norm 2 dims/{d}", ["LAYER_NORM"], "layer_norm", [2, 1e-3], [x.reshape(3, 3, 4)], [0],
+            tangents=[tan.reshape(3, 3, 4)], cotangent=cot.reshape(3, 3, 4))
+        g = (torch.arange(n, dtype=dt) % 7 - 3.0).reshape(x.shape)
+        g[5, 1] = INF
+        g[6, 2] = NAN
+        row(f"layer_norm_backward/{d}", ["LAYER_NORM_GRAD"], "layer_norm_backward", [1, 1e-5], [x, g], [0, 1],
+            tangents=[tan, cot], cotangent=cot)
+        # batch_norm in inference: x with non-finite values and ordinary statistics; then statistics, weight
+        # and bias with them (running statistics are not differentiable in PyTorch)
+        xb = x.reshape(3, 3, 4)
+        m = t([0.5, -1.0, 0.0], dt)
+        v = t([2.0, 0.0, 0.25], dt)
+        wb = t([1.5, -0.5, 0.0], dt)
+        bb = t([0.25, -0.0, -2.0], dt)
+        row(f"batch_norm eval/{d}", ["BATCH_NORM"], "batch_norm", [1e-5], [xb, m, v, wb, bb], [0, 3, 4],
+            tangents=[tan.reshape(3, 3, 4), None, None, tw[:3].clone(), tw[:3].clone()], cotangent=cot.reshape(3, 3, 4))
+        row(f"batch_norm eval, no affine/{d}", ["BATCH_NORM"], "batch_norm", [1e-5], [xb, m, v], [0],
+            tangents=[tan.reshape(3, 3, 4)], cotangent=cot.reshape(3, 3, 4))
+        xs = t([[1.0, -2.0, 0.5, 3.0], [0.0, -0.0, 2.0, -1.0]], dt).reshape(2, 4)
+        ms = t([INF, NAN, 0.0, 1.0], dt)
+        vs = t([1.0, 1.0, INF, 0.0], dt)
+        ws = t([0.0, 1.0, 2.0, INF], dt)
+        bs = t([1.0, -INF, -0.0, 0.0], dt)
+        row(f"batch_norm eval, non-finite statistics/{d}", ["BATCH_NORM"], "batch_norm", [1e-5], [xs, ms, vs, ws, bs],
+            [0, 3, 4])
+        # group_norm: [3, 4, 3] in 2 groups of 2 channels. No subnormals: PyTorch's float32 group_norm
+        # derivatives underflow to zeros of another sign there (float32 arithmetic; Tangent's Java kernels
+        # accumulate in float64)
+        xg = x.clone()
+        xg[4] = t([0.5, -0.5, 0.25, 0.0], dt)
+        xg = xg.reshape(3, 4, 3)
+        wg = t([1.5, -0.5, 0.0, 2.0], dt)
+        row(f"group_norm/{d}", ["GROUP_NORM"], "group_norm", [2, 1e-5], [xg, wg, b], [0, 1, 2],
+            tangents=[tan.reshape(3, 4, 3), tw, tw], cotangent=cot.reshape(3, 4, 3))
+        row(f"group_norm, no affine/{d}", ["GROUP_NORM"], "group_norm", [4, 1e-5], [xg], [0],
+            tangents=[tan.reshape(3, 4, 3)], cotangent=cot.reshape(3, 4, 3))
 
 
 def main():
@@ -512,6 +595,7 @@ def main():
     cast_rows()
     integer_rows()
     nn_rows()
+    norm_rows()
     header = {
         "generator": "java/src/test/resources/nonfinite/gen_table.py",
         "command": ".venv/bin/python java/src/test/resources/nonfinite/gen_table.py",

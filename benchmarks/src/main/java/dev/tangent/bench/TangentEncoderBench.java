@@ -43,13 +43,32 @@ public class TangentEncoderBench {
     @Param({"1", "16"})
     public int batch;
 
+    /**
+     * Where float32 normalisation runs: {@code onednn} (the default) or {@code java}
+     * ({@code -p norm=java}: sets {@code tangent.dnnl.norm=false} before Tangent starts in this
+     * fork, and checks that it took).
+     */
+    @Param({"onednn"})
+    public String norm;
+
     private TangentEncoder net;
     private Tensor x, v;
     private JvpPlan<Tensor, Tensor> plan;
 
     @Setup
     public void setUp(BenchmarkParams params) {
+        boolean javaNorm = switch (norm) {
+            case "onednn" -> false;
+            case "java" -> true;
+            default -> throw new IllegalArgumentException("norm must be onednn or java, got " + norm);
+        };
+        if (javaNorm) {
+            System.setProperty("tangent.dnnl.norm", "false");
+        }
         Tangent.setNumThreads(threads);
+        if (javaNorm != Tangent.cpuKernels().contains("tangent.dnnl.norm=false")) {
+            throw new IllegalStateException("norm=" + norm + " did not take: " + Tangent.cpuKernels());
+        }
         net = new TangentEncoder(EncoderSpec.params(EncoderSpec.SEED_WEIGHTS));
         long[] s = EncoderSpec.inputShape(batch);
         x = Tensor.of(NnParams.input(EncoderSpec.SEED_X, 1f, s), s);

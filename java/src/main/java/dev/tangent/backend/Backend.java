@@ -115,6 +115,14 @@ public interface Backend {
     /** gx = avg_pool2d's input gradient for the output gradient g; gx contiguous. */
     void avgPool2dGrad(Attrs.Pool a, Operand g, Operand gx);
 
+    /**
+     * Normalisation (a {@link Prim.Kind#NORM} primitive): {@code out = op(in)}, the inputs in the
+     * primitive's order — LAYER_NORM (x[, weight][, bias]), LAYER_NORM_GRAD (x, g), BATCH_NORM
+     * (x, running_mean, running_var[, weight][, bias]), GROUP_NORM (x[, weight][, bias]) — all
+     * contiguous and of one floating dtype; out contiguous, of x's shape.
+     */
+    void norm(Prim op, Attrs a, Operand[] in, Operand out);
+
     /** Copies {@code bytes} from host memory into this device's storage at {@code dstOffsetBytes}. */
     void copyFromHost(MemorySegment host, Storage dst, long dstOffsetBytes, long bytes);
 

@@ -49,4 +49,14 @@ final class Buffers {
         Launch.run("to", () -> x.backend().copy(x, out), x, out);
         return out;
     }
+
+    /** x itself when contiguous, else a plain (unrecorded) contiguous copy. */
+    static Operand contiguous(Operand x) {
+        if (x.isContiguous()) {
+            return x;
+        }
+        Operand out = allocate(x.shape(), x.dtype(), x.device());
+        Launch.run("contiguous", () -> x.backend().copy(x, out), x, out);
+        return out;
+    }
 }

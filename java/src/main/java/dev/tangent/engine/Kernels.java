@@ -43,6 +43,7 @@ public final class Kernels {
             case VIEW -> LayoutKernels.view(p, a, ops[0]);
             case CONV -> NnKernels.conv(p, a, ops);
             case POOL -> NnKernels.pool(p, a, ops[0]);
+            case NORM -> NormKernels.norm(p, a, ops);
             case OTHER -> p == Prim.INDEX_SELECT || p == Prim.INDEX_ADD || p == Prim.GATHER || p == Prim.SCATTER_ADD
                     ? IndexKernels.run(p, a, ops) : LayoutKernels.other(p, a, ops);
         };

@@ -2,9 +2,19 @@ package dev.tangent.nn;
 
 import dev.tangent.DType;
 import dev.tangent.Tensor;
+import dev.tangent.engine.Dispatch;
+import dev.tangent.ops.Attrs;
+import dev.tangent.ops.NnShapes;
+import dev.tangent.ops.Prim;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
-/** Normalisation (batch, layer, group) and embedding, written in Tensor operations. */
+/**
+ * Normalisation (batch, layer, group) and embedding. layer_norm, group_norm and inference
+ * batch_norm are one primitive each (one fused kernel: oneDNN's normalisation primitives for
+ * float32); training batch_norm is written in Tensor operations.
+ */
 public final class Norm {
     private Norm() {}
 
@@ -16,15 +26,11 @@ public final class Norm {
      */
     public static BatchNormResult batchNorm(Tensor x, Tensor runningMean, Tensor runningVar, Tensor weight,
             Tensor bias, boolean training, double momentum, double eps) {
-        if (x.dim() < 2) {
-            throw new IllegalArgumentException("batch_norm: expected 2-D or more input [N, C, ...], got "
-                    + Arrays.toString(x.shape()));
-        }
-        long c = x.size(1);
-        checkVector("batch_norm", "weight", weight, c);
-        checkVector("batch_norm", "bias", bias, c);
-        checkVector("batch_norm", "running_mean", runningMean, c);
-        checkVector("batch_norm", "running_var", runningVar, c);
+        long c = NnShapes.channels("batch_norm", x.shape());
+        NnShapes.channelVector("batch_norm", "weight", shape(weight), c);
+        NnShapes.channelVector("batch_norm", "bias", shape(bias), c);
+        NnShapes.channelVector("batch_norm", "running_mean", shape(runningMean), c);
+        NnShapes.channelVector("batch_norm", "running_var", shape(runningVar), c);
         long[] perChannel = new long[x.dim()];
         Arrays.fill(perChannel, 1);
         perChannel[1] = c;
@@ -33,14 +39,10 @@ public final class Norm {
                 throw new IllegalArgumentException("batch_norm: running_mean and running_var must be defined in"
                         + " evaluation mode");
             }
-            // PyTorch's form (batch_norm_cpu_collect_linear_and_constant_terms): y = x · alpha + beta,
-            // alpha = invstd · weight, beta = bias - mean · alpha, invstd = 1 / sqrt(var + eps); two
-            // passes over x instead of three, and PyTorch's rounding.
-            Tensor invStd = runningVar.add(eps).rsqrt();
-            Tensor alpha = weight == null ? invStd : invStd.mul(weight);
-            Tensor meanAlpha = runningMean.mul(alpha);
-            Tensor beta = bias == null ? meanAlpha.neg() : bias.sub(meanAlpha);
-            Tensor y = x.mul(alpha.reshape(perChannel)).add(beta.reshape(perChannel));
+            // One fused pass, PyTorch's form (batch_norm_cpu_collect_linear_and_constant_terms):
+            // y = x · alpha + beta, alpha = weight / sqrt(var + eps), beta = bias - mean · alpha.
+            Tensor y = Dispatch.apply(Prim.BATCH_NORM, new Attrs.BatchNorm(eps, weight != null, bias != null),
+                    operands(x, runningMean, runningVar, weight, bias));
             return new BatchNormResult(y, runningMean, runningVar);
         }
         int[] dims = new int[x.dim() - 1];
@@ -72,54 +74,19 @@ public final class Norm {
 
     /** {@code layer_norm}: normalises over the last dims (their shape is {@code normalizedShape}). */
     public static Tensor layerNorm(Tensor x, long[] normalizedShape, Tensor weight, Tensor bias, double eps) {
-        int k = normalizedShape.length;
-        long[] s = x.shape();
-        if (k == 0 || k > s.length
-                || !Arrays.equals(Arrays.copyOfRange(s, s.length - k, s.length), normalizedShape)) {
-            throw new IllegalArgumentException("layer_norm: Given normalized_shape=" + Arrays.toString(normalizedShape)
-                    + ", expected input with shape [*, " + Arrays.toString(normalizedShape).replaceAll("[\\[\\]]", "")
-                    + "], but got input of size" + Arrays.toString(s));
-        }
-        for (Tensor p : new Tensor[] {weight, bias}) {
-            if (p != null && !Arrays.equals(p.shape(), normalizedShape)) {
-                throw new IllegalArgumentException("layer_norm: weight and bias must have the normalized shape "
-                        + Arrays.toString(normalizedShape) + ", got " + Arrays.toString(p.shape()));
-            }
-        }
-        int[] dims = new int[k];
-        for (int i = 0; i < k; i++) {
-            dims[i] = s.length - k + i;
-        }
-        Tensor centered = x.sub(x.mean(dims, true));
-        Tensor y = centered.mul(centered.mul(centered).mean(dims, true).add(eps).rsqrt());
-        if (weight != null) {
-            y = y.mul(weight);
-        }
-        return bias == null ? y : y.add(bias);
+        NnShapes.layerNorm(x.shape(), normalizedShape, shape(weight), shape(bias));
+        return Dispatch.apply(Prim.LAYER_NORM, new Attrs.LayerNorm(normalizedShape.length, eps, weight != null,
+                bias != null), operands(x, weight, bias));
     }
 
     /** {@code group_norm}: x [N, C, ...] normalised within each of {@code numGroups} channel groups. */
     public static Tensor groupNorm(Tensor x, long numGroups, Tensor weight, Tensor bias, double eps) {
-        if (x.dim() < 2) {
-            throw new IllegalArgumentException("group_norm: expected at least 2-D input [N, C, ...], got "
-                    + Arrays.toString(x.shape()));
-        }
-        long c = x.size(1);
-        if (numGroups < 1 || c % numGroups != 0) {
-            throw new IllegalArgumentException("group_norm: Expected number of channels in input to be divisible by"
-                    + " num_groups, but got input of shape " + Arrays.toString(x.shape()) + " and num_groups="
-                    + numGroups);
-        }
-        checkVector("group_norm", "weight", weight, c);
-        checkVector("group_norm", "bias", bias, c);
-        long n = x.size(0);
-        Tensor g = x.reshape(n, numGroups, -1);
-        Tensor centered = g.sub(g.mean(2, true));
-        Tensor y = centered.mul(centered.mul(centered).mean(new int[] {2}, true).add(eps).rsqrt()).reshape(x.shape());
-        long[] perChannel = new long[x.dim()];
-        Arrays.fill(perChannel, 1);
-        perChannel[1] = c;
-        return affine(y, weight, bias, perChannel);
+        long c = NnShapes.channels("group_norm", x.shape());
+        NnShapes.groups(x.shape(), numGroups);
+        NnShapes.channelVector("group_norm", "weight", shape(weight), c);
+        NnShapes.channelVector("group_norm", "bias", shape(bias), c);
+        return Dispatch.apply(Prim.GROUP_NORM, new Attrs.GroupNorm(numGroups, eps, weight != null, bias != null),
+                operands(x, weight, bias));
     }
 
     /** {@code embedding}: rows of weight [V, D] for int64 indices of any shape → indices.shape + [D]. */
@@ -152,10 +119,24 @@ public final class Norm {
         return bias == null ? y : y.add(bias.reshape(perChannel));
     }
 
-    private static void checkVector(String op, String what, Tensor t, long c) {
-        if (t != null && (t.dim() != 1 || t.size(0) != c)) {
-            throw new IllegalArgumentException(op + ": expected " + what + " of shape [" + c + "], got "
-                    + Arrays.toString(t.shape()));
+    private static long[] shape(Tensor t) {
+        return t == null ? null : t.shape();
+    }
+
+    /** The given (non-null) tensors in order, promoted to one dtype (as the Tensor operations would). */
+    private static Tensor[] operands(Tensor... ts) {
+        List<Tensor> in = new ArrayList<>();
+        DType dt = null;
+        for (Tensor t : ts) {
+            if (t != null) {
+                in.add(t);
+                dt = dt == null ? t.dtype() : DType.promote(dt, t.dtype());
+            }
         }
+        Tensor[] r = new Tensor[in.size()];
+        for (int i = 0; i < r.length; i++) {
+            r[i] = in.get(i).to(dt);
+        }
+        return r;
     }
 }

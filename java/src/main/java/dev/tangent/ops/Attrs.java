@@ -226,4 +226,26 @@ public sealed interface Attrs {
             return pool.hashCode() * 31 + Arrays.hashCode(shape);
         }
     }
+
+    /**
+     * layer_norm over the last {@code dims} dims with {@code eps}; {@code weight} and {@code bias}:
+     * whether those inputs follow x (LAYER_NORM_GRAD has neither).
+     */
+    record LayerNorm(int dims, double eps, boolean weight, boolean bias) implements Attrs {
+        /** The same normalisation without affine parameters. */
+        public LayerNorm plain() {
+            return new LayerNorm(dims, eps, false, false);
+        }
+    }
+
+    /** Inference batch_norm with running statistics: eps, and whether weight and bias follow them. */
+    record BatchNorm(double eps, boolean weight, boolean bias) implements Attrs {}
+
+    /** group_norm in {@code groups} channel groups with eps; whether weight and bias follow x. */
+    record GroupNorm(long groups, double eps, boolean weight, boolean bias) implements Attrs {
+        /** The same normalisation without affine parameters. */
+        public GroupNorm plain() {
+            return new GroupNorm(groups, eps, false, false);
+        }
+    }
 }

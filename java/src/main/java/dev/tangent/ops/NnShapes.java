@@ -5,7 +5,8 @@ import java.util.Arrays;
 /**
  * Output sizes of convolution and pooling windows, as PyTorch computes them
  * ({@code conv_output_size}, {@code pooling_output_shape} with ceil mode, and the transposed
- * convolution's size), with the checks that name the op and the sizes at fault.
+ * convolution's size), and the shape checks of normalisation, each naming the op and the sizes at
+ * fault.
  */
 public final class NnShapes {
     private NnShapes() {}
@@ -121,5 +122,51 @@ public final class NnShapes {
             throw new IllegalArgumentException(op + ": output size " + out + " is too small (input " + in + ")");
         }
         return out;
+    }
+    // ------------------------------------------------------------------ normalisation
+
+    /**
+     * PyTorch's layer_norm checks: x's trailing dims are {@code normalized} (not empty), weight and
+     * bias (null: absent) have that shape.
+     */
+    public static void layerNorm(long[] xs, long[] normalized, long[] ws, long[] bs) {
+        int k = normalized.length;
+        if (k == 0 || k > xs.length || !Arrays.equals(Arrays.copyOfRange(xs, xs.length - k, xs.length), normalized)) {
+            throw new IllegalArgumentException("layer_norm: Given normalized_shape=" + Arrays.toString(normalized)
+                    + ", expected input with shape [*, " + Arrays.toString(normalized).replaceAll("[\\[\\]]", "")
+                    + "], but got input of size" + Arrays.toString(xs));
+        }
+        for (long[] p : new long[][] {ws, bs}) {
+            if (p != null && !Arrays.equals(p, normalized)) {
+                throw new IllegalArgumentException("layer_norm: weight and bias must have the normalized shape "
+                        + Arrays.toString(normalized) + ", got " + Arrays.toString(p));
+            }
+        }
+    }
+
+    /** The channel count of a batch_norm / group_norm input [N, C, ...]; throws below 2 dims. */
+    public static long channels(String op, long[] xs) {
+        if (xs.length < 2) {
+            throw new IllegalArgumentException(op + ": expected 2-D or more input [N, C, ...], got "
+                    + Arrays.toString(xs));
+        }
+        return xs[1];
+    }
+
+    /** A per-channel parameter (weight, bias, running statistics) of shape [c], or null (absent). */
+    public static void channelVector(String op, String what, long[] ps, long c) {
+        if (ps != null && (ps.length != 1 || ps[0] != c)) {
+            throw new IllegalArgumentException(op + ": expected " + what + " of shape [" + c + "], got "
+                    + Arrays.toString(ps));
+        }
+    }
+
+    /** group_norm: the groups divide the channels of x [N, C, ...]. */
+    public static void groups(long[] xs, long groups) {
+        long c = channels("group_norm", xs);
+        if (groups < 1 || c % groups != 0) {
+            throw new IllegalArgumentException("group_norm: Expected number of channels in input to be divisible by"
+                    + " num_groups, but got input of shape " + Arrays.toString(xs) + " and num_groups=" + groups);
+        }
     }
 }

@@ -72,7 +72,21 @@ public enum Prim {
     MAX_POOL2D_INDICES(Kind.POOL),
     AVG_POOL2D(Kind.POOL),
     /** The adjoint of avg_pool2d: the input gradient given the output's. */
-    AVG_POOL2D_GRAD(Kind.POOL);
+    AVG_POOL2D_GRAD(Kind.POOL),
+    // normalisation, one fused pass each (attrs LayerNorm, BatchNorm or GroupNorm: eps, and whether
+    // weight and bias follow as inputs)
+    /** layer_norm(x[, weight][, bias]) over the last {@code dims} dims; weight and bias have their shape. */
+    LAYER_NORM(Kind.NORM),
+    /**
+     * The Jacobian of layer_norm without affine at x applied to g: inputs (x, g) of one shape. The
+     * Jacobian is symmetric, so this is the vjp (g the normalised output's gradient) and the jvp
+     * (g the input's tangent) alike, and, on [N, G, M] reshapes, group_norm's.
+     */
+    LAYER_NORM_GRAD(Kind.NORM),
+    /** batch_norm in inference: (x [N, C, ...], running_mean [C], running_var [C][, weight [C]][, bias [C]]). */
+    BATCH_NORM(Kind.NORM),
+    /** group_norm(x [N, C, ...][, weight [C]][, bias [C]]) over {@code groups} channel groups. */
+    GROUP_NORM(Kind.NORM);
 
     /**
      * True for the primitives whose kernel is a composition of other primitives' kernels (run on
@@ -83,7 +97,7 @@ public enum Prim {
     }
 
     /** Families with a common kernel signature. */
-    public enum Kind { UNARY, BINARY, COMPARE, WHERE, REDUCE, SOFTMAX, MATMUL, VIEW, OTHER, CONV, POOL }
+    public enum Kind { UNARY, BINARY, COMPARE, WHERE, REDUCE, SOFTMAX, MATMUL, VIEW, OTHER, CONV, POOL, NORM }
 
     private final Kind kind;
 
@@ -112,6 +126,9 @@ public enum Prim {
             case CONV2D_INPUT_GRAD, CONV2D_WEIGHT_GRAD -> Attrs.ConvGrad.class;
             case MAX_POOL2D, MAX_POOL2D_INDICES, AVG_POOL2D -> Attrs.Pool.class;
             case AVG_POOL2D_GRAD -> Attrs.PoolGrad.class;
+            case LAYER_NORM, LAYER_NORM_GRAD -> Attrs.LayerNorm.class;
+            case BATCH_NORM -> Attrs.BatchNorm.class;
+            case GROUP_NORM -> Attrs.GroupNorm.class;
             default -> kind == Kind.UNARY ? Attrs.Scalars.class : Attrs.None.class;
         };
     }

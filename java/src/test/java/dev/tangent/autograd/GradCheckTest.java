@@ -358,6 +358,33 @@ class GradCheckTest {
         cs.add(new Case("adaptive_avg_pool2d to 3x2 of a transposed input", p(Prim.MATMUL, Prim.PERMUTE),
                 f1(x -> F.adaptiveAvgPool2d(x.transpose(2, 3), 3, 2).cos()), () -> randn(78, 1, 2, 7, 5)));
 
+        // Normalisation: layer_norm (its rules through LAYER_NORM_GRAD, the normalisation's Jacobian,
+        // whose own case below checks its jvp and vjp to second order), batch_norm in inference
+        // (statistics, weight and bias differentiated too), group_norm; affine or not,
+        // non-contiguous inputs.
+        cs.add(new Case("layer_norm over the last 2 dims, affine", p(Prim.LAYER_NORM),
+                f3((x, w, b) -> F.layerNorm(x, new long[] {3, 2}, w, b, 1e-5)),
+                () -> Tuple.of(randn(90, 2, 3, 2), randn(91, 3, 2), randn(92, 3, 2))));
+        cs.add(new Case("layer_norm of a transposed input, no affine", p(Prim.LAYER_NORM, Prim.PERMUTE),
+                f1(x -> F.layerNorm(x.transpose(0, 1), 3).sin()), () -> randn(93, 3, 4)));
+        cs.add(new Case("layer_norm gradient (the normalisation's Jacobian)", p(Prim.LAYER_NORM_GRAD),
+                f2((x, g) -> Dispatch.apply(Prim.LAYER_NORM_GRAD, new Attrs.LayerNorm(2, 0.1, false, false), x, g)),
+                () -> Tuple.of(randn(94, 3, 2, 3), randn(95, 3, 2, 3))));
+        cs.add(new Case("batch_norm eval, statistics, weight and bias", p(Prim.BATCH_NORM),
+                v -> {
+                    Tuple t = (Tuple) v;
+                    return F.batchNorm(t.get(0), t.get(1), t.get(2), t.get(3), t.get(4));
+                },
+                () -> Tuple.of(randn(96, 2, 3, 2, 2), randn(97, 3), u(98, 0.5, 2, 3), randn(99, 3), randn(100, 3))));
+        cs.add(new Case("batch_norm eval, 2-d input of a transposed view, no affine", p(Prim.BATCH_NORM, Prim.PERMUTE),
+                f3((x, m, var) -> F.batchNorm(x.T(), m, var, null, null).exp()),
+                () -> Tuple.of(randn(101, 3, 4), randn(102, 3), u(103, 0.5, 2, 3))));
+        cs.add(new Case("group_norm, affine, 4-d", p(Prim.GROUP_NORM),
+                f3((x, w, b) -> F.groupNorm(x, 2, w, b)),
+                () -> Tuple.of(randn(104, 2, 4, 2, 3), randn(105, 4), randn(106, 4))));
+        cs.add(new Case("group_norm of a transposed input, no affine", p(Prim.GROUP_NORM, Prim.PERMUTE),
+                f1(x -> F.groupNorm(x.transpose(1, 2), 3, null, null, 0.01).cos()), () -> randn(107, 2, 5, 6)));
+
         // Tuple in, tuple out.
         cs.add(new Case("tuple in, tuple out", p(Prim.MUL, Prim.SIN, Prim.SUM, Prim.MATMUL),
                 f2((a, b) -> Tuple.of(a.mul(b.sin()), a.matmul(b.T()).sum(), b)), () -> Tuple.of(randn(53, 2, 3), randn(54, 2, 3))));

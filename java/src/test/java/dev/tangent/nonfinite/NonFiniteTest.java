@@ -13,10 +13,12 @@ import dev.tangent.backend.Backends;
 import dev.tangent.backend.cpu.CpuBackend;
 import dev.tangent.backend.cpu.dnnl.DnnlAccelerator;
 import dev.tangent.backend.cpu.dnnl.DnnlLibrary;
+import dev.tangent.engine.Dispatch;
 import dev.tangent.functional.Func;
 import dev.tangent.functional.Functional;
 import dev.tangent.golden.Json;
 import dev.tangent.nn.F;
+import dev.tangent.ops.Attrs;
 import dev.tangent.ops.Prim;
 import java.io.IOException;
 import java.io.InputStream;
@@ -324,8 +326,19 @@ class NonFiniteTest {
             case "conv_transpose2d" -> F.convTranspose2d(x, in.get(1), null, (long) a[0], (long) a[1]);
             case "max_pool2d" -> F.maxPool2d(x, (long) a[0], (long) a[1], (long) a[2]);
             case "avg_pool2d" -> F.avgPool2d(x, (long) a[0], (long) a[1], (long) a[2], false, a[3] != 0);
+            case "layer_norm" -> F.layerNorm(x, java.util.Arrays.copyOfRange(x.shape(), x.dim() - (int) a[0], x.dim()),
+                    opt(in, 1), opt(in, 2), a[1]);
+            case "layer_norm_backward" -> Dispatch.apply(Prim.LAYER_NORM_GRAD, new Attrs.LayerNorm((int) a[0], a[1], false,
+                    false), x, in.get(1));
+            case "batch_norm" -> F.batchNorm(x, in.get(1), in.get(2), opt(in, 3), opt(in, 4), false, 0.1, a[0]);
+            case "group_norm" -> F.groupNorm(x, (long) a[0], opt(in, 1), opt(in, 2), a[1]);
             default -> throw new IllegalArgumentException("unknown op " + op);
         };
+    }
+
+    /** Input i, or null where the row has fewer. */
+    private static Tensor opt(List<Tensor> in, int i) {
+        return i < in.size() ? in.get(i) : null;
     }
 
     private static long[] longs(double[] a) {

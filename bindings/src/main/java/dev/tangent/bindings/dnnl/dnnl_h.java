@@ -271,6 +271,46 @@ public class dnnl_h {
         return DNNL_ARG_BIAS;
     }
 
+    private static final int DNNL_ARG_MEAN = (int)49L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_MEAN 49
+     * }
+     */
+    public static int DNNL_ARG_MEAN() {
+        return DNNL_ARG_MEAN;
+    }
+
+    private static final int DNNL_ARG_VARIANCE = (int)50L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_VARIANCE 50
+     * }
+     */
+    public static int DNNL_ARG_VARIANCE() {
+        return DNNL_ARG_VARIANCE;
+    }
+
+    private static final int DNNL_ARG_SCALE = (int)51L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_SCALE 51
+     * }
+     */
+    public static int DNNL_ARG_SCALE() {
+        return DNNL_ARG_SCALE;
+    }
+
+    private static final int DNNL_ARG_SHIFT = (int)52L;
+    /**
+     * {@snippet lang=c :
+     * #define DNNL_ARG_SHIFT 52
+     * }
+     */
+    public static int DNNL_ARG_SHIFT() {
+        return DNNL_ARG_SHIFT;
+    }
+
     private static final int DNNL_ARG_WORKSPACE = (int)64L;
     /**
      * {@snippet lang=c :
@@ -1969,6 +2009,76 @@ public class dnnl_h {
      */
     public static int dnnl_softmax_log() {
         return dnnl_softmax_log;
+    }
+
+    private static final int dnnl_normalization_flags_none = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_normalization_flags_none = 0
+     * }
+     */
+    public static int dnnl_normalization_flags_none() {
+        return dnnl_normalization_flags_none;
+    }
+
+    private static final int dnnl_use_global_stats = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_use_global_stats = 1
+     * }
+     */
+    public static int dnnl_use_global_stats() {
+        return dnnl_use_global_stats;
+    }
+
+    private static final int dnnl_use_scale = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_use_scale = 2
+     * }
+     */
+    public static int dnnl_use_scale() {
+        return dnnl_use_scale;
+    }
+
+    private static final int dnnl_use_shift = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_use_shift = 4
+     * }
+     */
+    public static int dnnl_use_shift() {
+        return dnnl_use_shift;
+    }
+
+    private static final int dnnl_fuse_norm_relu = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_fuse_norm_relu = 8
+     * }
+     */
+    public static int dnnl_fuse_norm_relu() {
+        return dnnl_fuse_norm_relu;
+    }
+
+    private static final int dnnl_fuse_norm_add_relu = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_fuse_norm_add_relu = 16
+     * }
+     */
+    public static int dnnl_fuse_norm_add_relu() {
+        return dnnl_fuse_norm_add_relu;
+    }
+
+    private static final int dnnl_rms_norm = (int)32L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.dnnl_rms_norm = 32
+     * }
+     */
+    public static int dnnl_rms_norm() {
+        return dnnl_rms_norm;
     }
 
     private static final int dnnl_scratchpad_mode_library = (int)0L;
@@ -6385,6 +6495,279 @@ public class dnnl_h {
                 traceDowncall("dnnl_pooling_backward_primitive_desc_create", primitive_desc, engine, alg_kind, diff_src_desc, diff_dst_desc, strides, kernel, dilation, padding_l, padding_r, hint_fwd_pd, attr);
             }
             return (int)mh$.invokeExact(primitive_desc, engine, alg_kind, diff_src_desc, diff_dst_desc, strides, kernel, dilation, padding_l, padding_r, hint_fwd_pd, attr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_batch_normalization_forward_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_FLOAT,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_batch_normalization_forward_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_batch_normalization_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, float epsilon, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_batch_normalization_forward_primitive_desc_create$descriptor() {
+        return dnnl_batch_normalization_forward_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_batch_normalization_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, float epsilon, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_batch_normalization_forward_primitive_desc_create$handle() {
+        return dnnl_batch_normalization_forward_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_batch_normalization_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, float epsilon, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_batch_normalization_forward_primitive_desc_create$address() {
+        return dnnl_batch_normalization_forward_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_batch_normalization_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, float epsilon, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_batch_normalization_forward_primitive_desc_create(MemorySegment primitive_desc, MemorySegment engine, int prop_kind, MemorySegment src_desc, MemorySegment dst_desc, float epsilon, int flags, MemorySegment attr) {
+        var mh$ = dnnl_batch_normalization_forward_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_batch_normalization_forward_primitive_desc_create", primitive_desc, engine, prop_kind, src_desc, dst_desc, epsilon, flags, attr);
+            }
+            return (int)mh$.invokeExact(primitive_desc, engine, prop_kind, src_desc, dst_desc, epsilon, flags, attr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_group_normalization_forward_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_LONG,
+            dnnl_h.C_FLOAT,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_group_normalization_forward_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_group_normalization_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, dnnl_dim_t groups, float epsilon, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_group_normalization_forward_primitive_desc_create$descriptor() {
+        return dnnl_group_normalization_forward_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_group_normalization_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, dnnl_dim_t groups, float epsilon, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_group_normalization_forward_primitive_desc_create$handle() {
+        return dnnl_group_normalization_forward_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_group_normalization_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, dnnl_dim_t groups, float epsilon, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_group_normalization_forward_primitive_desc_create$address() {
+        return dnnl_group_normalization_forward_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_group_normalization_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, dnnl_dim_t groups, float epsilon, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_group_normalization_forward_primitive_desc_create(MemorySegment primitive_desc, MemorySegment engine, int prop_kind, MemorySegment src_desc, MemorySegment dst_desc, long groups, float epsilon, int flags, MemorySegment attr) {
+        var mh$ = dnnl_group_normalization_forward_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_group_normalization_forward_primitive_desc_create", primitive_desc, engine, prop_kind, src_desc, dst_desc, groups, epsilon, flags, attr);
+            }
+            return (int)mh$.invokeExact(primitive_desc, engine, prop_kind, src_desc, dst_desc, groups, epsilon, flags, attr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_layer_normalization_forward_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_FLOAT,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_layer_normalization_forward_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_layer_normalization_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, const_dnnl_memory_desc_t stat_desc, float epsilon, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_layer_normalization_forward_primitive_desc_create$descriptor() {
+        return dnnl_layer_normalization_forward_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_layer_normalization_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, const_dnnl_memory_desc_t stat_desc, float epsilon, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_layer_normalization_forward_primitive_desc_create$handle() {
+        return dnnl_layer_normalization_forward_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_layer_normalization_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, const_dnnl_memory_desc_t stat_desc, float epsilon, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_layer_normalization_forward_primitive_desc_create$address() {
+        return dnnl_layer_normalization_forward_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_layer_normalization_forward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t dst_desc, const_dnnl_memory_desc_t stat_desc, float epsilon, unsigned int flags, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_layer_normalization_forward_primitive_desc_create(MemorySegment primitive_desc, MemorySegment engine, int prop_kind, MemorySegment src_desc, MemorySegment dst_desc, MemorySegment stat_desc, float epsilon, int flags, MemorySegment attr) {
+        var mh$ = dnnl_layer_normalization_forward_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_layer_normalization_forward_primitive_desc_create", primitive_desc, engine, prop_kind, src_desc, dst_desc, stat_desc, epsilon, flags, attr);
+            }
+            return (int)mh$.invokeExact(primitive_desc, engine, prop_kind, src_desc, dst_desc, stat_desc, epsilon, flags, attr);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class dnnl_layer_normalization_backward_primitive_desc_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_FLOAT,
+            dnnl_h.C_INT,
+            dnnl_h.C_POINTER,
+            dnnl_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = dnnl_h.findOrThrow("dnnl_layer_normalization_backward_primitive_desc_create");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_layer_normalization_backward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t diff_src_desc, const_dnnl_memory_desc_t diff_dst_desc, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t stat_desc, float epsilon, unsigned int flags, const_dnnl_primitive_desc_t hint_fwd_pd, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static FunctionDescriptor dnnl_layer_normalization_backward_primitive_desc_create$descriptor() {
+        return dnnl_layer_normalization_backward_primitive_desc_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_layer_normalization_backward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t diff_src_desc, const_dnnl_memory_desc_t diff_dst_desc, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t stat_desc, float epsilon, unsigned int flags, const_dnnl_primitive_desc_t hint_fwd_pd, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MethodHandle dnnl_layer_normalization_backward_primitive_desc_create$handle() {
+        return dnnl_layer_normalization_backward_primitive_desc_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_layer_normalization_backward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t diff_src_desc, const_dnnl_memory_desc_t diff_dst_desc, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t stat_desc, float epsilon, unsigned int flags, const_dnnl_primitive_desc_t hint_fwd_pd, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static MemorySegment dnnl_layer_normalization_backward_primitive_desc_create$address() {
+        return dnnl_layer_normalization_backward_primitive_desc_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * dnnl_status_t dnnl_layer_normalization_backward_primitive_desc_create(dnnl_primitive_desc_t *primitive_desc, dnnl_engine_t engine, dnnl_prop_kind_t prop_kind, const_dnnl_memory_desc_t diff_src_desc, const_dnnl_memory_desc_t diff_dst_desc, const_dnnl_memory_desc_t src_desc, const_dnnl_memory_desc_t stat_desc, float epsilon, unsigned int flags, const_dnnl_primitive_desc_t hint_fwd_pd, const_dnnl_primitive_attr_t attr)
+     * }
+     */
+    public static int dnnl_layer_normalization_backward_primitive_desc_create(MemorySegment primitive_desc, MemorySegment engine, int prop_kind, MemorySegment diff_src_desc, MemorySegment diff_dst_desc, MemorySegment src_desc, MemorySegment stat_desc, float epsilon, int flags, MemorySegment hint_fwd_pd, MemorySegment attr) {
+        var mh$ = dnnl_layer_normalization_backward_primitive_desc_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("dnnl_layer_normalization_backward_primitive_desc_create", primitive_desc, engine, prop_kind, diff_src_desc, diff_dst_desc, src_desc, stat_desc, epsilon, flags, hint_fwd_pd, attr);
+            }
+            return (int)mh$.invokeExact(primitive_desc, engine, prop_kind, diff_src_desc, diff_dst_desc, src_desc, stat_desc, epsilon, flags, hint_fwd_pd, attr);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

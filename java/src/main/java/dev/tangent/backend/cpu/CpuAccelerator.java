@@ -59,6 +59,11 @@ public interface CpuAccelerator {
         return false;
     }
 
+    /** Normalisation (see {@link dev.tangent.backend.Backend#norm}); false: the Java kernel runs. */
+    default boolean norm(Prim op, Attrs a, Operand[] in, Operand out) {
+        return false;
+    }
+
     /** A one-line description (library, version, ISA) for logs and reports. */
     String description();
 }

@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
 /**
  * The CPU backend: plain Java loops over native memory for every primitive and dtype
  * ({@link JavaElementwise}, {@link JavaReductions}, {@link JavaMatmul}, {@link JavaIndexing},
- * {@link JavaNn}), with
+ * {@link JavaNn}, {@link JavaNorm}), with
  * an optional {@link CpuAccelerator} (oneDNN) that takes the float32 work it does faster.
  */
 public final class CpuBackend implements Backend {
@@ -255,6 +255,14 @@ public final class CpuBackend implements Backend {
         CpuAccelerator acc = accelerator;
         if (acc == null || !budgeted(gx.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.avgPool2dGrad(a, g, gx))) {
             JavaNn.avgPool2dGrad(a, g, gx);
+        }
+    }
+
+    @Override
+    public void norm(Prim op, Attrs a, Operand[] in, Operand out) {
+        CpuAccelerator acc = accelerator;
+        if (acc == null || !budgeted(out.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.norm(op, a, in, out))) {
+            JavaNorm.norm(op, a, in, out);
         }
     }
 

@@ -8,7 +8,7 @@ import dev.tangent.ops.Prim;
 
 /**
  * The ops Tangent's CUDA kernels do not cover (int64 and bool arithmetic, int64 casts, layouts of
- * more than 8 non-mergeable dims, and for now convolution and pooling), run by the CPU backend on host copies of the operands' storages.
+ * more than 8 non-mergeable dims, and for now convolution, pooling and normalisation), run by the CPU backend on host copies of the operands' storages.
  * Correct but synchronizing: fine for index bookkeeping, not for hot float paths (which never come
  * here). Stateless; thread-safe.
  */
@@ -75,5 +75,13 @@ final class CpuFallback {
     static void avgPool2dGrad(Attrs.Pool a, Operand g, Operand gx) {
         HostRoundTrip.run(new Operand[] {g, gx}, new boolean[] {false, true},
                 h -> Backends.cpu().avgPool2dGrad(a, h[0], h[1]));
+    }
+
+    static void norm(Prim op, Attrs a, Operand[] in, Operand out) {
+        Operand[] all = java.util.Arrays.copyOf(in, in.length + 1);
+        all[in.length] = out;
+        boolean[] written = new boolean[all.length];
+        written[in.length] = true;
+        HostRoundTrip.run(all, written, h -> Backends.cpu().norm(op, a, java.util.Arrays.copyOf(h, in.length), h[in.length]));
     }
 }

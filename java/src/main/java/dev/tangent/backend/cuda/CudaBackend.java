@@ -476,6 +476,11 @@ public final class CudaBackend implements Backend {
         CpuFallback.avgPool2dGrad(a, g, gx);
     }
 
+    @Override
+    public void norm(Prim op, Attrs a, Operand[] in, Operand out) {
+        CpuFallback.norm(op, a, in, out);
+    }
+
     // ------------------------------------------------------------ CUDA graphs
 
     /**

@@ -10,7 +10,8 @@ import java.util.Arrays;
 /**
  * The rule table: for each primitive, its jvp rule and its vjp rule, found in the class of its
  * family ({@link UnaryRules}, {@link BinaryRules}, {@link ReductionRules}, {@link LinalgRules},
- * {@link ShapeRules}, {@link IndexRules}, {@link NnRules}) where the two sit side by side. Rules are written in
+ * {@link ShapeRules}, {@link IndexRules}, {@link NnRules}, {@link NormRules}) where the two sit side
+ * by side. Rules are written in
  * Tensor operations, so their results can be differentiated again (higher orders, createGraph).
  * A null tangent or gradient is a symbolic zero.
  */
@@ -38,6 +39,7 @@ public final class Rules {
             case VIEW -> t[0] == null ? null : ShapeRules.jvp(p, a, t[0]);
             case CONV -> NnRules.convJvp(p, a, x, t);
             case POOL -> t[0] == null ? null : NnRules.poolJvp(p, a, x[0], t[0], y);
+            case NORM -> NormRules.jvp(p, a, x, t, y);
             case OTHER -> p == Prim.INDEX_SELECT || p == Prim.INDEX_ADD || p == Prim.GATHER || p == Prim.SCATTER_ADD
                     ? IndexRules.jvp(p, a, x, t) : ShapeRules.otherJvp(p, a, x, t);
         };
@@ -61,6 +63,7 @@ public final class Rules {
             case VIEW -> r[0] = ShapeRules.vjp(p, a, x[0], g);
             case CONV -> NnRules.convVjp(p, a, x, g, need, r);
             case POOL -> r[0] = NnRules.poolVjp(p, a, x[0], y, g);
+            case NORM -> NormRules.vjp(p, a, x, y, g, need, r);
             case OTHER -> {
                 if (p == Prim.INDEX_SELECT || p == Prim.INDEX_ADD || p == Prim.GATHER || p == Prim.SCATTER_ADD) {
                     r[0] = IndexRules.vjp(p, a, x, g);

@@ -20,8 +20,8 @@ import java.util.Arrays;
 /**
  * float32 kernels on oneDNN: matmul (every PyTorch shape, strided and broadcast operands without
  * copies), element-wise unary ops (eltwise), binary ops with broadcasting, reductions and
- * softmax/log-softmax, convolution (forward and both adjoints) and average pooling (forward and
- * adjoint; see {@link DnnlNn}). float64 and anything oneDNN does not implement stay on the Java
+ * softmax/log-softmax, convolution (forward and both adjoints), average pooling (forward and
+ * adjoint) and max pooling's values on finite input (see {@link DnnlNn}), normalisation ({@link DnnlNorm}). float64 and anything oneDNN does not implement stay on the Java
  * kernels (each method returns false for them). Primitives are created once per (op, shapes,
  * strides, attributes) and cached ({@link PrimitiveCache}).
  *
@@ -50,6 +50,12 @@ public final class DnnlAccelerator implements CpuAccelerator {
      */
     public static final long CONV_CUTOVER = Long.getLong("tangent.dnnl.conv_cutover", 512);
 
+    /**
+     * Whether float32 normalisation runs on oneDNN ({@link DnnlNorm}); {@code -Dtangent.dnnl.norm=false}
+     * keeps it on the Java kernels (for measuring one against the other, benchmarks/NN-KERNELS.md).
+     */
+    public static final boolean NORM = Boolean.parseBoolean(System.getProperty("tangent.dnnl.norm", "true"));
+
     private volatile long eltwiseCutover = ELTWISE_CUTOVER;
     private volatile long unaryCutover = Math.min(UNARY_CUTOVER, ELTWISE_CUTOVER);
     private volatile long matmulCutover = MATMUL_CUTOVER;
@@ -57,6 +63,7 @@ public final class DnnlAccelerator implements CpuAccelerator {
 
     private final PrimitiveCache cache;
     private final DnnlNn nn;
+    private final DnnlNorm norm;
     private final String description;
 
     /** Sets the OpenMP team size of the calling thread (oneDNN's OpenMP build). */
@@ -74,8 +81,9 @@ public final class DnnlAccelerator implements CpuAccelerator {
             this.cache = new PrimitiveCache(out.get(C_POINTER, 0), capacity);
         }
         this.nn = new DnnlNn(cache, this);
+        this.norm = new DnnlNorm(cache, this);
         this.description = "oneDNN " + DnnlLibrary.version().orElse("?") + " (" + DnnlLibrary.libraryPath()
-                .map(Object::toString).orElse("?") + ")";
+                .map(Object::toString).orElse("?") + ")" + (NORM ? "" : ", normalisation on Java (tangent.dnnl.norm=false)");
     }
 
     /**
@@ -389,15 +397,16 @@ public final class DnnlAccelerator implements CpuAccelerator {
     }
 
     /**
-     * Stays on Java: oneDNN's max pooling lets no NaN win (PyTorch's max_pool2d returns NaN for a
-     * window holding one) and returns -FLT_MAX for a window of -inf —
-     * {@code DnnlNnTest.oneDnnMaxPoolingDropsNanSoMaxPoolingStaysOnJava} checks that this still holds.
-     * It costs: 9.4 ms in Java against 0.39 ms on oneDNN for ResNet-18's 64x112x112 max pooling at
-     * batch 1 (benchmarks/NN-KERNELS.md).
+     * max_pool2d's values on oneDNN when the input is contiguous and holds no NaN, infinity or -0
+     * ({@link DnnlNn#maxPool2d}); else, and for the indices, Java. oneDNN's max pooling lets no
+     * NaN win (PyTorch's max_pool2d returns NaN for a window holding one) and returns -FLT_MAX for
+     * a window of -inf — {@code DnnlNnTest.oneDnnMaxPoolingRunsOnlyOnFiniteInput} checks that this
+     * still holds. Measured: 9.4 ms in Java against 0.39 ms on oneDNN for ResNet-18's 64x112x112
+     * max pooling at batch 1 (benchmarks/NN-KERNELS.md).
      */
     @Override
     public boolean maxPool2d(Attrs.Pool a, Operand x, Operand out, Operand indices) {
-        return false;
+        return out != null && indices == null && nn.maxPool2d(a, x, out);
     }
 
     @Override
@@ -408,6 +417,12 @@ public final class DnnlAccelerator implements CpuAccelerator {
     @Override
     public boolean avgPool2dGrad(Attrs.Pool a, Operand g, Operand gx) {
         return nn.avgPool2dGrad(a, g, gx);
+    }
+
+    /** Layer, batch (inference) and group normalisation and the layer norm's Jacobian ({@link DnnlNorm}). */
+    @Override
+    public boolean norm(Prim op, Attrs a, Operand[] in, Operand out) {
+        return NORM && norm.norm(op, a, in, out);
     }
 
     /** The convolution and pooling kernels (tests and measurements reach their layout switch here). */

@@ -45,6 +45,49 @@ final class DnnlDescriptors {
         return false;
     }
 
+    /**
+     * Whether a float32 operand holds only finite values: for a contiguous one a single pass that
+     * ORs {@code (bits & 0x7f800000) + 0x00800000} over the elements (bit 31 comes out set exactly
+     * when some exponent is all ones: NaN or ±inf), a loop the JIT vectorises; else element by element.
+     */
+    static boolean allFinite(Operand t) {
+        return t.isContiguous() ? contiguousFinite(t, false) : !hasNonFinite(t);
+    }
+
+    /**
+     * Whether a contiguous float32 operand holds only finite values and no -0 (false for a strided
+     * one): {@link #allFinite}'s pass, also ORing {@code (v - 1) & ~v} for {@code v = bits ^ 0x80000000},
+     * whose bit 31 is set exactly when v is 0, the element -0.
+     */
+    static boolean finiteWithoutNegativeZero(Operand t) {
+        return t.isContiguous() && contiguousFinite(t, true);
+    }
+
+    private static boolean contiguousFinite(Operand t, boolean noNegativeZero) {
+        MemorySegment seg = t.storage().segment().asSlice(t.byteOffset(), t.numel() * Float.BYTES);
+        long n = t.numel();
+        int acc = 0;
+        for (long from = 0; from < n; from += 1 << 20) {
+            int len = (int) Math.min(1 << 20, n - from);
+            MemorySegment chunk = seg.asSlice(from * Float.BYTES, (long) len * Float.BYTES);
+            if (noNegativeZero) {
+                for (int i = 0; i < len; i++) {
+                    int b = chunk.getAtIndex(ValueLayout.JAVA_INT, i);
+                    int v = b ^ 0x80000000;
+                    acc |= ((b & 0x7f800000) + 0x00800000) | ((v - 1) & ~v);
+                }
+            } else {
+                for (int i = 0; i < len; i++) {
+                    acc |= (chunk.getAtIndex(ValueLayout.JAVA_INT, i) & 0x7f800000) + 0x00800000;
+                }
+            }
+            if (acc < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static boolean isBroadcast(Operand t) {
         long[] s = t.shape();
         long[] st = t.strides();

@@ -203,7 +203,24 @@ final class DnnlNn {
         return poolForward(alg, a, x, out);
     }
 
-    /** oneDNN max pooling, forward inference: not used for max_pool2d (NaN does not win); tests show why. */
+    /**
+     * max_pool2d's values on oneDNN (max pooling, forward inference) for a contiguous input with
+     * no NaN, no infinity and no -0 (one pass over it first): oneDNN lets no NaN win, gives
+     * -FLT_MAX for a window of -inf, and need not keep the first of a -0/+0 tie as PyTorch does;
+     * without them the two agree bit for bit. Dilated windows with padding stay on Java (a window
+     * could hold only padding). The indices always stay on Java.
+     */
+    boolean maxPool2d(Attrs.Pool a, Operand x, Operand out) {
+        boolean dilated = a.dilation()[0] != 1 || a.dilation()[1] != 1;
+        boolean padded = a.padding()[0] != 0 || a.padding()[1] != 0;
+        if (!f32(x, out) || x.numel() == 0 || out.numel() == 0 || x.numel() < acc.eltwiseCutover() || dilated && padded
+                || !DnnlDescriptors.finiteWithoutNegativeZero(x)) {
+            return false;
+        }
+        return maxPoolProbe(a, x, out);
+    }
+
+    /** oneDNN max pooling, forward inference, whatever the input (tests show where it differs from PyTorch). */
     boolean maxPoolProbe(Attrs.Pool a, Operand x, Operand out) {
         return poolForward(dnnl_pooling_max(), a, x, out);
     }

@@ -30,8 +30,11 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * thread is gone.
  */
 final class PrimitiveCache {
-    /** Most arguments of one step (a convolution backward: three, plus scratchpad). */
-    static final int MAX_ARGS = 5;
+    /**
+     * Most arguments of one step, the scratchpad not counted (a batch normalisation with running
+     * statistics, scale and shift: six).
+     */
+    static final int MAX_ARGS = 6;
     private static final Cleaner CLEANER = Cleaner.create();
 
     private final MemorySegment engine;

@@ -252,13 +252,14 @@ class DnnlNnTest {
     }
 
     /**
-     * Why max pooling stays on Java: oneDNN's max pooling lets no NaN win, where PyTorch's
-     * max_pool2d returns NaN for every window that holds one, and gives -FLT_MAX for a window of
-     * -inf. If this ever fails, oneDNN has become PyTorch-exact and max_pool2d could move to it
-     * (DnnlAccelerator.maxPool2d).
+     * Why max_pool2d runs on oneDNN only for input without NaN, infinities and -0: oneDNN's max
+     * pooling lets no NaN win (PyTorch's max_pool2d returns NaN for every window that holds one) and
+     * gives -FLT_MAX for a window of -inf. If this ever fails, oneDNN has become PyTorch-exact there
+     * (DnnlAccelerator.maxPool2d). On finite input the accelerator takes the values (bit for bit
+     * the Java kernel's) and declines NaN, -inf, -0, strided input and the indices.
      */
     @Test
-    void oneDnnMaxPoolingDropsNanSoMaxPoolingStaysOnJava() {
+    void oneDnnMaxPoolingRunsOnlyOnFiniteInput() {
         try (Scope s = Scope.open()) {
             Attrs.Pool a = new Attrs.Pool(p(3, 3), p(2, 2), p(1, 1), p(1, 1), false, true, 0);
             float[] v = Tensor.randn(7, 1, 16, 9, 9).toFloatArray();
@@ -287,9 +288,17 @@ class DnnlNnTest {
             assertTrue(acc.nn().maxPoolProbe(a, o(ninf), o(np)));
             assertEquals(-Float.MAX_VALUE, np.toFloatArray()[0], "oneDNN's max pooling now returns -inf for a"
                     + " window of -inf: check NaN too, max_pool2d could move to oneDNN");
-            // and the accelerator declines max pooling, values and indices
-            assertFalse(acc.maxPool2d(a, o(x), o(zeros(os)), null));
-            assertFalse(acc.maxPool2d(a, o(x), null, o(Tensor.zeros(DType.INT64, os))));
+            // the accelerator takes finite input (the Java kernel's bits) and declines the rest
+            Tensor taken = Tensor.full(Float.NaN, os);
+            assertTrue(acc.maxPool2d(a, o(finite), o(taken), null));
+            assertArrayEquals(fw.toFloatArray(), taken.toFloatArray());
+            assertFalse(acc.maxPool2d(a, o(x), o(zeros(os)), null), "NaN");
+            assertFalse(acc.maxPool2d(a, o(ninf), o(zeros(os)), null), "-inf");
+            float[] nz = finite.toFloatArray();
+            nz[17] = -0f;
+            assertFalse(acc.maxPool2d(a, o(Tensor.of(nz, 1, 16, 9, 9)), o(zeros(os)), null), "-0");
+            assertFalse(acc.maxPool2d(a, o(finite.transpose(2, 3)), o(zeros(os)), null), "strided");
+            assertFalse(acc.maxPool2d(a, o(finite), null, o(Tensor.zeros(DType.INT64, os))), "indices");
         }
     }
 
