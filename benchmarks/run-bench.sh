@@ -3,10 +3,14 @@
 # benchmarks/RESULTS.md and benchmarks/results.png from benchmarks/target/jmh*.json.
 # Usage: benchmarks/run-bench.sh [--quick]   (./tangent bench [--quick] calls this with JAVA_HOME set)
 #        benchmarks/run-bench.sh --spark [--quick]   only the Spark throughput run (SparkJvpThroughput, see SPARK.md)
+#        benchmarks/run-bench.sh --serving [--quick] only the serving run (ServingRun: request threads against one MLP;
+#                                                    target/serving.json, target/serving.md, benchmarks/serving.png)
 # Env: BENCH_INCLUDE overrides the JMH include regex (e.g. 'DjlMlpBench', or 'Resnet18|Encoder' for the
 # NN workloads only); JMH_EXTRA adds JMH options (to every pass); RESNET_TANGENT_BATCHES (e.g. '1,32')
 # forces the batches of TangentResnet18Bench, which otherwise drops batch 32 while Tangent's conv2d is slow;
 #      SPARK_BENCH_OPTS adds -D options to the Spark run (-Drows=, -Dthreads=, -Dreps=, -Dcases=).
+#      SERVING_ARGS adds ServingRun options (--rounds N --seconds S --callers 1,8 --only REGEX); the full and quick
+#      runs include the serving run unless BENCH_INCLUDE narrows them (SERVING_BENCH=1 forces it, 0 skips it).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
@@ -16,11 +20,13 @@ java="$JAVA_HOME/bin/java"
 
 mode=full
 spark=false
+serving_only=false
 if [ "${1:-}" = --spark ]; then spark=true; shift; fi
+if [ "${1:-}" = --serving ]; then serving_only=true; shift; fi
 case "${1:-}" in
   --quick) mode=quick ;;
   "") ;;
-  *) echo "usage: $0 [--spark] [--quick]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--spark|--serving] [--quick]" >&2; exit 2 ;;
 esac
 
 # The NN workloads (ResNet-18, encoder) are heavy: JMH runs them in passes of their own, with the
@@ -66,6 +72,20 @@ cache="$root/benchmarks/target/djl-cache"
 # The same flags for the host JVM and every fork: offline DJL with its own cache, FFM for Tangent.
 flags=(--enable-native-access=ALL-UNNAMED -Xss8m -Xms1g -Xmx1g -Djava.awt.headless=true
        -Dai.djl.offline=true "-DDJL_CACHE_DIR=$cache" "-DENGINE_CACHE_DIR=$cache")
+
+# Serving under load (ServingRun -> ServingLoad, one JVM per configuration and round, the same flags).
+run_serving() {
+  local args=()
+  [ "$mode" = quick ] && args+=(--quick)
+  # shellcheck disable=SC2206
+  args+=(${SERVING_ARGS:-})
+  echo "+ java <flags> -cp <benchmarks classpath> dev.tangent.bench.ServingRun ${args[*]}"
+  "$java" "${flags[@]}" -cp "$cp" dev.tangent.bench.ServingRun "${args[@]}"
+}
+if [ "$serving_only" = true ]; then
+  run_serving
+  exit 0
+fi
 include="${BENCH_INCLUDE:-^dev\.tangent\.bench\..*Bench\.}"
 jsons=(benchmarks/target/jmh.json benchmarks/target/jmh-nn.json benchmarks/target/jmh-resnet.json)
 rm -f "${jsons[@]}" benchmarks/target/nn-notes.txt benchmarks/target/memory.txt
@@ -121,6 +141,12 @@ if [ "$n_light" -gt 0 ]; then
       | grep -v -e '^SLF4J' -e 'create_graph=True will create' -e '^\s*$' -e 'Warning' || true
     "$java" "${flags[@]}" -XX:+AlwaysPreTouch -Dthreads=1 -cp "$cp" dev.tangent.bench.TangentMemoryGrowth "$memcalls" 2>&1 || true
   } | tee benchmarks/target/memory.txt
+fi
+
+if [ "${SERVING_BENCH:-}" = 1 ] || { [ -z "${BENCH_INCLUDE:-}" ] && [ "${SERVING_BENCH:-}" != 0 ]; }; then
+  run_serving
+else
+  rm -f benchmarks/target/serving.json   # RESULTS.md gets no serving section from an older run
 fi
 
 cmd="./tangent bench${1:+ $1}  (JMH: java <flags> -cp <benchmarks classpath> org.openjdk.jmh.Main <options> ${JMH_EXTRA:-}-jvmArgs '<flags>' -rf json -rff <json> -e <exclude> '$include', in up to three passes: MLP/seed/elementwise with ${jmh[*]}; ResNet-18 and encoder with ${nn_jmh[*]} ${resnet_p[*]:-}(iteration counts from the classes' annotations); flags: ${flags[*]//$root\//})"
