@@ -22,12 +22,14 @@ import java.util.function.Supplier;
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -cp &lt;benchmarks classpath&gt; dev.tangent.bench.GrainProbe [rounds [ms]]
  * </pre>
- * Each cell is the median over {@code rounds} of the mean time per call over {@code ms} of calls
- * (default 7 rounds of 60 ms). The cut-over is the smallest work from which 2 threads are faster at
- * every larger size measured; the grain ThreadBudget wants is half of it (it grants 2 threads from
- * 2 grains of work). A kernel is timed back to back, so the second OpenMP thread is spinning, not
- * asleep, when the next call starts: in a plan whose small kernels run on one thread the wake-up
- * costs more, which makes the measured cut-over a lower bound.
+ * Each time is the median over {@code rounds} of the mean time per call over {@code ms} of calls
+ * (default 7 rounds of 60 ms); the speed-up is the median over rounds of each round's 1-thread time
+ * over its 2-thread time. The cut-over is the smallest work at which 2 threads win and from which
+ * they lose at most one larger size of the family; the grain ThreadBudget wants is half of it (it
+ * grants 2 threads from 2 grains of work). A kernel is timed back to back, so the second OpenMP thread is spinning, not
+ * asleep, when the next call starts (with the passive wait policy Tangent sets, see
+ * OpenMpWaitPolicy, it sleeps between calls anyway). Run it on an otherwise idle machine: with more
+ * runnable threads than cores a second thread gains little.
  */
 public final class GrainProbe {
     private GrainProbe() {}
@@ -84,9 +86,14 @@ public final class GrainProbe {
             }
             double m1 = median(t1);
             double m2 = median(t2);
-            wins.add(new long[] {c.work(), m2 < m1 ? 1 : 0});
+            double[] paired = new double[rounds];
+            for (int r = 0; r < rounds; r++) {
+                paired[r] = t1[r] / t2[r];
+            }
+            double speedup = median(paired);
+            wins.add(new long[] {c.work(), speedup > 1 ? 1 : 0});
             String line = String.format(Locale.ROOT, "| %s | %s | %,d | %.2f | %.2f | %.2f× |", c.family(), c.shape(), c.work(),
-                    m1, m2, m1 / m2);
+                    m1, m2, speedup);
             out.add(line);
             System.out.println(line);
         }
@@ -101,11 +108,19 @@ public final class GrainProbe {
                 + ThreadBudget.ELTWISE_GRAIN + " elements; loadavg at end " + loadavg());
     }
 
-    /** The smallest work from which 2 threads won at every larger size of the family. */
+    /**
+     * The smallest work at which 2 threads won and from which they lost at most one larger size of
+     * the family (one cell hit by load from elsewhere does not move the cut-over to the end).
+     */
     private static String cutOver(String family, List<long[]> wins) {
         long from = -1;
-        for (int i = wins.size() - 1; i >= 0 && wins.get(i)[1] == 1; i--) {
-            from = wins.get(i)[0];
+        int losses = 0;
+        for (int i = wins.size() - 1; i >= 0; i--) {
+            if (wins.get(i)[1] == 1) {
+                from = wins.get(i)[0];
+            } else if (++losses > 1) {
+                break;
+            }
         }
         String unit = family.startsWith("matmul") ? "multiply-adds" : "elements";
         return from < 0 ? "CUTOVER " + family + ": 2 threads never won up to the largest size"

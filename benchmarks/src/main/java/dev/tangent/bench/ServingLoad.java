@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /**
  * One serving configuration in its own JVM: a closed loop of R request threads (each issues its
  * next call when the last returns) on the MLP 784-1024-1024-10 (batch 1 unless given), for a fixed
- * time after a warm-up, printing one {@code SERVING} line per request-thread count: calls/s,
+ * time after a warm-up (2 s before the first request-thread count, 1 s before the others), printing one {@code SERVING} line per request-thread count: calls/s,
  * latency percentiles, process CPU time per call and the request threads' context switches per
  * call. {@link ServingReport} runs it once per configuration and round.
  *
@@ -80,8 +80,10 @@ public final class ServingLoad {
             case "djl" -> djl(threads, workload, batch);
             default -> throw new IllegalArgumentException("ServingLoad: engine must be tangent or djl, got " + engine);
         };
+        boolean first = true;
         for (int r : callers) {
-            run(w, r, Math.min(1.0, seconds / 2));
+            run(w, r, first ? 2.0 : 1.0);   // warm-up (the first longer: the JIT is still compiling)
+            first = false;
             double[] res = run(w, r, seconds);
             System.out.printf(Locale.ROOT, "SERVING engine=%s threads=%s workload=%s batch=%d callers=%d calls_per_s=%.1f"
                     + " p50_us=%.1f p99_us=%.1f p999_us=%.1f calls=%d cpu_us_per_call=%.1f ctxsw_per_call=%.2f"

@@ -91,7 +91,8 @@ public final class ServingReport {
                     r.get("batch").getAsInt(), r.get("callers").getAsInt(), r.get("calls_per_s").getAsDouble(),
                     r.get("p50_us").getAsDouble(), r.get("p99_us").getAsDouble(), r.get("p999_us").getAsDouble(),
                     r.get("cpu_us_per_call").getAsDouble(), r.get("ctxsw_per_call").getAsDouble(),
-                    r.get("slot_waits_per_call").getAsDouble(), r.get("slot_wait_us_per_call").getAsDouble(), r.get("rounds").getAsInt(),
+                    r.has("slot_waits_per_call") ? r.get("slot_waits_per_call").getAsDouble() : 0,
+                    r.has("slot_wait_us_per_call") ? r.get("slot_wait_us_per_call").getAsDouble() : 0, r.get("rounds").getAsInt(),
                     r.get("min_calls_per_s").getAsDouble(), r.get("max_calls_per_s").getAsDouble()));
         }
         rows.sort(Comparator.comparing(Row::engine).reversed().thenComparing(Row::workload).thenComparingInt(Row::batch)
@@ -150,7 +151,7 @@ public final class ServingReport {
         md.append("Closed loop (`ServingLoad`, driven by `ServingRun`): R request threads share one MLP 784-1024-1024-10 (tanh); "
                 + "each issues its next call when the last returns. Every configuration is a fresh JVM, run in turn with "
                 + "the others (round robin, ").append(m.get("rounds").getAsInt()).append(" rounds, ")
-                .append(m.get("seconds").getAsDouble()).append(" s per row after 1 s warm-up); figures are medians over the "
+                .append(m.get("seconds").getAsDouble()).append(" s per row after a warm-up of 1 s, 2 s for a JVM's first row); figures are medians over the "
                 + "rounds. Tangent `default` = adaptive threads (no setting), `1`/`2` = `Tangent.setNumThreads`; "
                 + "DJL `default` = PyTorch's intra-op threads = the cores. Tangent: `jvpPlan` = a compiled `JvpPlan`, "
                 + "`jvp` = `Functional.jvp`, `forward` = the eager MLP; DJL: `jvp` = its by-hand forward-mode jvp (its "
@@ -319,9 +320,9 @@ public final class ServingReport {
             boolean thr = panels[p][1].equals("calls/s");
             List<Row> sel = rows.stream().filter(r -> jvp ? r.workload().startsWith("jvp") : r.workload().equals("forward")).toList();
             panel(g, sel, xs, x0, y0, panelW, panelH, thr, (jvp ? "jvp" : "forward") + (thr ? ": calls/s (higher is better)"
-                    : ": p99 latency, µs, log scale (lower is better)"));
+                    : ": p99 latency, log scale (lower is better)"));
         }
-        int ly = top + 2 * panelH + gapY + 10;
+        int ly = top + 2 * panelH + gapY + 50;
         int lx = left;
         for (String[] k : legend()) {
             g.setColor(color(k[0], k[1]));
@@ -407,7 +408,8 @@ public final class ServingReport {
                 g.setColor(new Color(225, 225, 225));
                 g.drawLine(x0, y, x0 + w, y);
                 g.setColor(Color.DARK_GRAY);
-                String s = v >= 1000 ? String.format(Locale.ROOT, "%.0f ms", v / 1000) : String.format(Locale.ROOT, "%.0f µs", v);
+                String s = v >= 1e6 ? String.format(Locale.ROOT, "%.0f s", v / 1e6) : v >= 1000 ? String.format(Locale.ROOT, "%.0f ms", v / 1000)
+                        : String.format(Locale.ROOT, "%.0f µs", v);
                 g.drawString(s, x0 - 8 - g.getFontMetrics().stringWidth(s), y + 4);
             }
         }

@@ -38,7 +38,7 @@ import java.util.regex.Pattern;
  * count (DJL at a fixed count also gets {@code OMP_NUM_THREADS} and {@code MKL_NUM_THREADS}, as DJL
  * advises for multi-threaded inference). Then the batch sweep: Tangent's three thread settings at one request thread for every
  * workload at the larger batches. {@code --only} keeps configurations whose id
- * ({@code engine/threads/workload/batch}) it finds. Full: 3 rounds of 2 s per row (1 s warm-up);
+ * ({@code engine/threads/workload/batch}) it finds. Full: 3 rounds of 2 s per row (after a 1 s warm-up, 2 s for a JVM's first row);
  * quick: 3 rounds of 1 s, request threads 1 and 8, no batch sweep, the jvp plan and forward only.
  */
 public final class ServingRun {
