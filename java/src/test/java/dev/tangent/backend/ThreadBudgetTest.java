@@ -133,7 +133,15 @@ class ThreadBudgetTest {
             });
             assertTrue(entered.await(30, TimeUnit.SECONDS));
             assertEquals(0, ThreadBudget.freeSlots(), "a large kernel alone takes every core");
-            Future<Integer> second = pool.submit(() -> grant(Long.MAX_VALUE / 2, 1));
+            Future<Integer> second = pool.submit(() -> {   // above the gate: queues even on one core
+                int n = ThreadBudget.enterMatmul(Long.MAX_VALUE / 2);
+                try {
+                    assertEquals(n, ThreadBudget.granted());
+                    return n;
+                } finally {
+                    ThreadBudget.exit();
+                }
+            });
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (ThreadBudget.waiting() == 0 && System.nanoTime() < deadline) {
                 Thread.sleep(1);
