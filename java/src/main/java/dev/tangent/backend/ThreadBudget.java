@@ -33,10 +33,18 @@ import java.util.concurrent.atomic.LongAdder;
  * budget off, leaving only the split by size and by the number of kernels running).
  */
 public final class ThreadBudget {
-    /** Multiply-adds per thread below which a matmul or convolution is not split. */
-    public static final long MATMUL_GRAIN = Long.getLong("tangent.grain.matmul", 1L << 22);
-    /** Elements per thread below which an element-wise, reduction or softmax kernel is not split. */
-    public static final long ELTWISE_GRAIN = Long.getLong("tangent.grain.eltwise", 1L << 17);
+    /**
+     * Multiply-adds per thread below which a matmul or convolution is not split: 64 M (GrainProbe on
+     * the 2-core build machine, load average 0.4: 2 threads first won at [128,1024]x[1024,1024], 134 M
+     * multiply-adds, 1.74x; from 2 M to 67 M they were 0.96-1.07x, square matmuls up to 384^3 lost).
+     */
+    public static final long MATMUL_GRAIN = Long.getLong("tangent.grain.matmul", 1L << 26);
+    /**
+     * Elements per thread below which an element-wise, reduction or softmax kernel is not split: 2 M
+     * (GrainProbe, same run: 2 threads first won for tanh at 4 M elements, 1.01x; add never won up to
+     * 4 M, 0.98x there).
+     */
+    public static final long ELTWISE_GRAIN = Long.getLong("tangent.grain.eltwise", 1L << 21);
     /** Multiply-adds from which a matmul or convolution takes a core slot (a batch-1 784x1024 GEMV: 0.8 M). */
     public static final long MATMUL_GATE = Long.getLong("tangent.gate.matmul", 1L << 18);
     /** Elements from which an element-wise, reduction or softmax kernel takes a core slot. */
