@@ -3,13 +3,19 @@
 # benchmarks/RESULTS.md and benchmarks/results.png from benchmarks/target/jmh*.json.
 # Usage: benchmarks/run-bench.sh [--quick]   (./tangent bench [--quick] calls this with JAVA_HOME set)
 #        benchmarks/run-bench.sh --spark [--quick]   only the Spark throughput run (SparkJvpThroughput, see SPARK.md)
-# Env: BENCH_THREADS ('1 2' by default in a full run) chooses the thread counts; BENCH_INCLUDE overrides the JMH include regex (e.g. 'DjlMlpBench', or 'Resnet18|Encoder' for the
+#        benchmarks/run-bench.sh --serving [--quick] only the serving run (ServingRun: request threads against one MLP;
+#                                                    target/serving.json, target/serving.md, benchmarks/serving.png)
+# Env: BENCH_THREADS ('1 2 default' in a full run) chooses the thread counts; BENCH_INCLUDE overrides the JMH include regex (e.g. 'DjlMlpBench', or 'Resnet18|Encoder' for the
 # NN workloads only); JMH_EXTRA adds JMH options (to every pass); RESNET_TANGENT_BATCHES (e.g. '1,32')
 # forces the batches of TangentResnet18Bench, which otherwise drops batch 32 while Tangent's conv2d is slow;
 #      SPARK_BENCH_OPTS adds -D options to the Spark run (-Drows=, -Dthreads=, -Dreps=, -Dcases=).
 #      BENCH_CPUS_1 (default 1) and BENCH_CPUS_2 (default 0,1): the cores (taskset -c) every engine's
 #      threads=1 and threads=2 rows run on — JMH (DJL, Tangent) and JAX alike.
 #      BENCH_JAX=0 skips JAX; JAX_PYTHON / JAX_PIP_SPEC: see benchmarks/jax/setup-venv.sh.
+#      The full run also times Tangent's benchmarks at threads=default (adaptive threading, cores $BENCH_CPUS_2),
+#      which RESULTS.md compares with the best fixed count.
+#      SERVING_ARGS adds ServingRun options (--rounds N --seconds S --callers 1,8 --only REGEX); the full and quick
+#      runs include the serving run unless BENCH_INCLUDE narrows them (SERVING_BENCH=1 forces it, 0 skips it).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
@@ -19,11 +25,13 @@ java="$JAVA_HOME/bin/java"
 
 mode=full
 spark=false
+serving_only=false
 if [ "${1:-}" = --spark ]; then spark=true; shift; fi
+if [ "${1:-}" = --serving ]; then serving_only=true; shift; fi
 case "${1:-}" in
   --quick) mode=quick ;;
   "") ;;
-  *) echo "usage: $0 [--spark] [--quick]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--spark|--serving] [--quick]" >&2; exit 2 ;;
 esac
 
 # The NN workloads (ResNet-18, encoder) are heavy: JMH runs them in passes of their own, with the
@@ -41,7 +49,7 @@ if [ "$mode" = quick ]; then
 else
   jmh=(-f 1 -wi 3 -w 1s -i 5 -r 1s)
   nn_jmh=(-f 1)
-  read -r -a thread_counts <<< "${BENCH_THREADS:-1 2}"   # BENCH_THREADS='1' times the 1-thread rows only
+  read -r -a thread_counts <<< "${BENCH_THREADS:-1 2 default}"   # default: Tangent's benchmarks only (DJL's take numbers); BENCH_THREADS=1: 1-thread rows only
   jax_time=(--warmup 3 --measure 5)
   jax_nn=(resnet18=1,32 encoder=1,16)
   label="Full run (1 fork per benchmark, 3×1 s warmup, 5×1 s measurement; ResNet-18 and encoder: 2×1 s warmup (Tangent's ResNet-18: 1×1 s), 3×1 s measurement)"
@@ -75,6 +83,20 @@ cache="$root/benchmarks/target/djl-cache"
 # The same flags for the host JVM and every fork: offline DJL with its own cache, FFM for Tangent.
 flags=(--enable-native-access=ALL-UNNAMED -Xss8m -Xms1g -Xmx1g -Djava.awt.headless=true
        -Dai.djl.offline=true "-DDJL_CACHE_DIR=$cache" "-DENGINE_CACHE_DIR=$cache")
+
+# Serving under load (ServingRun -> ServingLoad, one JVM per configuration and round, the same flags).
+run_serving() {
+  local args=()
+  [ "$mode" = quick ] && args+=(--quick)
+  # shellcheck disable=SC2206
+  args+=(${SERVING_ARGS:-})
+  echo "+ java <flags> -cp <benchmarks classpath> dev.tangent.bench.ServingRun ${args[*]}"
+  "$java" "${flags[@]}" -cp "$cp" dev.tangent.bench.ServingRun "${args[@]}"
+}
+if [ "$serving_only" = true ]; then
+  run_serving
+  exit 0
+fi
 include="${BENCH_INCLUDE:-^dev\.tangent\.bench\..*Bench\.}"
 jsons=()
 for t in "${thread_counts[@]}"; do
@@ -89,7 +111,7 @@ cpus_1=${BENCH_CPUS_1:-1}
 cpus_2=${BENCH_CPUS_2:-0,1}
 pin=()
 pinned() {  # <threads>: sets pin to the taskset prefix for that thread count (empty if it cannot pin)
-  local c; c=$([ "$1" = 1 ] && echo "$cpus_1" || echo "$cpus_2")
+  local c; c=$([ "$1" = 1 ] && echo "$cpus_1" || echo "$cpus_2")   # threads=2 and threads=default: both cores
   if command -v taskset >/dev/null && taskset -c "$c" true 2>/dev/null; then
     pin=(taskset -c "$c")
   else
@@ -136,9 +158,14 @@ cat /proc/loadavg > benchmarks/target/loadavg-start.txt 2>/dev/null || true
 run_jmh() {  # <json stem> <exclude regex> <options...>: one pinned JMH run per thread count -> <stem>-t<n>.json
   local stem=$1 ex=$2; shift 2
   for t in "${thread_counts[@]}"; do
+    local e=$ex
+    if [ "$t" = default ]; then   # threads=default exists for Tangent's benchmarks only
+      e="$ex|^dev\.tangent\.bench\.Djl"
+      [ "$(count "$e")" -gt 0 ] || continue
+    fi
     pinned "$t"
     local cmd=("${pin[@]}" "$java" "${flags[@]}" -cp "$cp" org.openjdk.jmh.Main "$@" -p "threads=$t" ${JMH_EXTRA:-}
-               -jvmArgs "${flags[*]}" -rf json -rff "$stem-t$t.json" -e "$ex" "$include")
+               -jvmArgs "${flags[*]}" -rf json -rff "$stem-t$t.json" -e "$e" "$include")
     echo "+ ${cmd[*]}"
     "${cmd[@]}"
   done
@@ -170,6 +197,7 @@ elif [ "${#jax_work[@]}" -gt 0 ] && jax_py=$(benchmarks/jax/setup-venv.sh "$jax_
   [ -z "$names" ] || jax_cmd="JaxExport benchmarks/target/jax-data ${jax_work[*]}, then per thread count: taskset -c <cores> [threads=1: env XLA_FLAGS=--xla_cpu_multi_thread_eigen=false] benchmarks/target/jax-venv/bin/python benchmarks/jax/bench_jax.py --data benchmarks/target/jax-data --threads <n> --workloads $names ${jax_time[*]} --append --out $jax_json"
   for t in "${thread_counts[@]}"; do
     [ -n "$names" ] || break
+    [ "$t" != default ] || continue   # JAX has no adaptive setting: its rows are threads=1 and 2
     pinned "$t"
     xla=()
     [ "$t" = 1 ] && xla=(env "XLA_FLAGS=${XLA_FLAGS:+$XLA_FLAGS }--xla_cpu_multi_thread_eigen=false")
@@ -191,6 +219,12 @@ if [ "$n_light" -gt 0 ]; then
   } | tee benchmarks/target/memory.txt
 fi
 
-cmd="./tangent bench${1:+ $1}  (JMH: taskset -c <cores> java <flags> -cp <benchmarks classpath> org.openjdk.jmh.Main <options> -p threads=<n> ${JMH_EXTRA:-}-jvmArgs '<flags>' -rf json -rff <json> -e <exclude> '$include', in up to three passes per thread count (cores $cpus_1 for threads=1, $cpus_2 for threads=2): MLP/seed/elementwise with ${jmh[*]}; ResNet-18 and encoder with ${nn_jmh[*]} ${resnet_p[*]:-}(iteration counts from the classes' annotations); flags: ${flags[*]//$root\//}${jax_cmd:+; JAX: $jax_cmd})"
+if [ "${SERVING_BENCH:-}" = 1 ] || { [ -z "${BENCH_INCLUDE:-}" ] && [ "${SERVING_BENCH:-}" != 0 ]; }; then
+  run_serving
+else
+  rm -f benchmarks/target/serving.json   # RESULTS.md gets no serving section from an older run
+fi
+
+cmd="./tangent bench${1:+ $1}  (JMH: taskset -c <cores> java <flags> -cp <benchmarks classpath> org.openjdk.jmh.Main <options> -p threads=<n> ${JMH_EXTRA:-}-jvmArgs '<flags>' -rf json -rff <json> -e <exclude> '$include', in up to three passes per thread count ($(IFS=,; echo "${thread_counts[*]}"); cores $cpus_1 for threads=1, $cpus_2 for the others; threads=default: Tangent's benchmarks only): MLP/seed/elementwise with ${jmh[*]}; ResNet-18 and encoder with ${nn_jmh[*]} ${resnet_p[*]:-}(iteration counts from the classes' annotations); flags: ${flags[*]//$root\//}${jax_cmd:+; JAX: $jax_cmd})"
 json_list=$(IFS=,; echo "${jsons[*]}")
 "$java" "${flags[@]}" -cp "$cp" dev.tangent.bench.Report "$json_list" benchmarks "$label" "$cmd"

@@ -252,6 +252,7 @@ public final class Report {
             }
         }
         md.append("\n![ratios](results.png)\n");
+        md.append(ServingReport.resultsSection(rows));   // defaults vs fixed threads; serving under load (if run)
         return md.toString();
     }
 

@@ -1,7 +1,6 @@
 package dev.tangent.bench;
 
 import dev.tangent.Scope;
-import dev.tangent.Tangent;
 import dev.tangent.Tensor;
 import dev.tangent.functional.Functional;
 import dev.tangent.functional.JvpPlan;
@@ -28,7 +27,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 5, time = 2)
 public class TangentElementwiseBench {
     @Param({"1", "2"})
-    public int threads;
+    public String threads;
 
     private Tensor x, v;
     private JvpPlan<Tensor, Tensor> plan;
@@ -39,7 +38,7 @@ public class TangentElementwiseBench {
 
     @Setup
     public void setUp() {
-        Tangent.setNumThreads(threads);
+        BenchThreads.apply(threads);
         x = TangentMlp.gaussian(31, 1f, 1 << 20);
         v = TangentMlp.gaussian(32, 1f, 1 << 20);
         plan = JvpPlan.compile(TangentElementwiseBench::f, x);

@@ -1,7 +1,6 @@
 package dev.tangent.bench;
 
 import dev.tangent.Scope;
-import dev.tangent.Tangent;
 import dev.tangent.Tensor;
 import dev.tangent.functional.Functional;
 import dev.tangent.functional.JvpPlan;
@@ -38,7 +37,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 3, time = 1)
 public class TangentEncoderBench {
     @Param({"1", "2"})
-    public int threads;
+    public String threads;
 
     @Param({"1", "16"})
     public int batch;
@@ -65,7 +64,7 @@ public class TangentEncoderBench {
         if (javaNorm) {
             System.setProperty("tangent.dnnl.norm", "false");
         }
-        Tangent.setNumThreads(threads);
+        BenchThreads.apply(threads);
         if (javaNorm != Tangent.cpuKernels().contains("tangent.dnnl.norm=false")) {
             throw new IllegalStateException("norm=" + norm + " did not take: " + Tangent.cpuKernels());
         }

@@ -1,7 +1,6 @@
 package dev.tangent.bench;
 
 import dev.tangent.Scope;
-import dev.tangent.Tangent;
 import dev.tangent.Tensor;
 import dev.tangent.functional.Functional;
 import java.util.concurrent.TimeUnit;
@@ -33,7 +32,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 3, time = 1)
 public class TangentEncoderReverseBench {
     @Param({"1", "2"})
-    public int threads;
+    public String threads;
 
     @Param({"1"})
     public int batch;
@@ -43,7 +42,7 @@ public class TangentEncoderReverseBench {
 
     @Setup
     public void setUp() {
-        Tangent.setNumThreads(threads);
+        BenchThreads.apply(threads);
         net = new TangentEncoder(EncoderSpec.params(EncoderSpec.SEED_WEIGHTS));
         long[] s = EncoderSpec.inputShape(batch);
         long[] us = EncoderSpec.inputShape(batch);

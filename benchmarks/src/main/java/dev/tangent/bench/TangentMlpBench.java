@@ -1,7 +1,6 @@
 package dev.tangent.bench;
 
 import dev.tangent.Scope;
-import dev.tangent.Tangent;
 import dev.tangent.Tensor;
 import dev.tangent.functional.Functional;
 import dev.tangent.functional.JvpPlan;
@@ -31,8 +30,9 @@ import org.openjdk.jmh.infra.Blackhole;
 @Warmup(iterations = 3, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class TangentMlpBench {
-    @Param({"1", "2"})
-    public int threads;
+    /** Fixed 1 and 2, and "default" (adaptive): RESULTS compares the defaults with the best fixed count. */
+    @Param({"1", "2", "default"})
+    public String threads;
 
     @Param({"1", "64", "1024"})
     public int batch;
@@ -43,7 +43,7 @@ public class TangentMlpBench {
 
     @Setup
     public void setUp() {
-        Tangent.setNumThreads(threads);
+        BenchThreads.apply(threads);
         mlp = new TangentMlp(7);
         x = TangentMlp.gaussian(21, 1f, batch, DjlMlp.IN);
         v = TangentMlp.gaussian(22, 1f, batch, DjlMlp.IN);

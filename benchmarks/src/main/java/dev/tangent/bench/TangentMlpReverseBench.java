@@ -1,7 +1,6 @@
 package dev.tangent.bench;
 
 import dev.tangent.Scope;
-import dev.tangent.Tangent;
 import dev.tangent.Tensor;
 import dev.tangent.functional.Functional;
 import dev.tangent.functional.HvpStrategy;
@@ -27,7 +26,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 5, time = 2)
 public class TangentMlpReverseBench {
     @Param({"1", "2"})
-    public int threads;
+    public String threads;
 
     @Param({"1", "64"})
     public int batch;
@@ -37,7 +36,7 @@ public class TangentMlpReverseBench {
 
     @Setup
     public void setUp() {
-        Tangent.setNumThreads(threads);
+        BenchThreads.apply(threads);
         mlp = new TangentMlp(7);
         x = TangentMlp.gaussian(21, 1f, batch, DjlMlp.IN);
         u = TangentMlp.gaussian(23, 1f, batch, DjlMlp.OUT);

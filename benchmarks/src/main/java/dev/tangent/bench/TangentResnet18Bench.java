@@ -1,7 +1,6 @@
 package dev.tangent.bench;
 
 import dev.tangent.Scope;
-import dev.tangent.Tangent;
 import dev.tangent.Tensor;
 import dev.tangent.functional.Functional;
 import dev.tangent.functional.JvpPlan;
@@ -38,7 +37,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 3, time = 1)
 public class TangentResnet18Bench {
     @Param({"1", "2"})
-    public int threads;
+    public String threads;
 
     @Param({"1", "32"})
     public int batch;
@@ -49,7 +48,7 @@ public class TangentResnet18Bench {
 
     @Setup
     public void setUp(BenchmarkParams params) {
-        Tangent.setNumThreads(threads);
+        BenchThreads.apply(threads);
         net = new TangentResnet18(Resnet18Spec.params(Resnet18Spec.SEED_WEIGHTS));
         long[] s = Resnet18Spec.inputShape(batch);
         x = Tensor.of(NnParams.input(Resnet18Spec.SEED_X, 1f, s), s);

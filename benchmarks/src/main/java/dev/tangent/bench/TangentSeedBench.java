@@ -1,7 +1,6 @@
 package dev.tangent.bench;
 
 import dev.tangent.Scope;
-import dev.tangent.Tangent;
 import dev.tangent.Tensor;
 import dev.tangent.functional.Functional;
 import dev.tangent.functional.JvpPlan;
@@ -29,7 +28,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 5, time = 2)
 public class TangentSeedBench {
     @Param({"1", "2"})
-    public int threads;
+    public String threads;
 
     private Tensor x, v;
     private JvpPlan<Tensor, Tensor> plan;
@@ -40,7 +39,7 @@ public class TangentSeedBench {
 
     @Setup
     public void setUp() {
-        Tangent.setNumThreads(threads);
+        BenchThreads.apply(threads);
         x = TangentMlp.gaussian(11, 1f, 4, 4);
         v = TangentMlp.gaussian(12, 1f, 4, 4);
         plan = JvpPlan.compile(TangentSeedBench::expReducer, x);

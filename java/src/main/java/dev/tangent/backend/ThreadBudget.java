@@ -1,37 +1,96 @@
 package dev.tangent.backend;
 
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
- * How many threads a native CPU kernel may use, decided per kernel: by its size, so work too small
- * to pay for waking a second thread runs on the calling thread alone (like PyTorch's grain
- * sizes); and by a process-wide budget, so that several application threads computing at once
- * never bring more compute threads than there are cores (each kernel gets its share of the cores
- * among the kernels running at that moment). A thread count set explicitly
- * ({@code tangent.num_threads}, {@code TANGENT_NUM_THREADS}, {@code Tangent.setNumThreads}) is used
- * as is for every kernel instead.
+ * How many threads a CPU kernel may use, decided per kernel, and a process-wide budget of cores
+ * shared by every thread that computes.
  *
- * <p>Grains (work per thread worth a thread) are measured on the build machine; see README
- * "Threads and serving" for the command. Properties {@code tangent.grain.matmul} (multiply-adds)
- * and {@code tangent.grain.eltwise} (elements) override them.
+ * <ul>
+ *   <li><b>By size</b>: a kernel gets one thread per grain of work ({@link #MATMUL_GRAIN}
+ *       multiply-adds, {@link #ELTWISE_GRAIN} elements), at least one, at most
+ *       {@link Backends#numThreads()}: work too small to pay for waking a second thread runs on the
+ *       calling thread alone (like PyTorch's grain sizes).
+ *   <li><b>By budget</b>: the process holds one slot per core. A kernel of at least a gate's worth
+ *       of work ({@link #MATMUL_GATE}, {@link #ELTWISE_GATE}) takes a slot before it runs, waiting
+ *       in arrival order when all are taken, and adds more slots for its team only when they are
+ *       free and nobody waits. So however many application threads call Tangent at once, at most
+ *       one thread per core computes a sizeable kernel: the others wait their turn instead of
+ *       preempting each other (which costs throughput and, worse, turns a call of 0.2 ms into one
+ *       of tens of ms whenever the scheduler parks it mid-kernel). Kernels below the gate run at
+ *       once on the calling thread (a few µs; waiting would cost more).
+ * </ul>
+ * A thread count set explicitly ({@code tangent.num_threads}, {@code TANGENT_NUM_THREADS},
+ * {@code Tangent.setNumThreads}) is used as is for every kernel instead, without slots.
+ *
+ * <p>Grains are measured on the build machine; see README "Threads and serving" for the command.
+ * Properties {@code tangent.grain.matmul} (multiply-adds), {@code tangent.grain.eltwise} (elements),
+ * {@code tangent.gate.matmul}, {@code tangent.gate.eltwise} override them; {@code
+ * tangent.budget.slots} sets the number of slots (default: the processors; {@code 0} turns the
+ * budget off, leaving only the split by size and by the number of kernels running).
  */
 public final class ThreadBudget {
-    /** Multiply-adds per thread below which a matmul or convolution is not split. */
-    public static final long MATMUL_GRAIN = Long.getLong("tangent.grain.matmul", 1L << 22);
-    /** Elements per thread below which an element-wise, reduction or softmax kernel is not split. */
-    public static final long ELTWISE_GRAIN = Long.getLong("tangent.grain.eltwise", 1L << 17);
+    /**
+     * Multiply-adds per thread below which a matmul or convolution is not split: 64 M (GrainProbe on
+     * the 2-core build machine, load average 0.4: 2 threads first won at [128,1024]x[1024,1024], 134 M
+     * multiply-adds, 1.74x; from 2 M to 67 M they were 0.96-1.07x, square matmuls up to 384^3 lost).
+     */
+    public static final long MATMUL_GRAIN = Long.getLong("tangent.grain.matmul", 1L << 26);
+    /**
+     * Elements per thread below which an element-wise, reduction or softmax kernel is not split: 2 M
+     * (GrainProbe, same run: 2 threads first won for tanh at 4 M elements, 1.01x; add never won up to
+     * 4 M, 0.98x there).
+     */
+    public static final long ELTWISE_GRAIN = Long.getLong("tangent.grain.eltwise", 1L << 21);
+    /** Multiply-adds from which a matmul or convolution takes a core slot (a batch-1 784x1024 GEMV: 0.8 M). */
+    public static final long MATMUL_GATE = Long.getLong("tangent.gate.matmul", 1L << 18);
+    /** Elements from which an element-wise, reduction or softmax kernel takes a core slot. */
+    public static final long ELTWISE_GATE = Long.getLong("tangent.gate.eltwise", 1L << 15);
 
     private static final int CORES = Runtime.getRuntime().availableProcessors();
+    /** Core slots (0: no budget). */
+    static final int SLOT_COUNT = Math.max(0, Integer.getInteger("tangent.budget.slots", CORES));
+    private static final Semaphore SLOTS = new Semaphore(SLOT_COUNT, true);
     private static final AtomicInteger RUNNING = new AtomicInteger();
-    private static final ThreadLocal<int[]> GRANTED = ThreadLocal.withInitial(() -> new int[1]);
+    private static final ThreadLocal<State> STATE = ThreadLocal.withInitial(State::new);
+    private static final LongAdder SLOTTED = new LongAdder();
+    private static final LongAdder WAITS = new LongAdder();
+    private static final LongAdder WAIT_NANOS = new LongAdder();
+
+    /** This thread's kernel: team granted, slots held, nesting depth. */
+    private static final class State {
+        int granted;
+        int slots;
+        int depth;
+    }
 
     private ThreadBudget() {}
 
+    /** {@link #enter(long, long, long)} for a matmul or convolution of {@code macs} multiply-adds. */
+    public static int enterMatmul(long macs) {
+        return enter(macs, MATMUL_GRAIN, MATMUL_GATE);
+    }
+
+    /** {@link #enter(long, long, long)} for an element-wise, reduction or pooling kernel of {@code elements}. */
+    public static int enterEltwise(long elements) {
+        return enter(elements, ELTWISE_GRAIN, ELTWISE_GATE);
+    }
+
     /**
-     * Starts a native kernel of {@code work} units, {@code grain} units per thread: returns (and
-     * records for {@link #granted()}) the team size it may use. Pair with {@link #exit()}.
+     * Starts a CPU kernel of {@code work} units, {@code grain} units per thread, that takes a core
+     * slot from {@code gate} units: returns (and records for {@link #granted()}) the team size it
+     * may use, waiting for a slot first when the budget is spent. Pair with {@link #exit()} in a
+     * {@code finally}. A kernel started inside another on the same thread gets the outer one's team
+     * and takes nothing more.
      */
-    public static int enter(long work, long grain) {
+    public static int enter(long work, long grain, long gate) {
+        State s = STATE.get();
+        if (s.depth++ > 0) {
+            return s.granted;
+        }
         int running = RUNNING.incrementAndGet();
         int max = Backends.numThreads();
         int n;
@@ -39,17 +98,55 @@ public final class ThreadBudget {
             n = max;
         } else {
             long bySize = Math.max(1, work / Math.max(1, grain));
-            int share = Math.max(1, CORES / running);
-            n = (int) Math.min(Math.min(bySize, max), share);
+            int want = (int) Math.min(bySize, max);
+            if (SLOT_COUNT > 0 && (work >= gate || want > 1)) {
+                if (!tryTakeFree()) {
+                    long t0 = System.nanoTime();
+                    SLOTS.acquireUninterruptibly();
+                    WAIT_NANOS.add(System.nanoTime() - t0);
+                    WAITS.increment();
+                }
+                SLOTTED.increment();
+                int held = 1;
+                while (held < want && tryTakeFree()) {
+                    held++;
+                }
+                s.slots = held;
+                n = held;
+            } else {
+                n = Math.min(want, Math.max(1, CORES / running));
+            }
         }
-        GRANTED.get()[0] = n;
+        s.granted = n;
         return n;
     }
 
-    /** Ends the kernel started by {@link #enter}. */
+    /** A free slot if one is free and no thread waits for it (fair: a team never jumps the queue). */
+    private static boolean tryTakeFree() {
+        try {
+            return SLOTS.tryAcquire(0, TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Ends the kernel started by {@link #enter}: hands its slots to the threads waiting, in order. */
     public static void exit() {
+        State s = STATE.get();
+        if (s.depth == 0) {
+            throw new IllegalStateException("ThreadBudget.exit without enter");
+        }
+        if (--s.depth > 0) {
+            return;
+        }
         RUNNING.decrementAndGet();
-        GRANTED.get()[0] = 0;
+        s.granted = 0;
+        if (s.slots > 0) {
+            int held = s.slots;
+            s.slots = 0;
+            SLOTS.release(held);
+        }
     }
 
     /**
@@ -61,12 +158,35 @@ public final class ThreadBudget {
         if (Backends.threadsFixed()) {
             return Backends.numThreads();
         }
-        int g = GRANTED.get()[0];
+        int g = STATE.get().granted;
         return g == 0 ? Backends.numThreads() : g;
     }
 
     /** Kernels inside {@link #enter}/{@link #exit} right now, over all threads. */
     public static int running() {
         return RUNNING.get();
+    }
+
+    /** Core slots free right now (the budget's size when no kernel holds one; 0 when it is off). */
+    public static int freeSlots() {
+        return SLOTS.availablePermits();
+    }
+
+    /** Threads waiting for a core slot right now (an estimate, for monitoring and tests). */
+    public static int waiting() {
+        return SLOTS.getQueueLength();
+    }
+
+    /**
+     * Counters since start-up, for monitoring: {kernels that took a slot, of those the ones that
+     * waited for it, total nanoseconds waited}.
+     */
+    public static long[] slotStats() {
+        return new long[] {SLOTTED.sum(), WAITS.sum(), WAIT_NANOS.sum()};
+    }
+
+    /** The number of core slots ({@code tangent.budget.slots}, default the processors; 0: no budget). */
+    public static int slots() {
+        return SLOT_COUNT;
     }
 }

@@ -1,19 +1,25 @@
 package dev.tangent.backend;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tangent.Tangent;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.parallel.Isolated;
 
-/** The per-kernel thread grant: by size below the grain, by share of the cores among running kernels. */
+/** The per-kernel thread grant: by size below the grain; sizeable kernels share the cores through a slot each. */
 @Isolated
 class ThreadBudgetTest {
     private static final int CORES = Runtime.getRuntime().availableProcessors();
@@ -37,7 +43,7 @@ class ThreadBudgetTest {
     }
 
     private static int grant(long work, long grain) {
-        int n = ThreadBudget.enter(work, grain);
+        int n = ThreadBudget.enter(work, grain, Long.MAX_VALUE);
         try {
             assertEquals(n, ThreadBudget.granted());
             return n;
@@ -47,34 +53,76 @@ class ThreadBudgetTest {
     }
 
     @Test
-    void smallWorkRunsOnOneThread() {
+    void smallWorkRunsOnOneThreadWithoutASlot() {
         assertEquals(1, grant(1, ThreadBudget.ELTWISE_GRAIN));
         assertEquals(1, grant(ThreadBudget.ELTWISE_GRAIN * 2 - 1, ThreadBudget.ELTWISE_GRAIN));
+        int free = ThreadBudget.freeSlots();
+        assertEquals(1, ThreadBudget.enterEltwise(ThreadBudget.ELTWISE_GATE - 1));
+        try {
+            assertEquals(free, ThreadBudget.freeSlots(), "below the gate no slot is taken");
+        } finally {
+            ThreadBudget.exit();
+        }
     }
 
     @Test
     void largeWorkGetsOneThreadPerGrainUpToTheCores() {
         assertEquals(Math.min(2, CORES), grant(ThreadBudget.MATMUL_GRAIN * 2, ThreadBudget.MATMUL_GRAIN));
         assertEquals(CORES, grant(ThreadBudget.MATMUL_GRAIN * 10_000, ThreadBudget.MATMUL_GRAIN));
+        assertEquals(CORES, ThreadBudget.freeSlots(), "slots handed back");
     }
 
     @Test
-    void aFixedCountIsUsedForEveryKernel() {
+    void aKernelAtTheGateHoldsOneSlotWhileItRuns() {
+        assertEquals(1, ThreadBudget.enterMatmul(ThreadBudget.MATMUL_GATE));
+        try {
+            assertEquals(CORES - 1, ThreadBudget.freeSlots());
+        } finally {
+            ThreadBudget.exit();
+        }
+        assertEquals(CORES, ThreadBudget.freeSlots());
+    }
+
+    @Test
+    void aFixedCountIsUsedForEveryKernelWithoutSlots() {
         Tangent.setNumThreads(3);
         assertEquals(3, grant(1, ThreadBudget.ELTWISE_GRAIN));
         assertEquals(3, ThreadBudget.granted(), "outside a kernel too");
+        assertEquals(3, ThreadBudget.enterMatmul(Long.MAX_VALUE / 2));
+        try {
+            assertEquals(CORES, ThreadBudget.freeSlots(), "a fixed count takes no slot");
+        } finally {
+            ThreadBudget.exit();
+        }
         Tangent.adaptiveThreads();
         assertEquals(1, grant(1, ThreadBudget.ELTWISE_GRAIN));
     }
 
     @Test
-    void kernelsRunningAtOnceShareTheCores() throws Exception {
+    void aNestedKernelGetsTheOuterTeamAndTakesNothing() {
+        int outer = ThreadBudget.enterMatmul(Long.MAX_VALUE / 2);
+        try {
+            int free = ThreadBudget.freeSlots();
+            assertEquals(outer, ThreadBudget.enterMatmul(Long.MAX_VALUE / 2));
+            ThreadBudget.exit();
+            assertEquals(free, ThreadBudget.freeSlots());
+            assertEquals(outer, ThreadBudget.granted(), "still the outer kernel's team");
+        } finally {
+            ThreadBudget.exit();
+        }
+        assertEquals(CORES, ThreadBudget.freeSlots());
+        assertThrows(IllegalStateException.class, ThreadBudget::exit);
+    }
+
+    /** A kernel that finds every slot taken waits for one (a small one does not), then gets the team left. */
+    @Test
+    void aSizeableKernelWaitsWhileTheCoresAreTaken() throws Exception {
         CountDownLatch entered = new CountDownLatch(1);
         CountDownLatch release = new CountDownLatch(1);
-        ExecutorService pool = Executors.newSingleThreadExecutor();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
         try {
             Future<Integer> first = pool.submit(() -> {
-                int n = ThreadBudget.enter(Long.MAX_VALUE / 2, 1);
+                int n = ThreadBudget.enterMatmul(Long.MAX_VALUE / 2);
                 try {
                     entered.countDown();
                     release.await(30, TimeUnit.SECONDS);
@@ -83,15 +131,69 @@ class ThreadBudgetTest {
                     ThreadBudget.exit();
                 }
             });
-            entered.await(30, TimeUnit.SECONDS);
-            int second = grant(Long.MAX_VALUE / 2, 1);
+            assertTrue(entered.await(30, TimeUnit.SECONDS));
+            assertEquals(0, ThreadBudget.freeSlots(), "a large kernel alone takes every core");
+            Future<Integer> second = pool.submit(() -> {   // above the gate: queues even on one core
+                int n = ThreadBudget.enterMatmul(Long.MAX_VALUE / 2);
+                try {
+                    assertEquals(n, ThreadBudget.granted());
+                    return n;
+                } finally {
+                    ThreadBudget.exit();
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (ThreadBudget.waiting() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(1, ThreadBudget.waiting(), "the second kernel queues for a slot");
+            assertFalse(second.isDone());
+            assertEquals(1, ThreadBudget.enterEltwise(1), "a kernel below the gate does not wait");
+            ThreadBudget.exit();
             release.countDown();
-            assertEquals(CORES, (int) first.get(30, TimeUnit.SECONDS), "alone when it started");
-            assertEquals(Math.max(1, CORES / 2), second, "second of two running kernels");
+            assertEquals(CORES, (int) first.get(30, TimeUnit.SECONDS));
+            assertEquals(CORES, (int) second.get(30, TimeUnit.SECONDS), "the cores, once the first is done");
         } finally {
             release.countDown();
             pool.shutdownNow();
         }
+        assertEquals(0, ThreadBudget.running());
+        assertEquals(CORES, ThreadBudget.freeSlots());
+    }
+
+    /** However many threads compute at once, no more threads than cores run sizeable kernels. */
+    @Test
+    void manyCallersNeverRunMoreComputeThreadsThanCores() throws Exception {
+        int callers = 4 * CORES + 1;
+        AtomicInteger inside = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(callers);
+        try {
+            List<Future<?>> all = new ArrayList<>();
+            for (int c = 0; c < callers; c++) {
+                all.add(pool.submit(() -> {
+                    for (int i = 0; i < 200; i++) {
+                        int n = ThreadBudget.enterMatmul(ThreadBudget.MATMUL_GATE * (1 + i % 3) * (i % 5 == 0 ? 64 : 1));
+                        try {
+                            int now = inside.addAndGet(n);
+                            most.accumulateAndGet(now, Math::max);
+                            Thread.onSpinWait();
+                            inside.addAndGet(-n);
+                        } finally {
+                            ThreadBudget.exit();
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : all) {
+                f.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        assertTrue(most.get() >= 1 && most.get() <= CORES, "compute threads at once: " + most.get());
+        assertEquals(CORES, ThreadBudget.freeSlots());
         assertEquals(0, ThreadBudget.running());
     }
 }

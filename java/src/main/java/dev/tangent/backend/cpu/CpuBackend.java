@@ -15,6 +15,10 @@ import java.lang.foreign.MemorySegment;
  * ({@link JavaElementwise}, {@link JavaReductions}, {@link JavaMatmul}, {@link JavaIndexing},
  * {@link JavaNn}, {@link JavaNorm}), with
  * an optional {@link CpuAccelerator} (oneDNN) that takes the float32 work it does faster.
+ *
+ * <p>Every compute kernel (native, oneDNN or Java, whichever takes it) runs between
+ * {@link ThreadBudget#enter} and {@link ThreadBudget#exit}: oneDNN's team is the grant, and a
+ * sizeable kernel holds a core slot of the process-wide budget while it runs.
  */
 public final class CpuBackend implements Backend {
     private volatile CpuAccelerator accelerator;
@@ -74,16 +78,6 @@ public final class CpuBackend implements Backend {
         NativeMemory.free(segment);
     }
 
-    /** Runs an accelerator kernel with the thread team {@link ThreadBudget} grants for its size. */
-    private static boolean budgeted(long work, long grain, java.util.function.BooleanSupplier kernel) {
-        ThreadBudget.enter(work, grain);
-        try {
-            return kernel.getAsBoolean();
-        } finally {
-            ThreadBudget.exit();
-        }
-    }
-
     /**
      * Tangent's own SLEEF kernels go first where they exist (faster than oneDNN's, and PyTorch's
      * values at NaN and ±inf), except GELU, where oneDNN's is about 3x faster on large float32 work.
@@ -95,30 +89,40 @@ public final class CpuBackend implements Backend {
     @Override
     public void unary(Prim op, Attrs.Scalars attrs, Operand x, Operand out) {
         CpuAccelerator acc = accelerator;
-        if (acceleratorFirst(op, x) && budgeted(out.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.unary(op, attrs, x, out))) {
-            return;
-        }
-        if (nativeKernels && NativeKernels.unary(op, x, out)) {
-            return;
-        }
-        if (acc == null || !budgeted(out.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.unary(op, attrs, x, out))) {
-            JavaElementwise.unary(op, attrs, x, out);
+        ThreadBudget.enterEltwise(out.numel());
+        try {
+            if (acceleratorFirst(op, x) && acc.unary(op, attrs, x, out)) {
+                return;
+            }
+            if (nativeKernels && NativeKernels.unary(op, x, out)) {
+                return;
+            }
+            if (acc == null || !acc.unary(op, attrs, x, out)) {
+                JavaElementwise.unary(op, attrs, x, out);
+            }
+        } finally {
+            ThreadBudget.exit();
         }
     }
 
     @Override
     public boolean unaryJvp(Prim op, Attrs.Scalars attrs, Operand x, Operand t, Operand y, Operand ty) {
         CpuAccelerator acc = accelerator;
-        if (acceleratorFirst(op, x) && budgeted(y.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.unaryJvp(op, attrs, x, t, y, ty))) {
-            return true;
+        ThreadBudget.enterEltwise(y.numel());
+        try {
+            if (acceleratorFirst(op, x) && acc.unaryJvp(op, attrs, x, t, y, ty)) {
+                return true;
+            }
+            if (nativeKernels && NativeKernels.unaryJvp(op, x, t, y, ty)) {
+                return true;
+            }
+            if (acc != null && acc.unaryJvp(op, attrs, x, t, y, ty)) {
+                return true;
+            }
+            return JavaElementwise.unaryJvp(op, attrs, x, t, y, ty);
+        } finally {
+            ThreadBudget.exit();
         }
-        if (nativeKernels && NativeKernels.unaryJvp(op, x, t, y, ty)) {
-            return true;
-        }
-        if (acc != null && budgeted(y.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.unaryJvp(op, attrs, x, t, y, ty))) {
-            return true;
-        }
-        return JavaElementwise.unaryJvp(op, attrs, x, t, y, ty);
     }
 
     /**
@@ -137,8 +141,13 @@ public final class CpuBackend implements Backend {
     @Override
     public void binary(Prim op, Operand a, Operand b, Operand out) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !budgeted(out.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.binary(op, a, b, out))) {
-            JavaElementwise.binary(op, a, b, out);
+        ThreadBudget.enterEltwise(out.numel());
+        try {
+            if (acc == null || !acc.binary(op, a, b, out)) {
+                JavaElementwise.binary(op, a, b, out);
+            }
+        } finally {
+            ThreadBudget.exit();
         }
     }
 
@@ -150,34 +159,57 @@ public final class CpuBackend implements Backend {
     @Override
     public void reduce(Prim op, Operand x, Operand out) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !budgeted(x.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.reduce(op, x, out))) {
-            JavaReductions.reduce(op, x, out);
+        ThreadBudget.enterEltwise(x.numel());
+        try {
+            if (acc == null || !acc.reduce(op, x, out)) {
+                JavaReductions.reduce(op, x, out);
+            }
+        } finally {
+            ThreadBudget.exit();
         }
     }
 
     @Override
     public void softmax(Prim op, Operand x, int dim, Operand out) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !budgeted(x.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.softmax(op, x, dim, out))) {
-            JavaReductions.softmax(op, x, dim, out);
+        ThreadBudget.enterEltwise(x.numel());
+        try {
+            if (acc == null || !acc.softmax(op, x, dim, out)) {
+                JavaReductions.softmax(op, x, dim, out);
+            }
+        } finally {
+            ThreadBudget.exit();
         }
     }
 
     /** A single row times a matrix goes to the native GEMV (it streams W at memory speed), else oneDNN, else Java. */
     @Override
     public void matmul(Operand a, Operand b, Operand out) {
-        if (nativeKernels && NativeKernels.matmulRow(a, b, out)) {
-            return;
-        }
         CpuAccelerator acc = accelerator;
-        if (acc == null || !budgeted(out.numel() * a.shape()[a.dim() - 1], ThreadBudget.MATMUL_GRAIN, () -> acc.matmul(a, b, out))) {
-            JavaMatmul.matmul(a, b, out);
+        ThreadBudget.enterMatmul(out.numel() * a.shape()[a.dim() - 1]);
+        try {
+            if (nativeKernels && NativeKernels.matmulRow(a, b, out)) {
+                return;
+            }
+            if (acc == null || !acc.matmul(a, b, out)) {
+                JavaMatmul.matmul(a, b, out);
+            }
+        } finally {
+            ThreadBudget.exit();
         }
     }
 
     @Override
     public boolean matmulJvp(Operand x, Operand dx, Operand w, Operand y, Operand dy) {
-        return nativeKernels && NativeKernels.matmulJvp(x, dx, w, y, dy);
+        if (!nativeKernels) {
+            return false;
+        }
+        ThreadBudget.enterMatmul(2 * w.numel());
+        try {
+            return NativeKernels.matmulJvp(x, dx, w, y, dy);
+        } finally {
+            ThreadBudget.exit();
+        }
     }
 
     @Override
@@ -213,48 +245,78 @@ public final class CpuBackend implements Backend {
     @Override
     public void conv2d(Attrs.Conv a, Operand x, Operand w, Operand out) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !budgeted(out.numel() * w.numel() / w.shape()[0], ThreadBudget.MATMUL_GRAIN, () -> acc.conv2d(a, x, w, out))) {
-            JavaNn.conv2d(a, x, w, out);
+        ThreadBudget.enterMatmul(out.numel() * w.numel() / w.shape()[0]);
+        try {
+            if (acc == null || !acc.conv2d(a, x, w, out)) {
+                JavaNn.conv2d(a, x, w, out);
+            }
+        } finally {
+            ThreadBudget.exit();
         }
     }
 
     @Override
     public void conv2dInputGrad(Attrs.Conv a, Operand g, Operand w, Operand gx) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !budgeted(g.numel() * w.numel() / w.shape()[0], ThreadBudget.MATMUL_GRAIN, () -> acc.conv2dInputGrad(a, g, w, gx))) {
-            JavaNn.conv2dInputGrad(a, g, w, gx);
+        ThreadBudget.enterMatmul(g.numel() * w.numel() / w.shape()[0]);
+        try {
+            if (acc == null || !acc.conv2dInputGrad(a, g, w, gx)) {
+                JavaNn.conv2dInputGrad(a, g, w, gx);
+            }
+        } finally {
+            ThreadBudget.exit();
         }
     }
 
     @Override
     public void conv2dWeightGrad(Attrs.Conv a, Operand x, Operand g, Operand gw) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !budgeted(g.numel() * gw.numel() / gw.shape()[0], ThreadBudget.MATMUL_GRAIN, () -> acc.conv2dWeightGrad(a, x, g, gw))) {
-            JavaNn.conv2dWeightGrad(a, x, g, gw);
+        ThreadBudget.enterMatmul(g.numel() * gw.numel() / gw.shape()[0]);
+        try {
+            if (acc == null || !acc.conv2dWeightGrad(a, x, g, gw)) {
+                JavaNn.conv2dWeightGrad(a, x, g, gw);
+            }
+        } finally {
+            ThreadBudget.exit();
         }
     }
 
     @Override
     public void maxPool2d(Attrs.Pool a, Operand x, Operand out, Operand indices) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !budgeted(x.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.maxPool2d(a, x, out, indices))) {
-            JavaNn.maxPool2d(a, x, out, indices);
+        ThreadBudget.enterEltwise(x.numel());
+        try {
+            if (acc == null || !acc.maxPool2d(a, x, out, indices)) {
+                JavaNn.maxPool2d(a, x, out, indices);
+            }
+        } finally {
+            ThreadBudget.exit();
         }
     }
 
     @Override
     public void avgPool2d(Attrs.Pool a, Operand x, Operand out) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !budgeted(x.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.avgPool2d(a, x, out))) {
-            JavaNn.avgPool2d(a, x, out);
+        ThreadBudget.enterEltwise(x.numel());
+        try {
+            if (acc == null || !acc.avgPool2d(a, x, out)) {
+                JavaNn.avgPool2d(a, x, out);
+            }
+        } finally {
+            ThreadBudget.exit();
         }
     }
 
     @Override
     public void avgPool2dGrad(Attrs.Pool a, Operand g, Operand gx) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !budgeted(gx.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.avgPool2dGrad(a, g, gx))) {
-            JavaNn.avgPool2dGrad(a, g, gx);
+        ThreadBudget.enterEltwise(gx.numel());
+        try {
+            if (acc == null || !acc.avgPool2dGrad(a, g, gx)) {
+                JavaNn.avgPool2dGrad(a, g, gx);
+            }
+        } finally {
+            ThreadBudget.exit();
         }
     }
 

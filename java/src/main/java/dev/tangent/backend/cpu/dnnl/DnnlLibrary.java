@@ -33,6 +33,9 @@ import java.util.Properties;
  * oneDNN 3.x. That is the user's own choice: it is loaded as given (after an ELF structure check),
  * with no digest or folder checks.
  *
+ * <p>Before libgomp loads, {@link OpenMpWaitPolicy} makes its idle threads wait passively (unless
+ * the user chose a policy).
+ *
  * <p>Nothing here throws while loading: when oneDNN cannot be loaded {@link #isAvailable()} is
  * false, {@link #unavailableReason()} says why and how to fix it, and the reason is logged once.
  */
@@ -116,7 +119,8 @@ public final class DnnlLibrary {
             r = LoadResult.failed("oneDNN could not be loaded: " + t);
         }
         if (r.ok()) {
-            LOG.log(System.Logger.Level.DEBUG, "oneDNN {0} loaded from {1}", r.version(), r.library());
+            LOG.log(System.Logger.Level.DEBUG, "oneDNN {0} loaded from {1}; OpenMP wait policy: {2}", r.version(), r.library(),
+                    OpenMpWaitPolicy.outcome());
         } else {
             LOG.log(System.Logger.Level.WARNING, "oneDNN unavailable, CPU kernels fall back to Java: {0}",
                     r.failure());
@@ -125,6 +129,7 @@ public final class DnnlLibrary {
     }
 
     private static LoadResult load() {
+        OpenMpWaitPolicy.beforeLoad();
         String override = System.getProperty(OVERRIDE_PROPERTY);
         String origin = "system property " + OVERRIDE_PROPERTY;
         if (override == null || override.isBlank()) {
