@@ -431,14 +431,16 @@ public final class Tensor implements Value, Serializable {
     /** 2-norm over dims. */
     public Tensor norm(int[] dims, boolean keepdim) { return Reductions.norm(this, dims, keepdim); }
     /** Unbiased variance of all elements. */
-    public Tensor var() { return var(Reductions.allDims(this), true, false); }
+    public Tensor var() { return Reductions.var(this, Reductions.allDims(this), true, false, true); }
     public Tensor var(int dim) { return var(new int[] {dim}, true, false); }
     public Tensor var(int dim, boolean unbiased, boolean keepdim) { return var(new int[] {dim}, unbiased, keepdim); }
     /** Variance over dims; {@code unbiased} divides by n - 1 (Bessel). */
-    public Tensor var(int[] dims, boolean unbiased, boolean keepdim) { return Reductions.var(this, dims, unbiased, keepdim); }
-    public Tensor std() { return var().sqrt(); }
-    public Tensor std(int dim) { return var(dim).sqrt(); }
-    public Tensor std(int[] dims, boolean unbiased, boolean keepdim) { return var(dims, unbiased, keepdim).sqrt(); }
+    public Tensor var(int[] dims, boolean unbiased, boolean keepdim) { return Reductions.var(this, dims, unbiased, keepdim, false); }
+    /** Unbiased standard deviation of all elements (derivative 0 where it is 0, as PyTorch's). */
+    public Tensor std() { return Reductions.std(this, Reductions.allDims(this), true, false, true); }
+    public Tensor std(int dim) { return std(new int[] {dim}, true, false); }
+    /** Standard deviation over dims; {@code unbiased} divides the variance by n - 1. */
+    public Tensor std(int[] dims, boolean unbiased, boolean keepdim) { return Reductions.std(this, dims, unbiased, keepdim, false); }
     /** Softmax along {@code dim}. */
     public Tensor softmax(int dim) { return Reductions.softmax(this, Prim.SOFTMAX, dim); }
     /** Log-softmax along {@code dim}. */

@@ -19,6 +19,11 @@ final class TangentMlp {
         b3 = gaussian(seed + 6, 0.1f, DjlMlp.OUT);
     }
 
+    /** The weights in layer order: w1, b1, w2, b2, w3, b3 (JaxExport writes them for JAX). */
+    Tensor[] parameters() {
+        return new Tensor[] {w1, b1, w2, b2, w3, b3};
+    }
+
     Tensor forward(Tensor x) {
         Tensor h1 = x.matmul(w1).add(b1).tanh();
         Tensor h2 = h1.matmul(w2).add(b2).tanh();

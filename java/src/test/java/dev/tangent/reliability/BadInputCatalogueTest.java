@@ -297,9 +297,10 @@ class BadInputCatalogueTest {
 
     @Test
     void dimOutOfRangeAcrossReductionsAndViews() {
-        bad(IAE, () -> m23.logsumexp(3), "dimension out of range", "[-2, 1]", "3");
+        bad(IAE, () -> m23.logsumexp(3), "logsumexp", "dimension out of range", "[-2, 1]", "3");
         bad(IAE, () -> m23.var(4), "var", "[-2, 1]", "4");
-        bad(IAE, () -> m23.norm(new int[] {2}, false), "dimension out of range", "2");
+        bad(IAE, () -> m23.norm(new int[] {2}, false), "norm", "dimension out of range", "2");
+        bad(IAE, () -> m23.std(new int[] {-3}, true, false), "std", "[-2, 1]", "-3");
         bad(IAE, () -> m23.flatten(0, 3), "flatten", "3");
         bad(IAE, () -> m23.squeeze(3), "squeeze", "3");
         bad(IAE, () -> m23.permute(0, 2), "permute", "2");
