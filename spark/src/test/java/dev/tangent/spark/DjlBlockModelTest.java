@@ -45,7 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 class DjlBlockModelTest {
 
     @Test
-    void aSavedDjlBlockBroadcastToTheExecutorsGivesTheDriversJvpAtEveryRow(@TempDir Path dir) throws Exception {
+    void aSavedDjlBlockBroadcastToTheExecutorsGivesTheDriversJvpsAndJacobians(@TempDir Path dir) throws Exception {
         try (DjlBlocks djl = DjlBlocks.saved(dir)) {
             DjlBlockModel loaded = DjlBlockModel.load(DjlBlocks.FACTORY, dir, DjlBlocks.NAME, SparkTests.IN);
             DjlBlockModel fromBlock = DjlBlockModel.of(DjlBlocks.FACTORY, djl.block, SparkTests.IN);
