@@ -1,6 +1,7 @@
 package dev.tangent.djl;
 
 import ai.djl.Device;
+import ai.djl.MalformedModelException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -8,9 +9,14 @@ import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.Pair;
+import dev.tangent.Scope;
 import dev.tangent.Tensor;
+import dev.tangent.djl.engine.Home;
 import dev.tangent.djl.engine.TgNDArray;
 import dev.tangent.djl.engine.TgNDManager;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -89,6 +95,35 @@ public final class BlockFunction implements Function<NDList, NDList> {
             }
         }
         return new BlockFunction(block, training, Collections.unmodifiableList(n), Collections.unmodifiableList(s));
+    }
+
+    /**
+     * Loads {@code block}'s parameters from {@code in}, in DJL's {@link Block#saveParameters} format
+     * (what {@code Model.save} writes into a {@code .params} file after its header; any engine's), as
+     * Tangent-engine arrays of {@code manager} over tensors of the Tangent {@link Scope} open on this
+     * thread (with none open, to the garbage collector): closing that scope frees them, closing the
+     * manager only closes the arrays. For Tangent
+     * code that manages memory with its own scopes (a Spark partition): loaded the usual DJL way,
+     * each array would own a scope of its own, left open on this thread until the array closes, and
+     * Tangent tensors made meanwhile would land in the innermost one.
+     *
+     * @param manager a Tangent-engine manager ({@code NDManager.newBaseManager("Tangent")})
+     * @throws IllegalArgumentException when {@code manager} is of another engine
+     * @throws MalformedModelException when the bytes do not fit the block (DJL's message)
+     */
+    public static void loadParameters(Block block, NDManager manager, InputStream in)
+            throws IOException, MalformedModelException {
+        if (!(manager instanceof TgNDManager)) {
+            throw new IllegalArgumentException("loadParameters: needs a manager of the Tangent engine, got one of "
+                    + (manager == null ? "none" : manager.getEngine().getEngineName()));
+        }
+        Home home = Home.current();
+        home.enterFunctional();
+        try {
+            block.loadParameters(manager, in instanceof DataInputStream d ? d : new DataInputStream(in));
+        } finally {
+            home.exitFunctional();
+        }
     }
 
     /** The block. */

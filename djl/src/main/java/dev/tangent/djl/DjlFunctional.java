@@ -157,6 +157,37 @@ public final class DjlFunctional {
         });
     }
 
+    // ================================================================ as a Tangent function
+
+    /**
+     * {@code func} (a block's forward: {@link BlockFunction}) as a function of Tangent values, for
+     * Tangent's own {@code Functional} and {@code JvpPlan}: each call wraps the input tensors (a
+     * {@link Tensor}, or a {@link Tuple} of them for several inputs) as Tangent-engine arrays, runs
+     * {@code func} in the engine's functional mode (results are plain wrappers: tangents and the
+     * tape flow through, memory belongs to the Tangent {@link Scope} open on the calling thread, as
+     * for any Tangent code) and returns the output arrays' tensors: a Tensor for one output, a Tuple
+     * for several. The wrappers belong to a manager closed before the call returns.
+     *
+     * @throws IllegalArgumentException (from a call) when {@code func} returns no arrays or an array
+     *     of another engine
+     */
+    public static Function<Value, Value> asTangentFunction(Function<NDList, NDList> func) {
+        if (func == null) {
+            throw new IllegalArgumentException("asTangentFunction: func is null");
+        }
+        return x -> {
+            Home home = Home.current();
+            home.enterFunctional();
+            TgNDManager fm = TgNDManager.system().newSubManager();
+            try {
+                return new Call(fm, fm, null).fn(func).apply(x);
+            } finally {
+                fm.close();
+                home.exitFunctional();
+            }
+        };
+    }
+
     // ================================================================ plumbing
 
     private interface Body<R> {

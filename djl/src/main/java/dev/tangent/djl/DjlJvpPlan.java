@@ -48,47 +48,14 @@ public final class DjlJvpPlan implements AutoCloseable {
     /** Compiles the jvp of {@code func} for inputs shaped like {@code example} (only shapes and types are used). */
     @SuppressWarnings("try") // the scope frees the example's wrappers
     public static DjlJvpPlan compile(Function<NDList, NDList> func, NDList example) {
-        Function<Value, Value> f = x -> {
-            TgNDManager fm = TgNDManager.system().newSubManager();
-            try {
-                NDList in = new NDList();
-                for (Tensor t : tensors(x)) {
-                    in.add(TgNDArray.wrap(fm, t));
-                }
-                NDList out = func.apply(in);
-                List<Tensor> ts = new ArrayList<>();
-                for (int i = 0; i < out.size(); i++) {
-                    NDArray a = out.get(i);
-                    if (!(a instanceof TgNDArray)) {
-                        throw new IllegalArgumentException("DjlJvpPlan: output " + i + " is not a Tangent-engine array");
-                    }
-                    ts.add(((TgNDArray) a).getTensor());
-                }
-                return ts.size() == 1 ? ts.get(0) : Tuple.ofList(ts);
-            } finally {
-                fm.close();
-            }
-        };
         Home home = Home.current();
         home.enterFunctional();
         try (dev.tangent.Scope s = dev.tangent.Scope.open()) {
-            return new DjlJvpPlan(JvpPlan.compile(wrapped(f), value(example)));
+            // every recording (on any thread's first call) runs the block in functional mode
+            return new DjlJvpPlan(JvpPlan.compile(DjlFunctional.asTangentFunction(func), value(example)));
         } finally {
             home.exitFunctional();
         }
-    }
-
-    /** Every recording (on any thread's first call) runs the block in functional mode. */
-    private static Function<Value, Value> wrapped(Function<Value, Value> f) {
-        return x -> {
-            Home home = Home.current();
-            home.enterFunctional();
-            try {
-                return f.apply(x);
-            } finally {
-                home.exitFunctional();
-            }
-        };
     }
 
     /**

@@ -49,6 +49,8 @@ abstract class BatchedPartition implements Iterator<InternalRow>, AutoCloseable 
     private boolean closed;
     private Scope scope;
     private Thread owner;
+    /** The model's function, closed with the partition when it is {@link AutoCloseable}. */
+    private java.util.function.Function<dev.tangent.Tensor, dev.tangent.Tensor> function;
     /** Staging memory this partition owns (wrapped as tensors, see NativeRows); closed with the scope. */
     protected java.lang.foreign.Arena arena;
 
@@ -69,6 +71,15 @@ abstract class BatchedPartition implements Iterator<InternalRow>, AutoCloseable 
 
     /** Allocates staging tensors and compiles; called inside the partition's scope. */
     protected abstract void open();
+
+    /**
+     * The model's function, built once per partition (in {@link #open()}, inside the partition's
+     * scope); closed after {@link #release()} when it is {@link AutoCloseable}.
+     */
+    protected final java.util.function.Function<dev.tangent.Tensor, dev.tangent.Tensor> buildFunction() {
+        function = spec.model().build();
+        return function;
+    }
 
     /** Decodes {@code row}'s input (and tangent) into batch slot {@code slot}. */
     protected abstract void decode(InternalRow row, int slot) throws InputColumn.InvalidValue;
@@ -213,7 +224,11 @@ abstract class BatchedPartition implements Iterator<InternalRow>, AutoCloseable 
             return;
         }
         try {
-            release();
+            try {
+                release();
+            } finally {
+                closeFunction();
+            }
         } finally {
             if (Thread.currentThread() == owner) {
                 scope.close();
@@ -224,6 +239,17 @@ abstract class BatchedPartition implements Iterator<InternalRow>, AutoCloseable 
                 LOG.warn("{}: partition {} ended on thread {} but its scope belongs to thread {}: its staging"
                         + " buffers and weights stay allocated", spec.who(), partition,
                         Thread.currentThread().getName(), owner.getName());
+            }
+        }
+    }
+
+    private void closeFunction() {
+        if (function instanceof AutoCloseable c) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                throw e instanceof RuntimeException r ? r : new IllegalStateException(spec.who()
+                        + ": closing the model's function: " + e, e);
             }
         }
     }

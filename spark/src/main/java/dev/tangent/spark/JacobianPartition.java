@@ -57,7 +57,7 @@ final class JacobianPartition extends BatchedPartition {
 
     @Override
     protected void open() {
-        f = spec.model().build();
+        f = buildFunction();
         int width = forward ? n : m;
         float[] eye = new float[batch * d * width]; // row (b, k) holds e_k
         for (int b = 0; b < batch; b++) {

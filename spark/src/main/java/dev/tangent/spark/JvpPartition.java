@@ -47,7 +47,7 @@ final class JvpPartition extends BatchedPartition {
                 MemorySegment.copy(fixedTangent, 0, vs, ValueLayout.JAVA_FLOAT, 4L * s * n, n);
             }
         }
-        plan = JvpPlan.compile(spec.model().build(), x);
+        plan = JvpPlan.compile(buildFunction(), x);
         Shapes.checkOutput(spec, plan.apply(x, v).jvp(), batch, m);
     }
 

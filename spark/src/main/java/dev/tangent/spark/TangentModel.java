@@ -7,7 +7,8 @@ import java.util.function.Function;
 /**
  * What reaches Spark's executors instead of a model: a small serializable description that builds
  * the function once per partition there. It holds plain data (arrays, a broadcast variable, a
- * seed), never a {@link Tensor}: tensors live in native memory and cannot be serialized.
+ * seed; a DJL block's factory and {@code .params} bytes: {@link DjlBlockModel}), never a
+ * {@link Tensor}: tensors live in native memory and cannot be serialized.
  *
  * <p>The function maps a float32 batch {@code [batch, inputSize()]} to {@code [batch,
  * outputSize()]} and must be <b>row-wise</b>: row i of the result depends on row i of the input
@@ -24,7 +25,8 @@ public interface TangentModel extends Serializable {
 
     /**
      * Builds the function on the executor. Tensors it creates (weights) belong to the scope the
-     * caller has open, which the transformer closes when the partition ends.
+     * caller has open, which the transformer closes when the partition ends; a function that is
+     * also {@link AutoCloseable} is closed just before that scope.
      */
     Function<Tensor, Tensor> build();
 

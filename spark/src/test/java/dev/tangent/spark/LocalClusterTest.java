@@ -24,7 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two executor JVMs (local-cluster[2,1,1024]), each extracting and loading oneDNN from its own
- * cache folder ({@code -Dtangent.cache.dir=.../{{EXECUTOR_ID}}}). Slow (JVM starts): run with
+ * cache folder ({@code -Dtangent.cache.dir=.../{{EXECUTOR_ID}}}), computing the jvps of an MLP and
+ * of a DJL block ({@link DjlBlockModel}). Slow (JVM starts): run with
  * {@code -Dtangent.spark.cluster=true}.
  */
 @EnabledIfSystemProperty(named = "tangent.spark.cluster", matches = "true")
@@ -76,6 +77,24 @@ class LocalClusterTest {
                 float[][] ref = reference(SparkTests.MODEL, features(id), tangent(id));
                 assertClose(ref[1], decode(r.getAs("jvp")), "jvp of row " + id);
                 assertClose(ref[0], decode(r.getAs("output")), "output of row " + id);
+            }
+            // a DJL user's model: the block's .params bytes broadcast, the block rebuilt on Tangent's DJL
+            // engine in each executor JVM
+            Path modelDir = Files.createDirectories(dir.resolve("djl-model"));
+            try (DjlBlocks djl = DjlBlocks.saved(modelDir)) {
+                DjlBlockModel model = DjlBlockModel.load(DjlBlocks.FACTORY, modelDir, DjlBlocks.NAME, SparkTests.IN)
+                        .broadcast(spark);
+                rows = new JvpTransformer().setModel(model).setTangentCol("tangent").setOutputCol("output")
+                        .setBatchSize(100).transform(SparkTests.data(spark, SparkTests.Encoding.ARRAY)).collectAsList();
+                assertEquals(SparkTests.ROWS, rows.size());
+                for (int i = 0; i < rows.size(); i += 7) {
+                    Row r = rows.get(i);
+                    long id = r.getLong(0);
+                    assertEquals(i, id);
+                    float[][] ref = djl.reference(features(id), tangent(id));
+                    assertClose(ref[1], decode(r.getAs("jvp")), "DJL block: jvp of row " + id);
+                    assertClose(ref[0], decode(r.getAs("output")), "DJL block: output of row " + id);
+                }
             }
             // every executor freed what its partitions allocated
             List<Long> live = JavaSparkContext.fromSparkContext(spark.sparkContext())

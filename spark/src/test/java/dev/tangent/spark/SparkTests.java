@@ -195,6 +195,18 @@ final class SparkTests {
         }
     }
 
+    /** max |expected - actual| relative to expected's largest magnitude (at least 1e-30). */
+    static double maxRelErr(float[] expected, float[] actual) {
+        assertEquals(expected.length, actual.length, "length");
+        double scale = 1e-30;
+        double worst = 0;
+        for (int i = 0; i < expected.length; i++) {
+            scale = Math.max(scale, Math.abs(expected[i]));
+            worst = Math.max(worst, Math.abs((double) expected[i] - actual[i]));
+        }
+        return worst / scale;
+    }
+
     /** Waits (up to 10 s) for Tangent's live native bytes to come back to {@code baseline}. */
     static void assertLiveBytesBackTo(long baseline, String when) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
