@@ -23,7 +23,8 @@ public final class ThreadBudget {
 
     private static final int CORES = Runtime.getRuntime().availableProcessors();
     private static final AtomicInteger RUNNING = new AtomicInteger();
-    private static final ThreadLocal<int[]> GRANTED = ThreadLocal.withInitial(() -> new int[1]);
+    /** Per thread: [0] the team {@link #enter} granted, [1] 1 while {@link #serial} is on. */
+    private static final ThreadLocal<int[]> GRANTED = ThreadLocal.withInitial(() -> new int[2]);
 
     private ThreadBudget() {}
 
@@ -34,15 +35,18 @@ public final class ThreadBudget {
     public static int enter(long work, long grain) {
         int running = RUNNING.incrementAndGet();
         int max = Backends.numThreads();
+        int[] g = GRANTED.get();
         int n;
-        if (Backends.threadsFixed()) {
+        if (g[1] != 0) {
+            n = 1;
+        } else if (Backends.threadsFixed()) {
             n = max;
         } else {
             long bySize = Math.max(1, work / Math.max(1, grain));
             int share = Math.max(1, CORES / running);
             n = (int) Math.min(Math.min(bySize, max), share);
         }
-        GRANTED.get()[0] = n;
+        g[0] = n;
         return n;
     }
 
@@ -55,14 +59,30 @@ public final class ThreadBudget {
     /**
      * The team size for the kernel this thread is running: the fixed count if one was set, else
      * what {@link #enter} granted, else (a kernel called outside {@link #enter}) {@link
-     * Backends#numThreads()}.
+     * Backends#numThreads()}; 1 while {@link #serial} is on.
      */
     public static int granted() {
+        int[] t = GRANTED.get();
+        if (t[1] != 0) {
+            return 1;
+        }
         if (Backends.threadsFixed()) {
             return Backends.numThreads();
         }
-        int g = GRANTED.get()[0];
+        int g = t[0];
         return g == 0 ? Backends.numThreads() : g;
+    }
+
+    /**
+     * While on, every kernel this thread runs gets a team of one, whatever the size or a fixed
+     * count: for callers that split work into small pieces themselves (a plan's element-wise
+     * chains run block by block). Returns the previous setting, to restore.
+     */
+    public static boolean serial(boolean on) {
+        int[] t = GRANTED.get();
+        boolean prev = t[1] != 0;
+        t[1] = on ? 1 : 0;
+        return prev;
     }
 
     /** Kernels inside {@link #enter}/{@link #exit} right now, over all threads. */
