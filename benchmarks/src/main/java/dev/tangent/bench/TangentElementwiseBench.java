@@ -29,8 +29,17 @@ public class TangentElementwiseBench {
     @Param({"1", "2"})
     public String threads;
 
+    /**
+     * {@code false}: the plan is compiled with {@code -Dtangent.chunks=false} (its element-wise chain
+     * runs kernel by kernel over all 2^20 elements), to compare with the chunked default in one run
+     * ({@code -p chunks=true,false}).
+     */
+    @Param({"true"})
+    public String chunks;
+
     private Tensor x, v;
     private JvpPlan<Tensor, Tensor> plan;
+    private String prevChunks;
 
     static Tensor f(Tensor t) {
         return t.sin().mul(t.exp()).sum();
@@ -41,12 +50,20 @@ public class TangentElementwiseBench {
         BenchThreads.apply(threads);
         x = TangentMlp.gaussian(31, 1f, 1 << 20);
         v = TangentMlp.gaussian(32, 1f, 1 << 20);
+        // Set for the whole trial: a plan records its instance for a thread on that thread's first call.
+        prevChunks = System.getProperty("tangent.chunks");
+        System.setProperty("tangent.chunks", chunks);
         plan = JvpPlan.compile(TangentElementwiseBench::f, x);
     }
 
     @TearDown
     public void tearDown() {
         plan.close();
+        if (prevChunks == null) {
+            System.clearProperty("tangent.chunks");
+        } else {
+            System.setProperty("tangent.chunks", prevChunks);
+        }
     }
 
     @Benchmark

@@ -5,9 +5,12 @@ import dev.tangent.Tensor;
 import dev.tangent.backend.Backend;
 import dev.tangent.backend.Operand;
 import dev.tangent.backend.Storage;
+import dev.tangent.engine.ChainPlanner;
+import dev.tangent.engine.Elementwise;
 import dev.tangent.engine.Launch;
 import dev.tangent.engine.TensorAccess;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
@@ -59,12 +62,19 @@ public final class Recording<R> implements AutoCloseable {
         final List<Runnable> kernels = new ArrayList<>();
         final List<Storage[]> reads = new ArrayList<>();
         final List<Storage[]> writes = new ArrayList<>();
+        final List<Elementwise> whats = new ArrayList<>();
 
         @Override
         public void launched(Runnable kernel, Operand[] r, Operand[] w) {
+            launched(kernel, r, w, null);
+        }
+
+        @Override
+        public void launched(Runnable kernel, Operand[] r, Operand[] w, Elementwise what) {
             kernels.add(kernel);
             reads.add(storages(r));
             writes.add(storages(w));
+            whats.add(what);
         }
 
         private static Storage[] storages(Operand[] ops) {
@@ -79,7 +89,9 @@ public final class Recording<R> implements AutoCloseable {
     /**
      * Makes the variables, then runs {@code body} on them once, recording the kernels it launches on
      * this thread, and keeps those that depend on the variables (tensors whose values
-     * {@link #replay} replaces; the kernels that made them are not recorded).
+     * {@link #replay} replaces; the kernels that made them are not recorded). Element-wise chains
+     * among them run in cache-sized blocks on the CPU ({@link ChainPlanner}); without
+     * {@code outputs} their intermediates keep full buffers.
      *
      * @param own true: the recording owns every storage made here (freed by {@link #close});
      *            false: they stay with the scope that was open, which must outlive the recording
@@ -87,11 +99,24 @@ public final class Recording<R> implements AutoCloseable {
      */
     public static <R> Recording<R> record(Supplier<List<Tensor>> makeVariables, Function<List<Tensor>, R> body,
             boolean own, boolean capture) {
+        return record(makeVariables, body, null, own, capture);
+    }
+
+    /**
+     * As {@link #record(Supplier, Function, boolean, boolean)}; {@code outputs} lists the tensors of
+     * the result a caller reads after a replay (null: any tensor made here may be read). With it,
+     * and {@code own}, the intermediates of an element-wise chain that nothing else reads live in
+     * block-sized scratch instead of full buffers (which are freed now): tensors of the
+     * computation that are neither variables nor outputs are then not rewritten by a replay.
+     */
+    public static <R> Recording<R> record(Supplier<List<Tensor>> makeVariables, Function<List<Tensor>, R> body,
+            Function<? super R, ? extends Collection<Tensor>> outputs, boolean own, boolean capture) {
         Builder b = new Builder();
         Scope scope = own ? Scope.open() : null;
         List<Tensor> variables;
         R result;
-        List<Storage> owned = List.of();
+        List<Storage> owned = new ArrayList<>();
+        ChainPlanner.Plan plan;
         try {
             variables = List.copyOf(makeVariables.get());
             Launch.Listener prev = Launch.listen(b);
@@ -100,14 +125,52 @@ public final class Recording<R> implements AutoCloseable {
             } finally {
                 Launch.listen(prev);
             }
+            Set<Storage> visible = Collections.newSetFromMap(new IdentityHashMap<>());
+            if (outputs != null) {
+                storages(variables, visible);
+                storages(outputs.apply(result), visible);
+            }
+            // Scratch memory is allocated into the open scope: the recording's own, or the caller's.
+            plan = ChainPlanner.plan(kept(b, variables),
+                    st -> scope != null && outputs != null && st.owner() == scope && !visible.contains(st));
             if (scope != null) {
-                owned = TensorAccess.get().release(scope, b);
+                owned.addAll(TensorAccess.get().release(scope, b));
             }
         } finally {
             if (scope != null) {
                 scope.close();
             }
         }
+        // Intermediates now in block scratch: nothing replays into their full buffers any more.
+        owned.removeIf(plan.unused()::contains);
+        for (Storage st : plan.unused()) {
+            st.free();
+        }
+        TensorAccess acc = TensorAccess.get();
+        List<Runnable> kept = new ArrayList<>();
+        Set<Storage> touched = new LinkedHashSet<>();
+        for (ChainPlanner.Kernel k : plan.kernels()) {
+            kept.add(k.run());
+            Collections.addAll(touched, k.reads());
+            Collections.addAll(touched, k.writes());
+        }
+        for (Tensor v : variables) {
+            touched.add(acc.value(v).storage());
+        }
+        Set<Storage> mine = Collections.newSetFromMap(new IdentityHashMap<>());
+        mine.addAll(owned);
+        touched.removeIf(mine::contains);
+        Recording<R> r = new Recording<>(variables, result, kept.toArray(new Runnable[0]),
+                touched.toArray(new Storage[0]), owned);
+        if (capture && !variables.isEmpty() && !kept.isEmpty()) {
+            Backend be = acc.value(variables.get(0)).backend();
+            r.replay = be.capture(r.kernels);
+        }
+        return r;
+    }
+
+    /** The recorded kernels that depend on the variables, in launch order. */
+    private static List<ChainPlanner.Kernel> kept(Builder b, List<Tensor> variables) {
         TensorAccess acc = TensorAccess.get();
         Set<Storage> dynamic = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Tensor v : variables) {
@@ -125,28 +188,27 @@ public final class Recording<R> implements AutoCloseable {
                 }
             }
         }
-        List<Runnable> kept = new ArrayList<>();
-        Set<Storage> touched = new LinkedHashSet<>();
+        List<ChainPlanner.Kernel> kept = new ArrayList<>();
         for (int k = 0; k < n; k++) {
             if (live[k]) {
-                kept.add(b.kernels.get(k));
-                Collections.addAll(touched, b.reads.get(k));
-                Collections.addAll(touched, b.writes.get(k));
+                kept.add(new ChainPlanner.Kernel(b.kernels.get(k), b.reads.get(k), b.writes.get(k), b.whats.get(k)));
             }
         }
-        for (Tensor v : variables) {
-            touched.add(acc.value(v).storage());
+        return kept;
+    }
+
+    /** Adds the storages of {@code ts} (and of their dual parts) to {@code into}. */
+    private static void storages(Collection<Tensor> ts, Set<Storage> into) {
+        TensorAccess acc = TensorAccess.get();
+        for (Tensor t : ts) {
+            for (Tensor p = t; p != null; p = acc.level(p) > 0 ? acc.primal(p) : null) {
+                into.add(acc.value(p).storage());
+                Tensor tan = acc.level(p) > 0 ? acc.tangent(p) : null;
+                if (tan != null) {
+                    storages(List.of(tan), into);
+                }
+            }
         }
-        Set<Storage> mine = Collections.newSetFromMap(new IdentityHashMap<>());
-        mine.addAll(owned);
-        touched.removeIf(mine::contains);
-        Recording<R> r = new Recording<>(variables, result, kept.toArray(new Runnable[0]),
-                touched.toArray(new Storage[0]), owned);
-        if (capture && !variables.isEmpty() && !kept.isEmpty()) {
-            Backend be = acc.value(variables.get(0)).backend();
-            r.replay = be.capture(r.kernels);
-        }
-        return r;
     }
 
     private static boolean touches(Storage[] s, Set<Storage> set) {
@@ -168,9 +230,23 @@ public final class Recording<R> implements AutoCloseable {
         return variables;
     }
 
-    /** Number of kernels one replay runs. */
+    /** Number of kernels one replay runs (an element-wise chain run in blocks counts as one). */
     public int kernelCount() {
         return kernels.length;
+    }
+
+    /**
+     * What one replay runs, one line per kernel: {@code kernel}, or for an element-wise chain run
+     * in blocks {@code chunked <k> kernels over <n> elements in <b> blocks of <size> ...: <ops>
+     * [ran <r> times]}.
+     */
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        for (Runnable k : kernels) {
+            String d = ChainPlanner.describe(k);
+            sb.append(d == null ? "kernel" : d).append('\n');
+        }
+        return sb.toString();
     }
 
     /**

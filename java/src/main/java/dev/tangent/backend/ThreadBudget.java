@@ -65,6 +65,8 @@ public final class ThreadBudget {
         int granted;
         int slots;
         int depth;
+        /** While {@link #serial} is on: every kernel gets a team of one. */
+        boolean serial;
     }
 
     private ThreadBudget() {}
@@ -89,12 +91,14 @@ public final class ThreadBudget {
     public static int enter(long work, long grain, long gate) {
         State s = STATE.get();
         if (s.depth++ > 0) {
-            return s.granted;
+            return s.serial ? 1 : s.granted;
         }
         int running = RUNNING.incrementAndGet();
         int max = Backends.numThreads();
         int n;
-        if (Backends.threadsFixed()) {
+        if (s.serial) {
+            n = 1;
+        } else if (Backends.threadsFixed()) {
             n = max;
         } else {
             long bySize = Math.max(1, work / Math.max(1, grain));
@@ -152,14 +156,30 @@ public final class ThreadBudget {
     /**
      * The team size for the kernel this thread is running: the fixed count if one was set, else
      * what {@link #enter} granted, else (a kernel called outside {@link #enter}) {@link
-     * Backends#numThreads()}.
+     * Backends#numThreads()}; 1 while {@link #serial} is on.
      */
     public static int granted() {
+        State st = STATE.get();
+        if (st.serial) {
+            return 1;
+        }
         if (Backends.threadsFixed()) {
             return Backends.numThreads();
         }
-        int g = STATE.get().granted;
+        int g = st.granted;
         return g == 0 ? Backends.numThreads() : g;
+    }
+
+    /**
+     * While on, every kernel this thread runs gets a team of one, whatever the size or a fixed
+     * count: for callers that split work into small pieces themselves (a plan's element-wise
+     * chains run block by block). Returns the previous setting, to restore.
+     */
+    public static boolean serial(boolean on) {
+        State st = STATE.get();
+        boolean prev = st.serial;
+        st.serial = on;
+        return prev;
     }
 
     /** Kernels inside {@link #enter}/{@link #exit} right now, over all threads. */

@@ -30,7 +30,8 @@ final class ElementwiseKernels {
         }
         Operand out = Buffers.allocate(x.shape(), dt, x.device());
         Operand xin = x;
-        Launch.run(p.opName(), () -> xin.backend().unary(p, a, xin, out), xin, out);
+        Launch.run(p.opName(), () -> xin.backend().unary(p, a, xin, out), new Operand[] {xin}, new Operand[] {out},
+                Launch.listening() ? Elementwise.unary(p, a, xin, out) : null);
         return out;
     }
 
@@ -45,10 +46,9 @@ final class ElementwiseKernels {
         }
         Operand y = Buffers.allocate(x.shape(), x.dtype(), x.device());
         Operand ty = Buffers.allocate(x.shape(), x.dtype(), x.device());
-        boolean[] done = new boolean[1];
-        Launch.run(p.opName(), () -> done[0] = x.backend().unaryJvp(p, a, x, t, y, ty),
-                new Operand[] {x, t}, new Operand[] {y, ty});
-        return done[0] ? new Operand[] {y, ty} : null;
+        boolean done = Launch.runFused(p.opName(), () -> x.backend().unaryJvp(p, a, x, t, y, ty),
+                new Operand[] {x, t}, new Operand[] {y, ty}, Launch.listening() ? Elementwise.unaryJvp(p, a, x, t, y, ty) : null);
+        return done ? new Operand[] {y, ty} : declined(y, ty);
     }
 
     /**
@@ -72,12 +72,19 @@ final class ElementwiseKernels {
         }
         Operand c = Buffers.allocate(a.shape(), dt, a.device());
         Operand tc = Buffers.allocate(a.shape(), dt, a.device());
-        boolean[] done = new boolean[1];
         Operand[] reads = ta == null ? (tb == null ? new Operand[] {a, b} : new Operand[] {a, b, tb})
                 : (tb == null ? new Operand[] {a, ta, b} : new Operand[] {a, ta, b, tb});
-        Launch.run(p.opName(), () -> done[0] = a.backend().binaryJvp(p, a, ta, b, tb, c, tc),
-                reads, new Operand[] {c, tc});
-        return done[0] ? new Operand[] {c, tc} : null;
+        boolean done = Launch.runFused(p.opName(), () -> a.backend().binaryJvp(p, a, ta, b, tb, c, tc),
+                reads, new Operand[] {c, tc}, Launch.listening() ? Elementwise.binaryJvp(p, a, ta, b, tb, c, tc) : null);
+        return done ? new Operand[] {c, tc} : declined(c, tc);
+    }
+
+    /** Frees the results a fused kernel declined to write (nothing else refers to them); null. */
+    static Operand[] declined(Operand... unused) {
+        for (Operand o : unused) {
+            o.storage().free();
+        }
+        return null;
     }
 
     /** PyTorch's result type of a binary op: dimensioned operands win over 0-dim ones of the same category. */
@@ -107,7 +114,8 @@ final class ElementwiseKernels {
         Operand av = Buffers.expand(Buffers.cast(a, ct), shape);
         Operand bv = Buffers.expand(Buffers.cast(b, ct), shape);
         Operand out = Buffers.allocate(shape, p.kind() == Prim.Kind.COMPARE ? DType.BOOL : ct, a.device());
-        Launch.run(p.opName(), () -> av.backend().binary(p, av, bv, out), new Operand[] {av, bv}, new Operand[] {out});
+        Launch.run(p.opName(), () -> av.backend().binary(p, av, bv, out), new Operand[] {av, bv}, new Operand[] {out},
+                Launch.listening() ? Elementwise.binary(p, av, bv, out) : null);
         return out;
     }
 

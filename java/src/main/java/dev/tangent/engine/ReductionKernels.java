@@ -27,7 +27,8 @@ final class ReductionKernels {
         }
         Operand out = Buffers.allocate(outShape, dt, x.device());
         Operand xin = x;
-        Launch.run(p.opName(), () -> xin.backend().reduce(p, xin, out), xin, out);
+        Launch.run(p.opName(), () -> xin.backend().reduce(p, xin, out), new Operand[] {xin}, new Operand[] {out},
+                p == Prim.SUM && Launch.listening() ? Elementwise.sum(xin, out) : null);
         if (a.keepdim()) {
             return out;
         }
@@ -94,10 +95,9 @@ final class ReductionKernels {
         long[] shape = {1, w.shape()[1]};
         Operand y = Buffers.allocate(shape, x.dtype(), x.device());
         Operand dy = Buffers.allocate(shape, x.dtype(), x.device());
-        boolean[] done = new boolean[1];
-        Launch.run("matmul", () -> done[0] = w.backend().matmulJvp(x, dx, w, y, dy), new Operand[] {x, dx, w},
-                new Operand[] {y, dy});
-        return done[0] ? new Operand[] {y, dy} : null;
+        boolean done = Launch.runFused("matmul", () -> w.backend().matmulJvp(x, dx, w, y, dy), new Operand[] {x, dx, w},
+                new Operand[] {y, dy}, null);
+        return done ? new Operand[] {y, dy} : ElementwiseKernels.declined(y, dy);
     }
 
     private static long[] withMatrix(long[] batch, long rows, long cols) {

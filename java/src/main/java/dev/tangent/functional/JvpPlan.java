@@ -23,6 +23,11 @@ import java.util.function.Function;
  * captured weight meanwhile makes that call (or the next) throw {@link IllegalStateException},
  * never free memory under it.
  *
+ * <p>On the CPU, chains of element-wise kernels (with their fused tangents and a final full sum)
+ * replay block by block, a few thousand elements through the whole chain at a time, with their
+ * intermediates in block-sized scratch ({@link Recording}); element-wise results are those of the
+ * unchunked kernels, a full sum may differ in the last bits (partial sums per block).
+ *
  * <p><b>Restrictions</b> (as for CUDA graphs): the function must be shape-static and must not
  * branch on tensor values; inputs must have the compiled shapes and dtypes (else
  * {@link IllegalArgumentException}).
@@ -139,6 +144,10 @@ public final class JvpPlan<I extends Value, O extends Value> implements AutoClos
             Args a = new Args(vars.subList(0, n), tupleIn);
             Args b = new Args(vars.subList(n, 2 * n), tupleIn);
             return Functional.jvp(func, (I) a.rebuild(a.tensors), (I) b.rebuild(b.tensors));
+        }, r -> {
+            List<Tensor> outs = new ArrayList<>(Args.ofOutput(r.output(), "JvpPlan").tensors);
+            outs.addAll(Args.ofOutput(r.jvp(), "JvpPlan").tensors);
+            return outs;
         }, true, true);
         Instance inst = new Instance();
         inst.recording = rec;

@@ -45,6 +45,7 @@ public final class CrossThreadChild {
         }
         report("nested-inner", nestedInner(smallRounds));
         report("plan-weights", planWeightsClosed(Math.max(4, bigRounds)));
+        report("plan-chunked-weights", planChunkedWeightsClosed(Math.max(4, bigRounds)));
         report("keep-vs-close", keepFromAnotherThread(smallRounds));
         System.gc();
         Thread.sleep(50);
@@ -197,6 +198,69 @@ public final class CrossThreadChild {
             weights.close();
             worker.join();
             plan.close();
+        }
+        return c;
+    }
+
+    /**
+     * The same with a plan whose element-wise chain runs in blocks split between two threads and
+     * reads a captured weight of 2^20 elements: the weight's scope closes while the blocks run. x
+     * and v live in another scope, so the call after the close is refused for w alone: one that
+     * completes means the chain read w without holding it.
+     */
+    private static Counts planChunkedWeightsClosed(int rounds) throws InterruptedException {
+        Counts c = new Counts();
+        int n = 1 << 20;
+        Tangent.setNumThreads(2);
+        try {
+            for (int round = 0; round < rounds; round++) {
+                Scope data = Scope.open();
+                Tensor x = Tensor.randn(round + 1, n).mul(0.5);
+                Tensor v = Tensor.ones(n);
+                Scope weights = Scope.open();
+                Tensor w = Tensor.randn(round, n);
+                java.util.function.Function<Tensor, Tensor> f = t -> t.sin().mul(w).add(t.exp()).sum();
+                double expected;
+                try (Scope s = Scope.open()) {
+                    expected = dev.tangent.functional.Functional.jvp(f, x, v).jvp().item();
+                }
+                JvpPlan<Tensor, Tensor> plan = JvpPlan.compile(f, x);
+                if (plan.kernelCount() != 1) {
+                    UNEXPECTED.compareAndSet(null, new AssertionError("the chain is not chunked: " + plan.kernelCount()
+                            + " kernels"));
+                }
+                CountDownLatch started = new CountDownLatch(1);
+                Supplier<Boolean> call = () -> {
+                    JvpResult<Tensor> res = plan.apply(x, v);
+                    return Math.abs(res.jvp().item() - expected) <= 1e-4 * Math.abs(expected) + 1e-2;
+                };
+                Thread worker = new Thread(() -> {
+                    guarded(c, call); // records this thread's instance: the close below lands in replays
+                    started.countDown();
+                    for (int k = 0; k < 2000 && w.isAlive(); k++) {
+                        guarded(c, call); // the close lands in one of these: it completes, holding w
+                    }
+                    try {
+                        plan.apply(x, v);
+                        UNEXPECTED.compareAndSet(null, new AssertionError("plan-chunked-weights: a replay after the"
+                                + " weights' scope closed completed: the chunked chain read w without holding it"));
+                    } catch (IllegalStateException e) {
+                        if (!e.getMessage().contains("closed")) {
+                            UNEXPECTED.compareAndSet(null, e);
+                        }
+                        c.refused.incrementAndGet();
+                    }
+                });
+                worker.start();
+                started.await();
+                Thread.sleep(2 + round % 7);
+                weights.close();
+                worker.join();
+                plan.close();
+                data.close();
+            }
+        } finally {
+            Tangent.setNumThreads(1);
         }
         return c;
     }

@@ -45,7 +45,7 @@ class CrossThreadCloseTest {
         assertEquals(0, p.exitValue(), "the child JVM must exit normally:\n" + out);
         assertTrue(out.contains("KERNELS " + (dnnl.equals("true") ? "oneDNN" : "Java")), out);
         long scenarios = out.lines().filter(l -> l.startsWith("SCENARIO ")).count();
-        assertEquals(9, scenarios, out);
+        assertEquals(10, scenarios, out);
         String live = out.lines().filter(l -> l.startsWith("LIVE ")).findFirst().orElseThrow();
         String[] f = live.split(" ");
         assertEquals(f[1], f[2], "live native bytes back to the baseline: " + live);
