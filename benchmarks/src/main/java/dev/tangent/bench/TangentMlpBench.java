@@ -37,7 +37,12 @@ public class TangentMlpBench {
     @Param({"1", "64", "1024"})
     public int batch;
 
+    /** "linear": layers as {@code F.linear(x, w, b, "tanh")} (fused); "ops": {@code x.matmul(w).add(b).tanh()}. */
+    @Param({"linear"})
+    public String form;
+
     private TangentMlp mlp;
+    private java.util.function.Function<Tensor, Tensor> f;
     private Tensor x, v;
     private JvpPlan<Tensor, Tensor> plan;
 
@@ -47,7 +52,8 @@ public class TangentMlpBench {
         mlp = new TangentMlp(7);
         x = TangentMlp.gaussian(21, 1f, batch, DjlMlp.IN);
         v = TangentMlp.gaussian(22, 1f, batch, DjlMlp.IN);
-        plan = JvpPlan.compile(mlp::forward, x);
+        f = "ops".equals(form) ? mlp::forwardOps : mlp::forward;
+        plan = JvpPlan.compile(f, x);
     }
 
     @TearDown
@@ -58,21 +64,21 @@ public class TangentMlpBench {
     @Benchmark
     public void mlp_tangentForward(Blackhole bh) {
         try (Scope s = Scope.open()) {
-            bh.consume(mlp.forward(x));
+            bh.consume(f.apply(x));
         }
     }
 
     @Benchmark
     public void mlp_tangentJvp(Blackhole bh) {
         try (Scope s = Scope.open()) {
-            bh.consume(Functional.jvp(mlp::forward, x, v));
+            bh.consume(Functional.jvp(f, x, v));
         }
     }
 
     @Benchmark
     public void mlp_tangentJvpDoubleBackward(Blackhole bh) {
         try (Scope s = Scope.open()) {
-            bh.consume(Functional.jvp(mlp::forward, x, v, false, false, JvpStrategy.DOUBLE_BACKWARD));
+            bh.consume(Functional.jvp(f, x, v, false, false, JvpStrategy.DOUBLE_BACKWARD));
         }
     }
 

@@ -12,7 +12,8 @@ public final class Launch {
 
     /** Told of every kernel this thread launches while installed ({@link #listen}). */
     public interface Listener {
-        void launched(Runnable kernel, Operand[] reads, Operand[] writes);
+        /** {@code info} says what the kernel computes, or is null (an opaque kernel). */
+        void launched(Runnable kernel, Operand[] reads, Operand[] writes, KernelInfo info);
     }
 
     private Launch() {}
@@ -22,6 +23,11 @@ public final class Launch {
      * the operation in the exception thrown when an operand's storage is already closed.
      */
     public static void run(String op, Runnable kernel, Operand[] reads, Operand[] writes) {
+        run(op, kernel, reads, writes, null);
+    }
+
+    /** {@link #run(String, Runnable, Operand[], Operand[])} with what the kernel computes, for the listener. */
+    public static void run(String op, Runnable kernel, Operand[] reads, Operand[] writes, KernelInfo info) {
         // Writes go to fresh results of this thread: nobody else can close them. Reads of memory a
         // scope of this thread owns cannot be closed by another thread either (keep, adopt and close
         // are the owner thread's); everything else is held for the kernel's duration.
@@ -44,7 +50,7 @@ public final class Launch {
         }
         Listener l = LISTENER.get();
         if (l != null) {
-            l.launched(kernel, reads, writes);
+            l.launched(kernel, reads, writes, info);
         }
     }
 

@@ -176,8 +176,13 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public boolean matmulJvp(Operand x, Operand dx, Operand w, Operand y, Operand dy) {
-        return nativeKernels && NativeKernels.matmulJvp(x, dx, w, y, dy);
+    public boolean linear(Operand x, Operand w, Operand bias, Prim act, Operand y) {
+        return CpuLinear.linear(this, x, w, bias, act, y);
+    }
+
+    @Override
+    public boolean linearJvp(Operand x, Operand dx, Operand w, Operand bias, Prim act, Operand y, Operand dy) {
+        return CpuLinear.linearJvp(nativeKernels, accelerator, x, dx, w, bias, act, y, dy);
     }
 
     @Override
