@@ -7,6 +7,9 @@
 # NN workloads only); JMH_EXTRA adds JMH options (to every pass); RESNET_TANGENT_BATCHES (e.g. '1,32')
 # forces the batches of TangentResnet18Bench, which otherwise drops batch 32 while Tangent's conv2d is slow;
 #      SPARK_BENCH_OPTS adds -D options to the Spark run (-Drows=, -Dthreads=, -Dreps=, -Dcases=).
+#      BENCH_CPUS_1 (default 1) and BENCH_CPUS_2 (default 0,1): the cores (taskset -c) every engine's
+#      threads=1 and threads=2 rows run on — JMH (DJL, Tangent) and JAX alike.
+#      BENCH_JAX=0 skips JAX; JAX_PYTHON / JAX_PIP_SPEC: see benchmarks/jax/setup-venv.sh.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
@@ -28,13 +31,19 @@ esac
 # ResNet-18 —, 3×1 s measurement).
 nn_re='(Djl|Tangent)(Resnet18|Encoder)[A-Za-z]*Bench\.'
 if [ "$mode" = quick ]; then
-  jmh=(-f 1 -wi 1 -w 1s -i 2 -r 1s -p threads=1)
-  nn_jmh=(-f 1 -wi 1 -i 2 -p threads=1 -p batch=1)
+  jmh=(-f 1 -wi 1 -w 1s -i 2 -r 1s)
+  nn_jmh=(-f 1 -wi 1 -i 2 -p batch=1)
+  thread_counts=(1)
+  jax_time=(--warmup 1 --measure 2)
+  jax_nn=(resnet18=1 encoder=1)
   label="Quick run (1 thread only; 1 fork, 1×1 s warmup, 2×1 s measurement; ResNet-18 and encoder at batch 1): indicative only"
   memcalls=100
 else
   jmh=(-f 1 -wi 3 -w 1s -i 5 -r 1s)
   nn_jmh=(-f 1)
+  thread_counts=(1 2)
+  jax_time=(--warmup 3 --measure 5)
+  jax_nn=(resnet18=1,32 encoder=1,16)
   label="Full run (1 fork per benchmark, 3×1 s warmup, 5×1 s measurement; ResNet-18 and encoder: 2×1 s warmup (Tangent's ResNet-18: 1×1 s), 3×1 s measurement)"
   memcalls=1000
 fi
@@ -67,15 +76,37 @@ cache="$root/benchmarks/target/djl-cache"
 flags=(--enable-native-access=ALL-UNNAMED -Xss8m -Xms1g -Xmx1g -Djava.awt.headless=true
        -Dai.djl.offline=true "-DDJL_CACHE_DIR=$cache" "-DENGINE_CACHE_DIR=$cache")
 include="${BENCH_INCLUDE:-^dev\.tangent\.bench\..*Bench\.}"
-jsons=(benchmarks/target/jmh.json benchmarks/target/jmh-nn.json benchmarks/target/jmh-resnet.json)
-rm -f "${jsons[@]}" benchmarks/target/nn-notes.txt benchmarks/target/memory.txt
+jsons=()
+for t in "${thread_counts[@]}"; do
+  jsons+=(benchmarks/target/jmh-t$t.json benchmarks/target/jmh-nn-t$t.json benchmarks/target/jmh-resnet-t$t.json)
+done
+jax_json=benchmarks/target/jax.json
+rm -f benchmarks/target/jmh*.json "$jax_json" benchmarks/target/nn-notes.txt benchmarks/target/memory.txt
+
+# Every engine's threads=1 rows run on one core, threads=2 rows on two: JMH is started (its forks
+# inherit the affinity) and JAX is run under `taskset -c`, once per thread count.
+cpus_1=${BENCH_CPUS_1:-1}
+cpus_2=${BENCH_CPUS_2:-0,1}
+pin=()
+pinned() {  # <threads>: sets pin to the taskset prefix for that thread count (empty if it cannot pin)
+  local c; c=$([ "$1" = 1 ] && echo "$cpus_1" || echo "$cpus_2")
+  if command -v taskset >/dev/null && taskset -c "$c" true 2>/dev/null; then
+    pin=(taskset -c "$c")
+  else
+    pin=()
+    echo "warning: cannot pin threads=$1 rows to cores $c (taskset missing or cores not available); running unpinned" >&2
+  fi
+}
 
 # How many benchmarks a JMH include/exclude pair selects (0: that pass is skipped).
-count() { "$java" "${flags[@]}" -cp "$cp" org.openjdk.jmh.Main -l -e "$1" "$include" | grep -c '^dev\.tangent\.bench\.' || true; }
+list() { "$java" "${flags[@]}" -cp "$cp" org.openjdk.jmh.Main -l -e "$1" "$include" | grep '^dev\.tangent\.bench\.' || true; }
+count() { list "$1" | grep -c . || true; }
 light_ex="$nn_re"                                          # everything but the NN workloads
 nn_ex="^(?!.*$nn_re)|TangentResnet18Bench\."               # the NN workloads but Tangent's ResNet-18 forward/jvp
 resnet_ex='^(?!.*TangentResnet18Bench\.)'                  # Tangent's ResNet-18 forward/jvp only
 n_light=$(count "$light_ex"); n_nn=$(count "$nn_ex"); n_resnet=$(count "$resnet_ex")
+# The workloads this run times (method prefixes: mlp, seed, elementwise, resnet18, encoder): JAX times those it has.
+workloads=$(list '^$' | sed -n 's/.*\.\([a-z0-9]*\)_[A-Za-z]*$/\1/p' | sort -u | tr '\n' ' ')
 
 # Fail before timing anything if a DJL variant computes something else (also unpacks libtorch once).
 "$java" "${flags[@]}" -cp "$cp" dev.tangent.bench.DjlSelfCheck 2>&1 | grep -v -e '^SLF4J' -e 'create_graph=True will create'
@@ -102,16 +133,53 @@ if [ "$n_resnet" -gt 0 ]; then
 fi
 
 cat /proc/loadavg > benchmarks/target/loadavg-start.txt 2>/dev/null || true
-run_jmh() {  # <json> <exclude regex> <options...>
-  local json=$1 ex=$2; shift 2
-  local cmd=("$java" "${flags[@]}" -cp "$cp" org.openjdk.jmh.Main "$@" ${JMH_EXTRA:-}
-             -jvmArgs "${flags[*]}" -rf json -rff "$json" -e "$ex" "$include")
-  echo "+ ${cmd[*]}"
-  "${cmd[@]}"
+run_jmh() {  # <json stem> <exclude regex> <options...>: one pinned JMH run per thread count -> <stem>-t<n>.json
+  local stem=$1 ex=$2; shift 2
+  for t in "${thread_counts[@]}"; do
+    pinned "$t"
+    local cmd=("${pin[@]}" "$java" "${flags[@]}" -cp "$cp" org.openjdk.jmh.Main "$@" -p "threads=$t" ${JMH_EXTRA:-}
+               -jvmArgs "${flags[*]}" -rf json -rff "$stem-t$t.json" -e "$ex" "$include")
+    echo "+ ${cmd[*]}"
+    "${cmd[@]}"
+  done
 }
-[ "$n_light" -gt 0 ] && run_jmh benchmarks/target/jmh.json "$light_ex" "${jmh[@]}"
-[ "$n_nn" -gt 0 ] && run_jmh benchmarks/target/jmh-nn.json "$nn_ex" "${nn_jmh[@]}"
-[ "$n_resnet" -gt 0 ] && run_jmh benchmarks/target/jmh-resnet.json "$resnet_ex" "${nn_jmh[@]}" "${resnet_p[@]}"
+[ "$n_light" -gt 0 ] && run_jmh benchmarks/target/jmh "$light_ex" "${jmh[@]}"
+[ "$n_nn" -gt 0 ] && run_jmh benchmarks/target/jmh-nn "$nn_ex" "${nn_jmh[@]}"
+[ "$n_resnet" -gt 0 ] && run_jmh benchmarks/target/jmh-resnet "$resnet_ex" "${nn_jmh[@]}" "${resnet_p[@]}"
+
+# JAX jit forward and jit(jvp) on the same workloads, weights and inputs (JaxExport writes them as .npy
+# with Java's outputs, which bench_jax.py checks), pinned like the JMH rows. Without JAX the report says why.
+jax_work=()
+for w in $workloads; do
+  case "$w" in
+    mlp|seed|elementwise) jax_work+=("$w") ;;
+    resnet18|encoder) for n in "${jax_nn[@]}"; do [ "${n%%=*}" = "$w" ] && jax_work+=("$n"); done ;;
+  esac
+done
+jax_cmd=""
+if [ "${BENCH_JAX:-1}" = 0 ]; then
+  echo '{"status": "skipped", "error": "BENCH_JAX=0"}' > "$jax_json"
+elif [ "${#jax_work[@]}" -gt 0 ] && jax_py=$(benchmarks/jax/setup-venv.sh "$jax_json"); then
+  names=$(IFS=,; echo "${jax_work[*]%%=*}")
+  if ! "$java" "${flags[@]}" -cp "$cp" dev.tangent.bench.JaxExport benchmarks/target/jax-data "${jax_work[@]}" \
+      > benchmarks/target/jax-export.log 2>&1; then
+    tail -5 benchmarks/target/jax-export.log >&2
+    printf '{"status": "unavailable", "error": "JaxExport failed, see benchmarks/target/jax-export.log"}\n' > "$jax_json"
+    names=""
+  fi
+  [ -z "$names" ] || jax_cmd="JaxExport benchmarks/target/jax-data ${jax_work[*]}, then per thread count: taskset -c <cores> [threads=1: env XLA_FLAGS=--xla_cpu_multi_thread_eigen=false] benchmarks/target/jax-venv/bin/python benchmarks/jax/bench_jax.py --data benchmarks/target/jax-data --threads <n> --workloads $names ${jax_time[*]} --append --out $jax_json"
+  for t in "${thread_counts[@]}"; do
+    [ -n "$names" ] || break
+    pinned "$t"
+    xla=()
+    [ "$t" = 1 ] && xla=(env "XLA_FLAGS=${XLA_FLAGS:+$XLA_FLAGS }--xla_cpu_multi_thread_eigen=false")
+    run_cmd="${pin[*]:+${pin[*]} }${xla[*]:+${xla[*]} }benchmarks/target/jax-venv/bin/python benchmarks/jax/bench_jax.py --data benchmarks/target/jax-data --threads $t --workloads $names ${jax_time[*]} --append --out $jax_json"
+    echo "+ $run_cmd"
+    "${pin[@]}" "${xla[@]}" "$jax_py" benchmarks/jax/bench_jax.py --data benchmarks/target/jax-data --out "$jax_json" --append \
+      --threads "$t" --workloads "$names" "${jax_time[@]}" --cache benchmarks/target/jax-cache --command "$run_cmd" \
+      || echo "JAX rows at threads=$t: bench_jax.py failed (rows that differ from Java's outputs are left out of the ratios)" >&2
+  done
+fi
 
 # Native memory growth per call: DJL's variants, then Tangent's (same MLP, same inputs), batch 1.
 # AlwaysPreTouch makes the 1 GB heap resident up front, so RSS growth is native memory only.
@@ -123,6 +191,6 @@ if [ "$n_light" -gt 0 ]; then
   } | tee benchmarks/target/memory.txt
 fi
 
-cmd="./tangent bench${1:+ $1}  (JMH: java <flags> -cp <benchmarks classpath> org.openjdk.jmh.Main <options> ${JMH_EXTRA:-}-jvmArgs '<flags>' -rf json -rff <json> -e <exclude> '$include', in up to three passes: MLP/seed/elementwise with ${jmh[*]}; ResNet-18 and encoder with ${nn_jmh[*]} ${resnet_p[*]:-}(iteration counts from the classes' annotations); flags: ${flags[*]//$root\//})"
+cmd="./tangent bench${1:+ $1}  (JMH: taskset -c <cores> java <flags> -cp <benchmarks classpath> org.openjdk.jmh.Main <options> -p threads=<n> ${JMH_EXTRA:-}-jvmArgs '<flags>' -rf json -rff <json> -e <exclude> '$include', in up to three passes per thread count (cores $cpus_1 for threads=1, $cpus_2 for threads=2): MLP/seed/elementwise with ${jmh[*]}; ResNet-18 and encoder with ${nn_jmh[*]} ${resnet_p[*]:-}(iteration counts from the classes' annotations); flags: ${flags[*]//$root\//}${jax_cmd:+; JAX: $jax_cmd})"
 json_list=$(IFS=,; echo "${jsons[*]}")
 "$java" "${flags[@]}" -cp "$cp" dev.tangent.bench.Report "$json_list" benchmarks "$label" "$cmd"

@@ -166,6 +166,12 @@ def op_fn(name, args):
         return lambda x: torch.linalg.vector_norm(x, dim=int(a[0]))
     if name == "var":
         return lambda x: torch.var(x, int(a[0]))
+    if name == "var_all":  # dim=None
+        return lambda x: torch.var(x)
+    if name == "std":
+        return lambda x: torch.std(x, int(a[0]))
+    if name == "hardswish":
+        return F.hardswish
     if name == "softmax":
         return lambda x: torch.softmax(x, int(a[0]))
     if name == "log_softmax":
@@ -312,6 +318,9 @@ def unary_rows():
             suffix = "" if not args else "(" + ",".join(enc(a, F64) for a in args) + ")"
             row(f"{op}{suffix}/{DTYPE_NAME[dt]}", [prim], op, args, [x], [0] if prim != "SIGN" else [],
                 elementwise=True)
+        # a composite activation (F.hardswish) at its kinks +-3, beside them and at the edge values
+        hx = t(specials(dt) + [3.0, -2.0, 2.0, 4.0, -4.0], dt)
+        row(f"hardswish/{DTYPE_NAME[dt]}", [], "hardswish", [], [hx], [0], elementwise=True)
 
 
 def pairs(dt):
@@ -357,8 +366,12 @@ def reduce_rows():
             row(f"{op}(dim 0)/{d}", [prim], op, [0], [with_zero], [0])
             for k, r in enumerate(REDUCE_ROWS + ZERO_ROWS):
                 row(f"{op}(all)/{d}/row {k}", [prim], op, [], [t(r, dt)], [0])
-        for op in ("mean", "logsumexp", "norm", "var"):
-            row(f"{op}(dim 1)/{d}", [], op, [1], [with_zero], [0])
+        for op, prims in (("mean", []), ("logsumexp", ["LOGSUMEXP"]), ("norm", ["NORM"]), ("var", ["VAR"]),
+                          ("std", ["STD"])):
+            row(f"{op}(dim 1)/{d}", prims, op, [1], [with_zero], [0])
+        # var() of everything (dim=None): one element (n <= correction: PyTorch's NaN/inf gradient), big values
+        for k, r in enumerate([[3.0], [INF], [NAN], [1.0, 2.0, 3.0, 4.0], big[0], big[2]]):
+            row(f"var(all)/{d}/row {k}", ["VAR"], "var_all", [], [t(r, dt)], [0])
 
 
 SOFTMAX_ROWS = [
@@ -482,6 +495,10 @@ def nn_rows():
         row(f"avg_pool2d 2/{d}", ["AVG_POOL2D", "AVG_POOL2D_GRAD"], "avg_pool2d", [2, 2, 0, 1], [p], [0])
         row(f"avg_pool2d 3 pad 1/{d}", ["AVG_POOL2D", "AVG_POOL2D_GRAD"], "avg_pool2d", [3, 1, 1, 1], [p], [0])
         row(f"avg_pool2d 3 pad 1 exclude/{d}", ["AVG_POOL2D"], "avg_pool2d", [3, 2, 1, 0], [p], [0])
+        # windows whose partial sums overflow in PyTorch's row-major order ([max, max; -max, -max]) or not
+        m = torch.finfo(dt).max
+        big = t([m, m, m, -m, -m, -m, m, -m], dt, 1, 1, 2, 4)
+        row(f"avg_pool2d overflow/{d}", ["AVG_POOL2D"], "avg_pool2d", [2, 2, 0, 1], [big], [0])
 
 
 def main():

@@ -45,28 +45,33 @@ final class Reductions {
         return x.sum(dims, keepdim).div((double) n);
     }
 
-    static Tensor var(Tensor x, int[] dims, boolean unbiased, boolean keepdim) {
+    /**
+     * The variance (a primitive: its rules are PyTorch's var_backward); {@code dimNone} for
+     * {@code var()} of everything, PyTorch's {@code dim=None}.
+     */
+    static Tensor var(Tensor x, int[] dims, boolean unbiased, boolean keepdim, boolean dimNone) {
         requireFloat(x, "var");
-        long n = reducedCount(x, "var", dims);
-        Tensor d = x.sub(x.mean(dims, true));
-        return d.mul(d).sum(dims, keepdim).div((double) (unbiased ? n - 1 : n));
+        Attrs.Dims d = new Attrs.Dims(normalizeDims(x, "var", dims), keepdim);
+        return Dispatch.apply(Prim.VAR, new Attrs.Variance(d, unbiased ? 1 : 0, dimNone), x);
     }
 
+    /** The standard deviation (a primitive: its rules are PyTorch's std_backward, 0 where it is 0). */
+    static Tensor std(Tensor x, int[] dims, boolean unbiased, boolean keepdim, boolean dimNone) {
+        requireFloat(x, "std");
+        Attrs.Dims d = new Attrs.Dims(normalizeDims(x, "std", dims), keepdim);
+        return Dispatch.apply(Prim.STD, new Attrs.Variance(d, unbiased ? 1 : 0, dimNone), x);
+    }
+
+    /** log(sum(exp(x))) over dims: a primitive, with PyTorch's logsumexp_backward and logsumexp_jvp. */
     static Tensor logsumexp(Tensor x, int[] dims, boolean keepdim) {
         requireFloat(x, "logsumexp");
-        Tensor m = x.amax(dims, true).detach();
-        // PyTorch: where the max is infinite, shift by 0 so inf - inf gives no NaN.
-        m = Tensor.where(m.abs().eq(Double.POSITIVE_INFINITY), m.wrapScalar(0), m); // not m * 0: -inf * 0 is NaN
-        Tensor r = x.sub(m).exp().sum(dims, true).log().add(m);
-        return keepdim ? r : Views.squeezeDims(r, normalizeDims(x, "logsumexp", dims));
+        return reduce(x, Prim.LOGSUMEXP, dims, keepdim);
     }
 
+    /** The 2-norm over dims: a primitive, with PyTorch's norm_backward and norm_jvp (0 where the norm is 0). */
     static Tensor norm(Tensor x, int[] dims, boolean keepdim) {
         requireFloat(x, "norm");
-        // sqrt whose derivative at 0 is 0 (PyTorch's norm gradient at a zero vector), not 0 * inf = NaN
-        Tensor s = x.mul(x).sum(dims, keepdim);
-        Tensor nonZero = s.ne(0.0);
-        return Tensor.where(nonZero, Tensor.where(nonZero, s, 1.0).sqrt(), 0.0);
+        return reduce(x, Prim.NORM, dims, keepdim);
     }
 
     static Tensor softmax(Tensor x, Prim p, int dim) {

@@ -227,6 +227,31 @@ public final class Tensor implements Value, Serializable {
     /** All elements converted to long, row-major. */
     public long[] toLongArray() { return Creation.toLongArray(this); }
 
+    /**
+     * A read-only direct buffer (native byte order) over this tensor's elements, without copying —
+     * for handing the memory to another library (e.g. DJL's {@code manager.create(ByteBuffer, ...)}).
+     * The tensor must be contiguous and on the CPU ({@link IllegalArgumentException} otherwise: call
+     * {@code contiguous()} / {@code to(Device.cpu())} first) and alive. The buffer holds the memory:
+     * if the tensor's scope closes first, the tensor is freed for Tangent at once but its memory goes
+     * back only when the buffer is garbage collected, so the buffer never reads freed memory. For a
+     * tensor over caller-owned memory ({@link #wrap}) the caller keeps that memory alive. Tensors
+     * are immutable: whoever gets the address must not write through it.
+     */
+    public java.nio.ByteBuffer toByteBuffer() {
+        if (!value.device().isCpu() || !value.isContiguous()) {
+            throw new IllegalArgumentException("toByteBuffer: needs a contiguous CPU tensor, got shape "
+                    + Shapes.str(value.shape()) + " strides " + Shapes.str(value.strides()) + " on " + device()
+                    + "; call contiguous() / to(Device.cpu()) first");
+        }
+        Storage st = value.storage();
+        st.acquire("toByteBuffer");
+        long bytes = value.numel() * dtype().byteSize();
+        // An automatic arena whose cleanup releases the hold: the memory outlives the buffer, never the reverse.
+        java.lang.foreign.MemorySegment view = java.lang.foreign.MemorySegment.ofAddress(st.address() + value.byteOffset())
+                .reinterpret(bytes, java.lang.foreign.Arena.ofAuto(), s -> st.release());
+        return view.asReadOnly().asByteBuffer().order(java.nio.ByteOrder.nativeOrder());
+    }
+
     /** The value of a one-element tensor. */
     public double item() {
         value.storage().checkAlive("item");
@@ -406,14 +431,16 @@ public final class Tensor implements Value, Serializable {
     /** 2-norm over dims. */
     public Tensor norm(int[] dims, boolean keepdim) { return Reductions.norm(this, dims, keepdim); }
     /** Unbiased variance of all elements. */
-    public Tensor var() { return var(Reductions.allDims(this), true, false); }
+    public Tensor var() { return Reductions.var(this, Reductions.allDims(this), true, false, true); }
     public Tensor var(int dim) { return var(new int[] {dim}, true, false); }
     public Tensor var(int dim, boolean unbiased, boolean keepdim) { return var(new int[] {dim}, unbiased, keepdim); }
     /** Variance over dims; {@code unbiased} divides by n - 1 (Bessel). */
-    public Tensor var(int[] dims, boolean unbiased, boolean keepdim) { return Reductions.var(this, dims, unbiased, keepdim); }
-    public Tensor std() { return var().sqrt(); }
-    public Tensor std(int dim) { return var(dim).sqrt(); }
-    public Tensor std(int[] dims, boolean unbiased, boolean keepdim) { return var(dims, unbiased, keepdim).sqrt(); }
+    public Tensor var(int[] dims, boolean unbiased, boolean keepdim) { return Reductions.var(this, dims, unbiased, keepdim, false); }
+    /** Unbiased standard deviation of all elements (derivative 0 where it is 0, as PyTorch's). */
+    public Tensor std() { return Reductions.std(this, Reductions.allDims(this), true, false, true); }
+    public Tensor std(int dim) { return std(new int[] {dim}, true, false); }
+    /** Standard deviation over dims; {@code unbiased} divides the variance by n - 1. */
+    public Tensor std(int[] dims, boolean unbiased, boolean keepdim) { return Reductions.std(this, dims, unbiased, keepdim, false); }
     /** Softmax along {@code dim}. */
     public Tensor softmax(int dim) { return Reductions.softmax(this, Prim.SOFTMAX, dim); }
     /** Log-softmax along {@code dim}. */

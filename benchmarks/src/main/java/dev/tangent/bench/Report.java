@@ -32,7 +32,8 @@ import java.util.Optional;
  * {@code mlp_tangentJvp}); rows pair when workload, {@code batch} and {@code threads} params are equal.
  * Every row gets its ratio to {@code <workload>_djlForward}; jvp rows also to the fastest
  * {@code djlJvp*} row; Tangent rows ({@code tangent*}) to the DJL baseline {@link #TANGENT_BASELINES}
- * names. Usage: {@code Report <jmh.json>[,<more.json>...] <out dir> <label> <command...>}.
+ * names. Usage: {@code Report <jmh.json>[,<more.json>...] <out dir> <label> <command...>}. JAX's rows, its
+ * "× JAX" columns, chart bars and targets come from {@code benchmarks/target/jax.json} ({@link JaxColumns}).
  */
 public final class Report {
     /** Best-DJL-jvp marker in {@link #TANGENT_BASELINES}: the fastest djlJvp* row of the same key. */
@@ -101,8 +102,9 @@ public final class Report {
             label += " — DJL only: Tangent rows pending";
         }
         String jdk = results.isEmpty() ? System.getProperty("java.version") : describeJdk(results.get(0).getAsJsonObject());
-        Files.writeString(out.resolve("RESULTS.md"), markdown(rows, label, command, jdk));
-        writeChart(rows, out.resolve("results.png"), label);
+        JaxColumns jax = JaxColumns.load(Path.of("benchmarks/target/jax.json"));
+        Files.writeString(out.resolve("RESULTS.md"), markdown(rows, label, command, jdk, jax));
+        writeChart(rows, out.resolve("results.png"), label, jax);
         System.out.println("wrote " + out.resolve("RESULTS.md") + " and " + out.resolve("results.png") + " (" + rows.size() + " rows)");
     }
 
@@ -168,9 +170,9 @@ public final class Report {
         return Optional.empty();
     }
 
-    static String markdown(List<Row> rows, String label, String command, String jdk) {
+    static String markdown(List<Row> rows, String label, String command, String jdk, JaxColumns jax) {
         StringBuilder md = new StringBuilder();
-        md.append("# Benchmark results: Tangent against DJL\n\n");
+        md.append("# Benchmark results: Tangent against DJL").append(jax.present() ? " and JAX" : "").append("\n\n");
         md.append("**").append(label).append("**\n\n");
         md.append("- Machine: ").append(cpuModel()).append(", ").append(Runtime.getRuntime().availableProcessors())
                 .append(" cores visible to the JVM; ").append(jdk).append("; ")
@@ -197,8 +199,10 @@ public final class Report {
                 + "(and Tangent's, when it runs). The machine is shared: read ratios, not absolute times.\n");
         md.append("- Ratios: `× DJL fwd` = median / median of `<workload>_djlForward` (same batch, threads); "
                 + "`× best DJL jvp` = median / fastest `djlJvp*` median (same batch, threads); "
-                + "`vs DJL baseline` = Tangent median / its DJL baseline median (see benchmarks/README.md).\n\n");
+                + "`vs DJL baseline` = Tangent median / its DJL baseline median (see benchmarks/README.md).\n");
+        md.append(jax.headerLines()).append("\n");
         md.append(targets(rows));
+        md.append(jax.targets(rows));
         Path analysis = Path.of("benchmarks/ANALYSIS.md");
         if (Files.exists(analysis)) {
             try {
@@ -209,7 +213,12 @@ public final class Report {
         }
         String unit = rows.isEmpty() ? "us" : rows.get(0).unit().replace("us/op", "µs");
         String workload = null;
+        String key = null;
         for (Row r : rows) {
+            if (key != null && !r.key().equals(key)) {
+                md.append(jax.tableRows(rows, key));
+            }
+            key = r.key();
             if (!r.workload().equals(workload)) {
                 workload = r.workload();
                 md.append("\n## ").append(workload).append("\n\n");
@@ -217,8 +226,8 @@ public final class Report {
                     md.append(WORKLOAD_NOTES.get(workload)).append("\n\n");
                 }
                 md.append("| benchmark | batch | threads | median (").append(unit).append(") | p90 (").append(unit)
-                        .append(") | samples | × DJL fwd | × best DJL jvp | vs DJL baseline |\n");
-                md.append("|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
+                        .append(") | samples | × DJL fwd | × best DJL jvp |").append(jax.headerCells()).append(" vs DJL baseline |\n");
+                md.append("|---|---:|---:|---:|---:|---:|---:|---:|").append(jax.separatorCells()).append("---|\n");
             }
             String fwd = find(rows, r.key(), "djlForward").map(f -> ratio(r.median() / f.median())).orElse("");
             String bestJvp = r.isJvp() ? bestDjlJvp(rows, r.key()).map(b -> ratio(r.median() / b.median())).orElse("") : "";
@@ -228,7 +237,10 @@ public final class Report {
                     .append(" | ").append(time(r.median())).append(" | ").append(time(r.p90()))
                     .append(r.p90() > 3 * r.median() ? " ⚠" : "").append(" | ")
                     .append(r.samples() < 0 ? "" : Long.toString(r.samples())).append(" | ")
-                    .append(fwd).append(" | ").append(bestJvp).append(" | ").append(vsBaseline).append(" |\n");
+                    .append(fwd).append(" | ").append(bestJvp).append(" |").append(jax.cells(r)).append(" ").append(vsBaseline).append(" |\n");
+        }
+        if (key != null) {
+            md.append(jax.tableRows(rows, key));
         }
         Path memory = Path.of("benchmarks/target/memory.txt");
         if (Files.exists(memory)) {
@@ -308,17 +320,17 @@ public final class Report {
                 .append(" not in this run |  | not measured |\n");
     }
 
-    private static void target(StringBuilder t, String what, String threads, double measured, double limit, String unit) {
+    static void target(StringBuilder t, String what, String threads, double measured, double limit, String unit) {
         t.append("| ").append(what).append(" | ").append(threads).append(" | ").append(time(measured)).append(' ').append(unit)
                 .append(" | ").append(time(limit)).append(' ').append(unit).append(" | ")
                 .append(measured <= limit ? "yes" : "no (" + ratio(measured / limit) + " the limit)").append(" |\n");
     }
 
-    private static String ratio(double x) {
+    static String ratio(double x) {
         return String.format(x >= 10 ? "%.1f×" : "%.2f×", x);
     }
 
-    private static String time(double x) {
+    static String time(double x) {
         return x >= 1000 ? String.format("%,.0f", x) : x >= 10 ? String.format("%.1f", x) : String.format("%.2f", x);
     }
 
@@ -351,18 +363,22 @@ public final class Report {
     }
 
     /** Horizontal bars, log scale: each row's time relative to its DJL reference (forward for DJL rows). */
-    static void writeChart(List<Row> rows, Path file, String label) throws IOException {
-        record Bar(String text, double ratio, boolean tangent) {}
+    static void writeChart(List<Row> rows, Path file, String label, JaxColumns jax) throws IOException {
+        record Bar(String text, double ratio, Color color) {}
+        Color djl = new Color(52, 120, 200), tangent = new Color(230, 126, 34), jaxColor = new Color(46, 160, 67);
         List<Bar> bars = new ArrayList<>();
-        for (Row r : rows) {
-            if (r.variant().equals("djlForward")) {
-                continue;
-            }
+        for (int i = 0; i < rows.size(); i++) {
+            Row r = rows.get(i);
             String where = r.workload() + (r.batch().equals("-") ? "" : " B=" + r.batch()) + " t=" + r.threads() + "  ";
-            if (r.isDjl()) {
-                find(rows, r.key(), "djlForward").ifPresent(f -> bars.add(new Bar(where + r.variant() + " / djlForward", r.median() / f.median(), false)));
+            if (r.variant().equals("djlForward")) {
+                // the reference itself: no bar
+            } else if (r.isDjl()) {
+                find(rows, r.key(), "djlForward").ifPresent(f -> bars.add(new Bar(where + r.variant() + " / djlForward", r.median() / f.median(), djl)));
             } else {
-                tangentBaseline(rows, r).ifPresent(b -> bars.add(new Bar(where + r.variant() + " / " + b.variant(), r.median() / b.median(), true)));
+                tangentBaseline(rows, r).ifPresent(b -> bars.add(new Bar(where + r.variant() + " / " + b.variant(), r.median() / b.median(), tangent)));
+            }
+            if (i + 1 == rows.size() || !rows.get(i + 1).key().equals(r.key())) {
+                jax.chartBars(rows, r.key(), where).forEach(b -> bars.add(new Bar(b.text(), b.ratio(), jaxColor)));
             }
         }
         int rowH = 18, left = 430, plotW = 620, top = 58, bottom = 40;
@@ -384,7 +400,9 @@ public final class Report {
         g.drawString("Median time relative to the DJL reference (log scale; < 1 is faster)", 10, 18);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 11));
         g.drawString(label, 10, 32);
-        g.drawString("blue: DJL variant / DJL forward    orange: Tangent variant / its DJL baseline", 10, 45);
+        g.drawString("blue: DJL variant / DJL forward    orange: Tangent variant / its DJL baseline"
+                + (jax.present() ? "    green: JAX jit / the same DJL baseline"
+                        : "    (" + jax.absence().substring(0, Math.min(90, jax.absence().length())) + ")"), 10, 45);
         java.util.function.DoubleToIntFunction x = r -> left + (int) Math.round((Math.log10(r) - logLo) / (logHi - logLo) * plotW);
         int plotBottom = top + bars.size() * rowH;
         for (double decade = lo; decade <= hi * 1.001; decade *= 10) {
@@ -408,7 +426,7 @@ public final class Report {
             g.setColor(Color.BLACK);
             g.drawString(b.text(), 8, y + rowH - 5);
             int x0 = x.applyAsInt(1), x1 = x.applyAsInt(b.ratio());
-            g.setColor(b.tangent() ? new Color(230, 126, 34) : new Color(52, 120, 200));
+            g.setColor(b.color());
             g.fillRect(Math.min(x0, x1), y + 3, Math.max(1, Math.abs(x1 - x0)), rowH - 6);
             g.setColor(Color.BLACK);
             String v = ratio(b.ratio());

@@ -20,6 +20,11 @@ final class TangentMlp {
         b3 = gaussian(seed + 6, 0.1f, DjlMlp.OUT);
     }
 
+    /** The weights in layer order: w1, b1, w2, b2, w3, b3 (JaxExport writes them for JAX). */
+    Tensor[] parameters() {
+        return new Tensor[] {w1, b1, w2, b2, w3, b3};
+    }
+
     /**
      * The layers as {@code F.linear} with the activation fused (weights passed as PyTorch's [out, in]
      * views): one kernel per layer, and per layer and side in a jvp.

@@ -4,6 +4,7 @@ import dev.tangent.Scope;
 import dev.tangent.Tangent;
 import dev.tangent.Tensor;
 import dev.tangent.functional.Functional;
+import dev.tangent.functional.HvpStrategy;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -54,6 +55,15 @@ public class TangentMlpReverseBench {
     public void mlp_tangentHvp(Blackhole bh) {
         try (Scope s = Scope.open()) {
             bh.consume(Functional.hvp((Tensor t) -> mlp.forward(t).sum(), x, v));
+        }
+    }
+
+    /** The same H·v as the jvp of the gradient (forward-over-reverse, JAX's way for Hessians). */
+    @Benchmark
+    public void mlp_tangentHvpForwardOverReverse(Blackhole bh) {
+        try (Scope s = Scope.open()) {
+            bh.consume(Functional.hvp((Tensor t) -> mlp.forward(t).sum(), x, v, false, false,
+                    HvpStrategy.FORWARD_OVER_REVERSE));
         }
     }
 }

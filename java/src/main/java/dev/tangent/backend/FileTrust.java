@@ -198,7 +198,17 @@ final class FileTrust {
         return null;
     }
 
-    /** The digest in a record written for this jar entry, or null (missing, stale, not private). */
+    /** The most a digest record may hold: one is ~150 bytes (see {@link #writeRecord}). */
+    static final int RECORD_MAX_BYTES = 4096;
+
+    private static final System.Logger LOG = System.getLogger(FileTrust.class.getName());
+
+    /**
+     * The digest in a record written for this jar entry, or null (missing, stale, not private,
+     * truncated, corrupt or larger than {@value #RECORD_MAX_BYTES} bytes — logged, naming the file and
+     * the problem): the library is then hashed against its jar entry again and the record rewritten.
+     * Reads at most {@value #RECORD_MAX_BYTES} + 1 bytes.
+     */
     static String readRecord(Path record, String entryId) throws IOException {
         Map<String, Object> a;
         try {
@@ -211,12 +221,30 @@ final class FileTrust {
                 || ((Integer) a.get("mode") & GROUP_OTHER_WRITE) != 0) {
             return null;
         }
-        Properties p = new Properties();
+        byte[] bytes;
         try (InputStream in = Files.newInputStream(record, LinkOption.NOFOLLOW_LINKS)) {
-            p.load(in);
+            bytes = in.readNBytes(RECORD_MAX_BYTES + 1);
+        }
+        if (bytes.length > RECORD_MAX_BYTES) {
+            LOG.log(System.Logger.Level.WARNING, "{0}: a digest record larger than {1} bytes is not one; ignored (the"
+                    + " library is checked against its jar entry again)", record, RECORD_MAX_BYTES);
+            return null;
+        }
+        Properties p = new Properties();
+        try {
+            p.load(new java.io.ByteArrayInputStream(bytes));
+        } catch (IllegalArgumentException e) { // a malformed unicode escape
+            LOG.log(System.Logger.Level.WARNING, "{0}: corrupt digest record ({1}); ignored (the library is checked"
+                    + " against its jar entry again)", record, e.getMessage());
+            return null;
         }
         String sha = p.getProperty("sha256");
-        return entryId.equals(p.getProperty("entry")) && sha != null && sha.matches("[0-9a-f]{64}") ? sha : null;
+        String entry = p.getProperty("entry");
+        if (sha == null || entry == null || !sha.matches("[0-9a-f]{64}")) {
+            LOG.log(System.Logger.Level.DEBUG, "{0}: not a complete digest record (truncated?); ignored", record);
+            return null;
+        }
+        return entryId.equals(entry) ? sha : null;
     }
 
     static void writeRecord(Path record, String digest, String entryId) throws IOException {

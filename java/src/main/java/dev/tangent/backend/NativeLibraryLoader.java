@@ -405,7 +405,7 @@ public final class NativeLibraryLoader {
                 } else {
                     LOG.log(System.Logger.Level.DEBUG, "no {0}: digests are taken from the jar entries", DIGESTS_RESOURCE);
                 }
-            } catch (IOException e) {
+            } catch (IOException | IllegalArgumentException e) { // unreadable, or a malformed unicode escape
                 LOG.log(System.Logger.Level.WARNING, "cannot read {0} ({1}): digests are taken from the jar entries",
                         DIGESTS_RESOURCE, e);
             }

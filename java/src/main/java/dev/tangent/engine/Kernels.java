@@ -30,6 +30,9 @@ public final class Kernels {
             }
             ops[i] = o;
         }
+        if (p.isComposite()) {
+            return CompositeKernels.run(p, a, in[0]);
+        }
         Operand out = switch (p.kind()) {
             case UNARY -> ElementwiseKernels.unary(p, (Attrs.Scalars) a, ops[0]);
             case BINARY, COMPARE -> ElementwiseKernels.binary(p, ops[0], ops[1]);

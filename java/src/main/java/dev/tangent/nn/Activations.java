@@ -51,14 +51,23 @@ public final class Activations {
     }
 
     /**
-     * {@code F.hardswish}: x · min(max(x + 3, 0), 6) / 6, PyTorch's formula. The inner clamp's
-     * derivative is 1 at its bounds, which gives PyTorch's {@code hardswish_backward} exactly,
-     * kinks included: 0 below -3, x / 3 + 1/2 on [-3, 3] (-1/2 at -3, 3/2 at 3), 1 above 3. (Not
-     * relu6, whose derivative is 0 at its kinks: that would give 0 at -3 and 1 at 3.) Second
-     * derivative: 1/3 on [-3, 3] (PyTorch's is 0 at exactly ±3).
+     * {@code F.hardswish}: x · min(max(x + 3, 0), 6) / 6, with PyTorch's values (its operations in
+     * its order: -0 below -3, NaN at -inf, x · 6 / 6 above 3, which overflows past max / 6) and
+     * PyTorch's derivatives ({@code hardswish_backward} since PyTorch 2.7): 0 for x ≤ -3 (-inf
+     * included), x / 3 + 1/2 strictly inside (-3, 3), 1 for x ≥ 3 (+inf included) and at NaN (its
+     * scalar loop); second derivative 1/3 strictly inside, 0 elsewhere, the kinks ±3 included.
+     * Written per region, each region's formula evaluated where it is finite: below -3 a detached
+     * x · 0 / 6 (derivative exactly 0, even against an infinite cotangent); inside, x · (x + 3) / 6
+     * on x with the other regions' elements replaced by 0 (no inf · 0 in its rule); at x ≥ 3 and
+     * NaN, x · 6 / 6.
      */
     public static Tensor hardswish(Tensor x) {
-        return x.mul(x.add(3.0).clamp(0, 6)).div(6.0);
+        Tensor below = x.le(-3.0);
+        Tensor inside = x.lt(3.0);
+        Tensor low = x.detach().mul(0.0).div(6.0);
+        Tensor xm = Tensor.where(inside, Tensor.where(x.gt(-3.0), x, 0.0), 0.0);
+        Tensor mid = xm.mul(xm.add(3.0)).div(6.0);
+        return Tensor.where(inside, Tensor.where(below, low, mid), x.mul(6.0).div(6.0));
     }
 
     /** x / (1 + |x|). */
@@ -80,14 +89,48 @@ public final class Activations {
         return Tensor.where(negative, x, 0.0).sub(minusAbs.exp().log1p());
     }
 
-    /** The squared error between x and target, reduced by "mean", "sum" or "none". */
+    private static final System.Logger LOG = System.getLogger(Activations.class.getName());
+    private static final java.util.concurrent.atomic.AtomicInteger MSE_BROADCAST_WARNINGS =
+            new java.util.concurrent.atomic.AtomicInteger();
+
+    /**
+     * The squared error between x and target, reduced by "mean", "sum" or "none". Shapes that
+     * differ but broadcast are broadcast, as PyTorch does, which warns (once per process here, a
+     * {@link System.Logger} warning with PyTorch's text): "mean" then averages over the broadcast
+     * shape. Shapes that do not broadcast throw.
+     */
     public static Tensor mseLoss(Tensor x, Tensor target, String reduction) {
+        checkReduction("mse_loss", reduction);
         if (!Arrays.equals(x.shape(), target.shape())) {
-            throw new IllegalArgumentException("mse_loss: input " + Arrays.toString(x.shape()) + " and target "
-                    + Arrays.toString(target.shape()) + " have different shapes");
+            checkBroadcast("mse_loss", x.shape(), target.shape());
+            if (MSE_BROADCAST_WARNINGS.getAndIncrement() == 0) {
+                LOG.log(System.Logger.Level.WARNING, "mse_loss: Using a target size (torch.Size("
+                        + Arrays.toString(target.shape()) + ")) that is different to the input size (torch.Size("
+                        + Arrays.toString(x.shape()) + ")). This will likely lead to incorrect results due to"
+                        + " broadcasting. Please ensure they have the same size.");
+            }
         }
         Tensor d = x.sub(target);
         return reduce("mse_loss", d.mul(d), reduction);
+    }
+
+    /** How many mse_loss calls broadcast their input and target (the first one logged the warning). */
+    static int mseLossBroadcasts() {
+        return MSE_BROADCAST_WARNINGS.get();
+    }
+
+    /** PyTorch's broadcasting rule, failing with its message naming {@code op} and both shapes. */
+    private static void checkBroadcast(String op, long[] a, long[] b) {
+        int n = Math.max(a.length, b.length);
+        for (int i = 1; i <= n; i++) {
+            long da = i <= a.length ? a[a.length - i] : 1;
+            long db = i <= b.length ? b[b.length - i] : 1;
+            if (da != db && da != 1 && db != 1) {
+                throw new IllegalArgumentException(op + ": input " + Arrays.toString(a) + " and target "
+                        + Arrays.toString(b) + " do not broadcast: the size of tensor a (" + da
+                        + ") must match the size of tensor b (" + db + ") at non-singleton dimension " + (n - i));
+            }
+        }
     }
 
     /** PyTorch's default {@code ignore_index}: targets equal to it contribute nothing, not even to the mean's count. */

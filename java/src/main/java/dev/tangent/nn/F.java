@@ -381,7 +381,10 @@ public final class F {
     public static Tensor softplus(Tensor x) { return x.softplus(); }
     public static Tensor softmax(Tensor x, int dim) { return x.softmax(dim); }
     public static Tensor logSoftmax(Tensor x, int dim) { return x.logSoftmax(dim); }
-    /** {@code F.mse_loss(x, target)}: the mean of the squared differences. */
+    /**
+     * {@code F.mse_loss(x, target)}: the mean of the squared differences. Shapes that differ but
+     * broadcast are broadcast, as PyTorch (which warns; logged once here), see {@link Activations#mseLoss}.
+     */
     public static Tensor mseLoss(Tensor x, Tensor target) { return Activations.mseLoss(x, target, "mean"); }
     /** {@code F.mse_loss(x, target, reduction)} with reduction "mean", "sum" or "none". */
     public static Tensor mseLoss(Tensor x, Tensor target, String reduction) { return Activations.mseLoss(x, target, reduction); }

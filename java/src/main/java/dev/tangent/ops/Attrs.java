@@ -55,6 +55,14 @@ public sealed interface Attrs {
         }
     }
 
+    /**
+     * A variance's reduction: the dims (as {@link Dims}), the correction subtracted from the count
+     * (1 for the unbiased estimate) and whether the dims were given ({@code dimNone}: false when a
+     * caller named them, true for {@code var()} of everything, as PyTorch's {@code dim=None}, whose
+     * gradient differs when n ≤ correction).
+     */
+    record Variance(Dims dims, double correction, boolean dimNone) implements Attrs {}
+
     /** One dim (in range). */
     record Dim(int dim) implements Attrs {}
 

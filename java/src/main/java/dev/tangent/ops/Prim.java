@@ -25,6 +25,22 @@ public enum Prim {
     WHERE(Kind.WHERE),
     // reductions (attrs: Dims)
     SUM(Kind.REDUCE), PROD(Kind.REDUCE), AMAX(Kind.REDUCE), AMIN(Kind.REDUCE),
+    // reductions computed by the kernels of others, whose rules are PyTorch's derivative formulas
+    // (written from the result, so they overflow where PyTorch's do, not where a chain rule would)
+    /** log(sum(exp(x))) over dims, shifted by the max (attrs: Dims); rules: logsumexp_backward/_jvp. */
+    LOGSUMEXP(Kind.REDUCE),
+    /** The 2-norm over dims, sqrt(sum(x²)) (attrs: Dims); rules: x·t / ‖x‖ and x / ‖x‖, 0 where ‖x‖ = 0. */
+    NORM(Kind.REDUCE),
+    /**
+     * The variance over dims with a correction (attrs: Variance), float32 computed in float64 as
+     * PyTorch's; rules: var_backward, 2 / (n - c) · g · (x - mean).
+     */
+    VAR(Kind.REDUCE),
+    /**
+     * The standard deviation, sqrt of the variance computed in float64 for float32 (attrs: Variance);
+     * rules: std_backward, var_backward of g / (2 · std), 0 where std = 0.
+     */
+    STD(Kind.REDUCE),
     // softmax family over one dim (attrs: Dim)
     SOFTMAX(Kind.SOFTMAX), LOG_SOFTMAX(Kind.SOFTMAX),
     /** Batched matmul [..., m, k] @ [..., k, n] with broadcast batch dims. */
@@ -58,6 +74,14 @@ public enum Prim {
     /** The adjoint of avg_pool2d: the input gradient given the output's. */
     AVG_POOL2D_GRAD(Kind.POOL);
 
+    /**
+     * True for the primitives whose kernel is a composition of other primitives' kernels (run on
+     * plain tensors, so on every backend) while their derivative rules are their own.
+     */
+    public boolean isComposite() {
+        return this == LOGSUMEXP || this == NORM || this == VAR || this == STD;
+    }
+
     /** Families with a common kernel signature. */
     public enum Kind { UNARY, BINARY, COMPARE, WHERE, REDUCE, SOFTMAX, MATMUL, VIEW, OTHER, CONV, POOL }
 
@@ -78,7 +102,8 @@ public enum Prim {
             case PERMUTE -> Attrs.Permutation.class;
             case SLICE -> Attrs.Slice.class;
             case SLICE_SCATTER -> Attrs.SliceScatter.class;
-            case SUM, PROD, AMAX, AMIN -> Attrs.Dims.class;
+            case SUM, PROD, AMAX, AMIN, LOGSUMEXP, NORM -> Attrs.Dims.class;
+            case VAR, STD -> Attrs.Variance.class;
             case SOFTMAX, LOG_SOFTMAX, INDEX_SELECT, GATHER, CAT -> Attrs.Dim.class;
             case INDEX_ADD, SCATTER_ADD -> Attrs.Scatter.class;
             case CAST -> Attrs.Cast.class;

@@ -19,5 +19,15 @@
  *       oneDNN has one and treats NaN/inf as PyTorch does;</li>
  *   <li>a {@code GradCheckTest} case (its coverage test fails for a primitive without one).</li>
  * </ol>
+ *
+ * <p><b>A composite primitive</b> ({@code Prim.isComposite()}: logsumexp, norm, var, std) is a
+ * reduction whose value other primitives' kernels compute ({@code engine.CompositeKernels}, on plain
+ * tensors with nothing recorded, so every backend and compiled plan runs it with no kernel of its
+ * own) and whose derivatives are its own rules — PyTorch's formulas, written from the result
+ * ({@code rules.ReductionRules}). A chain rule through the steps would overflow (or not) where
+ * PyTorch's formula does not: logsumexp's vjp at [max, max] is 1 each from exp(x - result), not
+ * 1/2. Adding one touches {@code Prim} (constant, attrs, {@code isComposite}), its steps in
+ * {@code CompositeKernels}, its rules, the Tensor method, a {@code GradCheckTest} case and rows of
+ * the non-finite table ({@code gen_table.py}).
  */
 package dev.tangent.ops;

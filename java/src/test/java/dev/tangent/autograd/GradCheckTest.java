@@ -231,9 +231,26 @@ class GradCheckTest {
                 () -> u(19, 0.5, 1.5, 2, 3)));
         cs.add(new Case("sum over dims of a transposed view", p(Prim.SUM, Prim.PERMUTE),
                 f1(x -> x.transpose(0, 2).sum(new int[] {0, 1}, false)), () -> randn(20, 2, 3, 4)));
-        cs.add(new Case("mean, var, std, norm, logsumexp", p(Prim.SUM, Prim.DIV, Prim.MUL, Prim.SQRT, Prim.EXP, Prim.LOG),
+        cs.add(new Case("mean, var, std, norm, logsumexp", p(Prim.SUM, Prim.DIV, Prim.VAR, Prim.STD, Prim.NORM, Prim.LOGSUMEXP),
                 f1(x -> Tuple.of(x.mean(1), x.var(new int[] {0, 2}, true, true), x.std(-1), x.norm(),
                         x.logsumexp(new int[] {1, 2}, false))), () -> randn(21, 2, 3, 4)));
+        // The reductions with PyTorch's own derivative formulas, over the same layouts, biased and not,
+        // and over everything with dim=None (var(), std()).
+        for (L l : layouts) {
+            long sd = seed++;
+            cs.add(new Case("logsumexp " + l.what(), p(Prim.LOGSUMEXP), f1(x -> x.logsumexp(l.dims(), l.keep())),
+                    () -> randn(sd, 2, 3, 4)));
+            cs.add(new Case("norm " + l.what(), p(Prim.NORM), f1(x -> x.norm(l.dims(), l.keep())), () -> randn(sd, 2, 3, 4)));
+            cs.add(new Case("var " + l.what(), p(Prim.VAR), f1(x -> x.var(l.dims(), true, l.keep())), () -> randn(sd, 2, 3, 4)));
+            cs.add(new Case("var biased " + l.what(), p(Prim.VAR), f1(x -> x.var(l.dims(), false, l.keep())),
+                    () -> randn(sd, 2, 3, 4)));
+            cs.add(new Case("std " + l.what(), p(Prim.STD), f1(x -> x.std(l.dims(), true, l.keep())), () -> randn(sd, 2, 3, 4)));
+        }
+        cs.add(new Case("var() and std() of everything", p(Prim.VAR, Prim.STD), f1(x -> Tuple.of(x.var(), x.std())),
+                () -> randn(90, 3, 4)));
+        cs.add(new Case("logsumexp, norm, var of a transposed view", p(Prim.LOGSUMEXP, Prim.NORM, Prim.VAR, Prim.PERMUTE),
+                f1(x -> Tuple.of(x.T().logsumexp(0), x.T().norm(new int[] {1}, true), x.T().var(-1))),
+                () -> randn(91, 3, 4)));
 
         // Softmax family.
         for (int d : new int[] {0, 1, -1}) {

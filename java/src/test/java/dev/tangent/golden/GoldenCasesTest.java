@@ -2,8 +2,10 @@ package dev.tangent.golden;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -53,7 +55,13 @@ import org.junit.jupiter.api.TestFactory;
  *
  * <p>Tolerance: an element a (Tangent) matches b (PyTorch) when
  * {@code |a - b| <= tol * max(1, |b|)}, tol = 1e-10 for float64 cases and 1e-5 for float32 cases
- * (which run entirely in float32: inputs, v and constants converted). Shapes must match exactly.
+ * (which run entirely in float32: inputs, v and constants converted). Shapes must match exactly,
+ * and so must dtypes, in every case: the references were computed with float64 as PyTorch's default
+ * dtype (so {@code torch.ones(3)} in a case's {@code src} is float64, see
+ * {@link GoldenPorts#defaultDtype}), and a float32 run computes in float32 throughout. Without
+ * create_graph no result may carry a graph (no grad_fn, not requiring grad); with it every result
+ * must be differentiable and the case must carry {@code grad_of_jvp_sum}, which is checked. The
+ * resource must be byte-identical to the shared file ({@link SharedGolden}), or the test fails.
  * Expected errors are compared by {@link FunctionalException.Kind}.
  */
 class GoldenCasesTest {
@@ -91,20 +99,21 @@ class GoldenCasesTest {
         assertEquals(91, names.size(), "the public golden set has 91 cases");
     }
 
+    /** The resource is a verbatim copy of {@code shared/golden/jvp_family_public.json}; a missing shared file fails. */
     @Test
     void resourceIsByteIdenticalToTheSharedGoldenFile() throws IOException {
-        Path shared = null;
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            Path cand = p.resolveSibling("shared").resolve("golden/jvp_family_public.json");
-            if (Files.isRegularFile(cand)) {
-                shared = cand;
-                break;
-            }
-        }
-        Assumptions.assumeTrue(shared != null, "no ../shared/golden next to the checkout");
-        try (InputStream in = GoldenCasesTest.class.getResourceAsStream(RESOURCE)) {
-            assertArrayEquals(Files.readAllBytes(shared), in.readAllBytes(), "test resource differs from " + shared);
-        }
+        SharedGolden.assertResourceIsTheSharedFile(RESOURCE, "jvp_family_public.json");
+    }
+
+    /** The byte-identity check fails, naming where it looked, when the shared folder is not beside the root. */
+    @Test
+    void aMissingSharedFileFailsTheByteIdentityCheck(@org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        Path root = Files.createDirectories(dir.resolve("checkout"));
+        AssertionError e = assertThrows(AssertionError.class, () -> SharedGolden.locate(root, "jvp_family_public.json"));
+        assertTrue(e.getMessage().contains(dir.resolve("shared/golden/jvp_family_public.json").toString()), e.getMessage());
+        Path planted = Files.createDirectories(dir.resolve("shared/golden")).resolve("jvp_family_public.json");
+        Files.writeString(planted, "{}");
+        assertEquals(planted, SharedGolden.locate(root, "jvp_family_public.json"));
     }
 
     @TestFactory
@@ -164,6 +173,7 @@ class GoldenCasesTest {
             JvpResult<Value> r = Functional.jvp(k.func(), k.inputs(), k.v(), k.createGraph, k.strict);
             k.compare(exp.get("output"), r.output(), "output");
             k.compare(exp.get("jvp"), r.jvp(), "jvp");
+            gradOfJvpSum(k, JvpStrategy.FORWARD_MODE);
             if (((String) c.get("src")).contains("@")) {
                 assertTrue(acc.cacheMisses() + acc.cacheHits() > 0, "the matmul of " + c.get("name") + " ran on oneDNN");
             }
@@ -186,26 +196,44 @@ class GoldenCasesTest {
             JvpResult<Value> r = Functional.jvp(k.func(), k.inputs(), k.v(), k.createGraph, k.strict, strategy);
             k.compare(exp.get("output"), r.output(), "output");
             k.compare(exp.get("jvp"), r.jvp(), "jvp");
-            if (exp.containsKey("grad_of_jvp_sum")) {
-                List<Tensor> ins = k.inputList();
-                for (Tensor x : ins) {
-                    x.setRequiresGrad(true);
-                }
-                JvpResult<Value> g = Functional.jvp(k.func(), k.rebuild(ins), k.v(), true, k.strict, strategy);
-                Tensor total = null;
-                for (Tensor t : flatten(g.jvp())) {
-                    assertTrue(t.requiresGrad(), "createGraph jvp result must require grad");
-                    total = total == null ? t.sum() : total.add(t.sum());
-                }
-                Tensor[] grads = Autograd.grad(List.of(total), ins, null, false, true);
-                List<Tensor> gs = new ArrayList<>();
-                for (int i = 0; i < grads.length; i++) {
-                    Tensor x = ins.get(i);
-                    gs.add(grads[i] == null ? Tensor.zeros(x.dtype(), x.shape()) : grads[i]);
-                }
-                // torch.autograd.grad returns a tuple, one gradient per input, even for a single input.
-                k.compare(exp.get("grad_of_jvp_sum"), Tuple.ofList(gs), "grad_of_jvp_sum");
-            }
+            gradOfJvpSum(k, strategy);
+        }
+    }
+
+    /**
+     * A create_graph jvp case must carry {@code grad_of_jvp_sum} (else it checks nothing of the graph
+     * it asks for): d(sum of every jvp element)/d(each input) through the createGraph jvp's graph.
+     * The gradients themselves are taken without create_graph: no graph on them.
+     */
+    private static void gradOfJvpSum(Case k, JvpStrategy strategy) {
+        Map<String, Object> exp = expected(k.c);
+        assertEquals(k.createGraph, exp.containsKey("grad_of_jvp_sum"), k.name + ": grad_of_jvp_sum is given exactly"
+                + " for create_graph jvp cases (create_graph " + k.createGraph + ")");
+        if (!k.createGraph) {
+            return;
+        }
+        List<Tensor> ins = k.inputList();
+        for (Tensor x : ins) {
+            x.setRequiresGrad(true);
+        }
+        JvpResult<Value> g = Functional.jvp(k.func(), k.rebuild(ins), k.v(), true, k.strict, strategy);
+        Tensor total = null;
+        for (Tensor t : flatten(g.jvp())) {
+            assertTrue(t.requiresGrad(), k.name + ": a createGraph jvp result must require grad");
+            total = total == null ? t.sum() : total.add(t.sum());
+        }
+        Tensor[] grads = Autograd.grad(List.of(total), ins, null, false, true);
+        List<Tensor> gs = new ArrayList<>();
+        for (int i = 0; i < grads.length; i++) {
+            Tensor x = ins.get(i);
+            gs.add(grads[i] == null ? Tensor.zeros(x.dtype(), x.shape()) : grads[i]);
+        }
+        // torch.autograd.grad returns a tuple, one gradient per input, even for a single input.
+        k.createGraph = false;
+        try {
+            k.compare(exp.get("grad_of_jvp_sum"), Tuple.ofList(gs), "grad_of_jvp_sum");
+        } finally {
+            k.createGraph = true;
         }
     }
 
@@ -294,7 +322,7 @@ class GoldenCasesTest {
         final String name;
         final DType dtype;
         final double tol;
-        final boolean createGraph;
+        boolean createGraph;
         final boolean strict;
         final Map<String, Tensor> constants = new LinkedHashMap<>();
 
@@ -406,8 +434,13 @@ class GoldenCasesTest {
             Tensor a = assertInstanceOf(Tensor.class, actual, name + ": " + path + " should be a tensor");
             Tensor e = tensor(expected);
             assertArrayEquals(e.shape(), a.shape(), name + ": shape of " + path);
-            if (dtype == DType.FLOAT32) {
-                assertEquals(DType.FLOAT32, a.dtype(), name + ": a float32 case must compute in float32 (" + path + ")");
+            // PyTorch computed every case in its dtype (float64 cases with float64 as the default dtype)
+            assertEquals(dtype, a.dtype(), name + ": dtype of " + path + " (the case runs in " + dtype.torchName() + ")");
+            if (createGraph) {
+                assertTrue(a.requiresGrad(), name + ": with create_graph, " + path + " must be differentiable");
+            } else {
+                assertFalse(a.requiresGrad(), name + ": without create_graph, " + path + " must not require grad");
+                assertNull(a.gradFnName(), name + ": without create_graph, " + path + " must carry no graph");
             }
             double[] ad = a.toDoubleArray();
             double[] ed = ((List<Object>) ((Map<String, Object>) expected).get("data")).stream()

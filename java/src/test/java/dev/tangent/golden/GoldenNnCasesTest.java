@@ -28,8 +28,6 @@ import dev.tangent.nn.F;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -70,9 +68,7 @@ import org.junit.jupiter.api.TestFactory;
  */
 class GoldenNnCasesTest {
     static final String RESOURCE = "/golden/jvp_nn_public.json";
-    static final String SHARED = "golden/jvp_nn_public.json";
-    /** Set (to anything) where the checkout has no {@code ../shared} folder on purpose. */
-    static final String NO_SHARED_ENV = "TANGENT_NO_SHARED_GOLDEN";
+    static final String SHARED_NAME = "jvp_nn_public.json";
     static final int CASES = 39;
     static final double TOL_FLOAT64 = 1e-10;
     static final double TOL_FLOAT32 = 2e-4;
@@ -118,34 +114,13 @@ class GoldenNnCasesTest {
         assertEquals(CASES, names.size(), "the public nn golden set has " + CASES + " cases");
     }
 
-    /** The repository root: the first directory up from the working directory with pom.xml and java/pom.xml. */
-    static Path repositoryRoot() {
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isRegularFile(p.resolve("pom.xml")) && Files.isRegularFile(p.resolve("java/pom.xml"))) {
-                return p;
-            }
-        }
-        throw new AssertionError("no repository root (pom.xml and java/pom.xml) above " + Path.of("").toAbsolutePath());
-    }
-
     /**
-     * The resource is a verbatim copy of {@code ../shared/golden/jvp_nn_public.json} (next to the
-     * repository root). A missing shared file fails the test, unless {@value #NO_SHARED_ENV} says
-     * the shared folder is unavailable here.
+     * The resource is a verbatim copy of {@code shared/golden/jvp_nn_public.json} beside the
+     * repository root ({@link SharedGolden}): a missing shared file fails, it is never skipped.
      */
     @Test
     void resourceIsByteIdenticalToTheSharedGoldenFile() throws IOException {
-        Path shared = repositoryRoot().resolveSibling("shared").resolve(SHARED);
-        if (!Files.isRegularFile(shared)) {
-            Assumptions.assumeTrue(System.getenv(NO_SHARED_ENV) == null,
-                    NO_SHARED_ENV + " is set: no shared folder to compare with (" + shared + ")");
-            fail("the shared golden file " + shared + " is missing (set " + NO_SHARED_ENV
-                    + " where the shared folder is unavailable on purpose)");
-        }
-        try (InputStream in = GoldenNnCasesTest.class.getResourceAsStream(RESOURCE)) {
-            assertNotNull(in, "missing test resource " + RESOURCE);
-            assertArrayEquals(Files.readAllBytes(shared), in.readAllBytes(), "test resource differs from " + shared);
-        }
+        SharedGolden.assertResourceIsTheSharedFile(RESOURCE, SHARED_NAME);
     }
 
     // ------------------------------------------------------------------ float64, every case and strategy
@@ -327,7 +302,10 @@ class GoldenNnCasesTest {
                     JvpResult<Value> r = Functional.jvp(f, k.inputs(), k.v(), k.createGraph, k.strict, strategy);
                     k.compare(exp.get("output"), r.output(), "output");
                     k.compare(exp.get("jvp"), r.jvp(), "jvp");
-                    if (exp.containsKey("grad_of_jvp_sum")) {
+                    // a create_graph case without it would check nothing of the graph it asks for
+                    assertEquals(k.createGraph, exp.containsKey("grad_of_jvp_sum"), k.name + ": grad_of_jvp_sum is"
+                            + " given exactly for create_graph jvp cases (create_graph " + k.createGraph + ")");
+                    if (k.createGraph) {
                         gradOfJvpSum(k, strategy, exp.get("grad_of_jvp_sum"));
                     }
                 }

@@ -29,6 +29,15 @@ final class GoldenPorts {
 
     private GoldenPorts() {}
 
+    /**
+     * PyTorch's default dtype in the run of a case: the references were computed with float64 as
+     * the default (so {@code torch.ones(3)} in a {@code src} is float64); a case run in float32 runs
+     * as if float32 were the default. Every case's first input has the run's dtype.
+     */
+    static DType defaultDtype(Tensor[] a) {
+        return a[0].dtype();
+    }
+
     static {
         // lambda x: x.exp().sum(dim=1)
         Port expReducer = (a, c) -> a[0].exp().sum(1);
@@ -114,8 +123,9 @@ final class GoldenPorts {
         port("cat", (a, c) -> Tensor.cat(1, a[0], a[1].sin()));
         // lambda x, y: torch.stack([x, x * y], dim=0)
         port("stack", (a, c) -> Tensor.stack(0, a[0], a[0].mul(a[1])));
-        // lambda x: x.expand(3, 4) * torch.arange(4.0)   (arange(4.0) is float32, PyTorch's default dtype)
-        port("expand", (a, c) -> a[0].expand(3, 4).mul(Tensor.arange(0, 4, 1, DType.FLOAT32)));
+        // lambda x: x.expand(3, 4) * torch.arange(4.0)   (arange(4.0) has the default dtype: float64 in the
+        // reference run, the case's dtype here)
+        port("expand", (a, c) -> a[0].expand(3, 4).mul(Tensor.arange(0, 4, 1, defaultDtype(a))));
         // lambda x: x.unsqueeze(0).squeeze(0).unsqueeze(-1) * x.unsqueeze(-1)
         port("unsqueeze_squeeze", (a, c) -> a[0].unsqueeze(0).squeeze(0).unsqueeze(-1).mul(a[0].unsqueeze(-1)));
         port("flatten", (a, c) -> a[0].flatten().cos());
@@ -132,9 +142,9 @@ final class GoldenPorts {
         // lambda x, y: x.exp()
         port("unused_input_nonstrict", (a, c) -> a[0].exp());
         port("unused_input_strict", (a, c) -> a[0].exp());
-        // lambda x: torch.ones(3)   (float32, PyTorch's default dtype)
-        port("constant_output_nonstrict", (a, c) -> Tensor.ones(3));
-        port("constant_output_strict", (a, c) -> Tensor.ones(3));
+        // lambda x: torch.ones(3)   (the default dtype: float64 in the reference run, the case's dtype here)
+        port("constant_output_nonstrict", (a, c) -> Tensor.ones(defaultDtype(a), 3));
+        port("constant_output_strict", (a, c) -> Tensor.ones(defaultDtype(a), 3));
         // lambda x: torch.tanh(x @ C['W']).sum(dim=1)
         Port mlpSum = (a, c) -> a[0].matmul(c.get("W")).tanh().sum(1);
         port("create_graph_mlp", mlpSum);

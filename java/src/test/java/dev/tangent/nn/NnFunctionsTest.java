@@ -239,17 +239,49 @@ class NnFunctionsTest {
     }
 
     /**
-     * PyTorch's hardswish_backward: 0 below -3, x / 3 + 1/2 on [-3, 3], 1 above: -1/2 at -3 and 3/2
-     * at 3. (The second derivative is checked off the kinks: at exactly ±3 PyTorch's is 0, Tangent's
-     * 1/3 — see {@link Activations#hardswish}.)
+     * PyTorch's hardswish derivatives (hardswish_backward since PyTorch 2.7, checked against
+     * 2.13.0): 0 for x ≤ -3, x / 3 + 1/2 strictly inside (-3, 3), 1 for x ≥ 3 — so 0 at -3 and 1 at
+     * 3 — and 0 at -inf, 1 at +inf and NaN; second derivative 1/3 strictly inside, 0 elsewhere, the
+     * kinks included. Values: -0 below -3, NaN at -inf (x · 0), inf at +inf.
      */
     @ParameterizedTest
     @EnumSource(JvpStrategy.class)
-    void hardswishHasPyTorchsDerivativeAtItsKinks(JvpStrategy s) {
-        atPoints(s, F::hardswish, new double[] {-4, -3, 0, 1.5, 3, 4}, new double[] {0, 0, 0, 1.125, 3, 4},
-                new double[] {0, -0.5, 0.5, 1, 1.5, 1}, null);
-        atPoints(s, F::hardswish, new double[] {-4, 0, 1.5, 4}, new double[] {0, 0, 1.125, 4},
-                new double[] {0, 0.5, 1, 1}, new double[] {0, 1.0 / 3, 1.0 / 3, 0});
+    void hardswishHasPyTorchsDerivativesAtItsKinksAndInfinities(JvpStrategy s) {
+        double inf = Double.POSITIVE_INFINITY;
+        atPoints(s, F::hardswish, new double[] {-inf, -4, -3, 0, 1.5, 3, 4, inf},
+                new double[] {Double.NaN, -0.0, -0.0, 0, 1.125, 3, 4, inf}, new double[] {0, 0, 0, 0.5, 1, 1, 1, 1},
+                new double[] {0, 0, 0, 1.0 / 3, 1.0 / 3, 0, 0, 0});
+        atPoints(s, F::hardswish, new double[] {Double.NaN}, new double[] {Double.NaN}, new double[] {1}, new double[] {0});
+    }
+
+    /**
+     * mse_loss of shapes that differ but broadcast: PyTorch broadcasts (with a warning, logged once
+     * here) — the same value and gradients as with both expanded to the broadcast shape.
+     */
+    @Test
+    void mseLossBroadcastsTargetAndInputAsPyTorch() {
+        try (Scope sc = Scope.open()) {
+            Tensor x = u(90, -2, 2, new double[0], 4, 3);
+            Tensor t = u(91, -2, 2, new double[0], 3);
+            int before = Activations.mseLossBroadcasts();
+            for (String red : new String[] {"mean", "sum", "none"}) {
+                Function<Tuple, Tensor> broadcast = in -> F.mseLoss(in.get(0), in.get(1), red);
+                Function<Tuple, Tensor> expanded = in -> F.mseLoss(in.get(0), in.get(1).expand(4, 3), red);
+                Tuple in = Tuple.of(x, t);
+                Tensor v = Tensor.onesLike(expanded.apply(in));
+                var a = Functional.vjp(broadcast, in, v);
+                var b = Functional.vjp(expanded, in, v);
+                assertArrayEquals(b.output().shape(), a.output().shape(), red);
+                assertArrayEquals(b.output().toDoubleArray(), a.output().toDoubleArray(), 0, red);
+                for (int i = 0; i < 2; i++) {
+                    assertArrayEquals(b.vjp().get(i).toDoubleArray(), a.vjp().get(i).toDoubleArray(), 1e-15, red + " vjp " + i);
+                }
+                // and the other way round: input [3], target [4, 3]
+                Tensor y = F.mseLoss(t, x, red);
+                assertArrayEquals(F.mseLoss(t.expand(4, 3), x, red).toDoubleArray(), y.toDoubleArray(), 0, red);
+            }
+            assertTrue(Activations.mseLossBroadcasts() >= before + 6, "each broadcasting call is counted");
+        }
     }
 
     /** selu and elu at 0 take the negative branch (PyTorch's elu_backward: x <= 0): scale · alpha and alpha. */

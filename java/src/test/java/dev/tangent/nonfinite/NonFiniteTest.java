@@ -56,20 +56,16 @@ class NonFiniteTest {
     private static DnnlAccelerator onednn;
     private static final Set<String> FAILURES = new TreeSet<>();
 
-    private static final String COMPOSITE = "a composite of primitives at the largest finite values: its chain"
-            + " rule overflows where PyTorch's fused derivative formula does not (or the reverse)";
-
     /**
-     * Rows that still deviate from PyTorch, with the reason (docs/RELIABILITY.md, "Non-finite
-     * inputs"): they run, and a deviation aborts the row (reported as skipped with its details)
-     * instead of failing it.
+     * Convolutions whose non-finite weights meet the zero padding: PyTorch's CPU convolution gives
+     * NaN there only on its im2col path (small shapes, as in the table); on its mkldnn (oneDNN)
+     * path, which it takes for most real shapes, the padded zeros are never multiplied and the
+     * values stay finite. Checked with torch 2.13: {@code conv2d} of a [16, 2, 32, 32] input, a
+     * 3x3 weight holding one inf, padding 1: 0 NaN with {@code torch.backends.mkldnn} enabled,
+     * 16,384 with it disabled. On Tangent's oneDNN kernel sets these rows accept either.
      */
-    static final Map<String, String> OPEN = Map.of(
-            "logsumexp(dim 1)/float32", COMPOSITE, "logsumexp(dim 1)/float64", COMPOSITE,
-            "norm(dim 1)/float32", COMPOSITE, "norm(dim 1)/float64", COMPOSITE,
-            "var(dim 1)/float32", COMPOSITE, "var(dim 1)/float64", COMPOSITE,
-            "prod(dim 1)/float32/zeros", "the jvp sums float32 terms -max, -max, inf, inf: PyTorch's float32"
-                    + " partial sum overflows to -inf (then NaN), Tangent's Java sum accumulates in float64 (inf)");
+    static final Set<String> MKLDNN_CONV_ROWS = Set.of("conv2d inf weight pad 1/float32");
+    private static boolean mkldnnConv;
 
     /** The kernel sets a row runs on. */
     enum Kernels { JAVA, ONEDNN, NATIVE, NATIVE_ONEDNN }
@@ -156,15 +152,10 @@ class NonFiniteTest {
         try {
             Assumptions.assumeTrue(!nat || cpu.nativeKernels(), "libtangent_cpu.so is not loaded");
             List<String> errors = new ArrayList<>();
+            mkldnnConv = dnnl && MKLDNN_CONV_ROWS.contains((String) row.get("name"));
             check(row, 1, errors);
             if (isElementwise(row)) {
                 check(row, 33, errors);
-            }
-            String open = OPEN.get((String) row.get("name"));
-            if (open != null) {
-                Assumptions.assumeTrue(errors.isEmpty(), "open deviation (" + open + "): " + errors.size()
-                        + " elements, e.g. " + (errors.isEmpty() ? "" : errors.get(0)));
-                return;
             }
             if (!errors.isEmpty()) {
                 for (String e : errors) {
@@ -313,6 +304,9 @@ class NonFiniteTest {
             case "logsumexp" -> x.logsumexp((int) a[0]);
             case "norm" -> x.norm(new int[] {(int) a[0]}, false);
             case "var" -> x.var((int) a[0]);
+            case "var_all" -> x.var();
+            case "std" -> x.std((int) a[0]);
+            case "hardswish" -> F.hardswish(x);
             case "softmax" -> F.softmax(x, (int) a[0]);
             case "log_softmax" -> F.logSoftmax(x, (int) a[0]);
             case "matmul" -> x.matmul(in.get(1));
@@ -512,6 +506,9 @@ class NonFiniteTest {
             double ev = parse(e.get(i));
             if (close(a[i], ev, dt, zs) || alt != null && close(a[i], parse(alt.get(i)), dt, zs)) {
                 continue;
+            }
+            if (mkldnnConv && Double.isNaN(ev) && Double.isFinite(a[i])) {
+                continue;   // PyTorch's mkldnn path (see MKLDNN_CONV_ROWS)
             }
             errors.add(what + " at " + at(inputs, i, tiles) + ": " + a[i] + ", PyTorch " + e.get(i)
                     + (alt != null ? " or " + alt.get(i) : ""));

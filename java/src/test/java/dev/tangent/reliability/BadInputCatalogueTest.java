@@ -179,9 +179,11 @@ class BadInputCatalogueTest {
     }
 
     @Test
-    void integerInputsUnderDoubleBackward() {
-        bad(IAE, () -> Functional.jvp((Tensor t) -> t.mul(2), Tensor.arange(3), Tensor.arange(3), false, false,
-                JvpStrategy.DOUBLE_BACKWARD), "setRequiresGrad", "floating point", "int64");
+    void integerInputsUnderEveryStrategy() {
+        for (JvpStrategy strategy : JvpStrategy.values()) {
+            bad(IAE, () -> Functional.jvp((Tensor t) -> t.mul(2), Tensor.arange(3), Tensor.arange(3), false, false,
+                    strategy), "jvp", "floating point", "int64");
+        }
     }
 
     @Test
@@ -295,9 +297,10 @@ class BadInputCatalogueTest {
 
     @Test
     void dimOutOfRangeAcrossReductionsAndViews() {
-        bad(IAE, () -> m23.logsumexp(3), "dimension out of range", "[-2, 1]", "3");
+        bad(IAE, () -> m23.logsumexp(3), "logsumexp", "dimension out of range", "[-2, 1]", "3");
         bad(IAE, () -> m23.var(4), "var", "[-2, 1]", "4");
-        bad(IAE, () -> m23.norm(new int[] {2}, false), "dimension out of range", "2");
+        bad(IAE, () -> m23.norm(new int[] {2}, false), "norm", "dimension out of range", "2");
+        bad(IAE, () -> m23.std(new int[] {-3}, true, false), "std", "[-2, 1]", "-3");
         bad(IAE, () -> m23.flatten(0, 3), "flatten", "3");
         bad(IAE, () -> m23.squeeze(3), "squeeze", "3");
         bad(IAE, () -> m23.permute(0, 2), "permute", "2");

@@ -99,6 +99,19 @@ class RegressionTest {
         }
     }
 
+    /** prod's derivative over an empty dim built its exclusive products from no slices (found by seed 264021096026287, try 83). */
+    @Test
+    void prodJvpAndVjpOverAnEmptyDim() {
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.zeros(dev.tangent.DType.FLOAT32, 3, 0);
+            var r = dev.tangent.functional.Functional.jvp((Tensor t) -> t.prod(1), x, Tensor.zerosLike(x));
+            assertArrayEquals(new float[] {0f, 0f, 0f}, r.jvp().toFloatArray());
+            assertArrayEquals(new float[] {1f, 1f, 1f}, r.output().toFloatArray());
+            var g = dev.tangent.functional.Functional.vjp((Tensor t) -> t.prod(1), x, Tensor.ones(3));
+            assertEquals(0, g.vjp().numel());
+        }
+    }
+
     /** DnnlAccelerator: strides oneDNN reads as overlapping (dnnl_invalid_arguments) fall back to Java. */
     @Test
     void eltwiseOnAStackedSlicedView() {

@@ -10,8 +10,11 @@ import dev.tangent.ops.Attrs;
 import java.lang.foreign.MemorySegment;
 
 /**
- * Convolution and pooling as direct Java loops over NCHW operands of any strides, accumulating in
- * double: the reference the native kernels are tested against, and the float64 kernels.
+ * Convolution and pooling as direct Java loops over NCHW operands of any strides. Convolutions
+ * accumulate in double (PyTorch's float32 order is its GEMM blocking's, not a fixed one: on 2.13's
+ * CPU, [max, max; -max, -max] * ones(2, 2) gives 0 but [max, -max; max, -max] gives -inf), so a
+ * float32 result overflows only where the exact sum does. avg_pool2d sums a float32 window in
+ * float, row by row, as PyTorch's kernel does: [max, max; -max, -max] averages to inf there and here.
  */
 final class JavaNn {
     private JavaNn() {}
@@ -42,6 +45,11 @@ final class JavaNn {
             long a = at(i, j, y, x);
             set(seg, dt, a, get(seg, dt, a) + v);
         }
+    }
+
+    /** acc + term, rounded to float32 when {@code f32} (PyTorch's float32 accumulator of avg_pool2d). */
+    private static double sum(double acc, double term, boolean f32) {
+        return f32 ? (float) (acc + term) : acc + term;
     }
 
     static void conv2d(Attrs.Conv a, Operand xo, Operand wo, Operand outo) {
@@ -212,18 +220,19 @@ final class JavaNn {
     static void avgPool2d(Attrs.Pool a, Operand xo, Operand outo) {
         Nchw x = Nchw.of(xo);
         Nchw out = Nchw.of(outo);
+        boolean f32 = out.dt == DType.FLOAT32;
         for (long n = 0; n < out.n; n++) {
             for (long c = 0; c < out.c; c++) {
                 for (long oy = 0; oy < out.h; oy++) {
                     for (long ox = 0; ox < out.w; ox++) {
                         long[] win = avgWindow(a, oy, ox, x.h, x.w);
-                        double sum = 0;
+                        double total = 0;
                         for (long iy = win[0]; iy < win[1]; iy++) {
                             for (long ix = win[2]; ix < win[3]; ix++) {
-                                sum += x.read(n, c, iy, ix);
+                                total = sum(total, x.read(n, c, iy, ix), f32);
                             }
                         }
-                        out.write(n, c, oy, ox, sum / win[4]);
+                        out.write(n, c, oy, ox, total / win[4]);
                     }
                 }
             }

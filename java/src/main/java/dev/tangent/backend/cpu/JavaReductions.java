@@ -50,6 +50,10 @@ final class JavaReductions {
             reduceInt64(op, in, o, os, kStride, out.strides(), x.offset(), rShape, rStride, count);
             return;
         }
+        if (op == Prim.SUM && xt == DType.FLOAT32) {
+            sumFloat32(in, o, ot, os, kStride, out.strides(), x.offset(), rShape, rStride, count);
+            return;
+        }
         // float32 products are accumulated in float32, as PyTorch: [max, 2, 0.5] overflows to inf there
         boolean f32Prod = op == Prim.PROD && xt == DType.FLOAT32;
         double[] acc1 = new double[1];
@@ -81,6 +85,30 @@ final class JavaReductions {
                             });
                         }
                         set(o, ot, offs[1] + j * inner[1], acc1[0]);
+                    }
+                });
+    }
+
+    /**
+     * float32 sums in float32 by {@link CascadeSum}, as PyTorch: partial sums overflow where PyTorch's
+     * do (a float64 accumulator would not), and the cascade keeps the error logarithmic in the length.
+     */
+    private static void sumFloat32(MemorySegment in, MemorySegment o, DType ot, long[] os, long[] kStride,
+            long[] outStrides, long offset, long[] rShape, long[] rStride, long count) {
+        CascadeSum cs = new CascadeSum();
+        StridedLoop.forEach(os, new long[][] {kStride, outStrides}, new long[] {offset, 0},
+                (offs, len, inner) -> {
+                    for (long j = 0; j < len; j++) {
+                        cs.reset();
+                        if (count > 0) {
+                            StridedLoop.forEach(rShape, new long[][] {rStride}, new long[] {offs[0] + j * inner[0]},
+                                    (ro, rn, ri) -> {
+                                        for (long q = 0; q < rn; q++) {
+                                            cs.add(in.getAtIndex(F32, ro[0] + q * ri[0]));
+                                        }
+                                    });
+                        }
+                        set(o, ot, offs[1] + j * inner[1], cs.sum());
                     }
                 });
     }

@@ -127,13 +127,13 @@ public final class Cuda {
         return "no description";
     }
 
-    /** The kernels' fatbin image from the classpath. */
+    /** The kernels' fatbin image from the classpath (at most {@link FatbinContainer#MAX_BYTES}). */
     static byte[] fatbin() {
         try (InputStream in = Cuda.class.getResourceAsStream(FATBIN_RESOURCE)) {
             if (in == null) {
                 throw new IllegalStateException("CUDA kernels missing: resource " + FATBIN_RESOURCE);
             }
-            return in.readAllBytes();
+            return FatbinContainer.read(in, FATBIN_RESOURCE, FatbinContainer.MAX_BYTES);
         } catch (IOException e) {
             throw new IllegalStateException("CUDA kernels unreadable: resource " + FATBIN_RESOURCE, e);
         }

@@ -58,6 +58,10 @@ public final class CudaBackend implements Backend {
     private CudaBackend(Device device) {
         this.device = device;
         this.ordinal = device.index();
+        // the kernels are read and checked before the device context is retained: a bad fatbin
+        // leaves nothing to release
+        byte[] image = Cuda.fatbin();
+        FatbinAbi.check(image, Cuda.FATBIN_RESOURCE);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment dev = a.allocate(ValueLayout.JAVA_INT);
             Cuda.check(cuDeviceGet(dev, ordinal), "cuDeviceGet(" + ordinal + ")");
@@ -74,8 +78,6 @@ public final class CudaBackend implements Backend {
             MemorySegment nm = a.allocate(256);
             Cuda.check(cuDeviceGetName(nm, 256, cuDevice), "cuDeviceGetName");
             this.name = nm.getString(0);
-            byte[] image = Cuda.fatbin();
-            FatbinAbi.check(image, Cuda.FATBIN_RESOURCE);
             MemorySegment img = a.allocate(image.length + 1L, 16);
             MemorySegment.copy(image, 0, img, ValueLayout.JAVA_BYTE, 0, image.length);
             Cuda.check(cuModuleLoadData(p, img), "cuModuleLoadData(tangent_kernels.fatbin, " + image.length + " bytes)");

@@ -50,9 +50,23 @@ final class FatbinAbi {
         return found;
     }
 
-    /** Throws naming {@code name} and both versions when {@code image} is not of {@link #VERSION}. */
+    /**
+     * Throws an IllegalStateException naming {@code name} and the problem when {@code image} is not a
+     * well-formed fatbin ({@link FatbinContainer}: truncated, corrupt) or not of {@link #VERSION}
+     * (naming both versions). Nothing reaches the driver before this passes.
+     */
     static void check(byte[] image, String name) {
-        int v = declaredVersion(image);
+        String problem = FatbinContainer.problem(image);
+        if (problem != null) {
+            throw new IllegalStateException("CUDA kernels " + name + " (" + image.length + " bytes) are truncated or"
+                    + " corrupt: " + problem + "; rebuild the kernels (cmake/build-kernels.sh) or use an intact jar");
+        }
+        int v;
+        try {
+            v = declaredVersion(image);
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException("CUDA kernels " + name + ": " + e.getMessage(), e);
+        }
         if (v != VERSION) {
             throw new IllegalStateException("CUDA kernels " + name + " have ABI version "
                     + (v < 0 ? "unknown (no tangent-kernels-abi tag: built from older sources)" : String.valueOf(v))

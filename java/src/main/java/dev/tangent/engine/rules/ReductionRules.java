@@ -9,7 +9,15 @@ import dev.tangent.ops.Prim;
 final class ReductionRules {
     private ReductionRules() {}
 
-    static Tensor jvp(Prim p, Attrs.Dims a, Tensor x, Tensor t, Tensor y) {
+    static Tensor jvp(Prim p, Attrs attrs, Tensor x, Tensor t, Tensor y) {
+        if (p == Prim.VAR || p == Prim.STD) {
+            Attrs.Variance v = (Attrs.Variance) attrs;
+            int[] over = v.dimNone() || x.dim() == 0 ? allDims(x) : v.dims().dims();
+            Tensor dv = varBackward(t, x, v, true).sum(over, v.dims().keepdim());
+            // std: PyTorch's var jvp / (2 · std), masked to 0 where std = 0
+            return p == Prim.VAR ? dv : Tensor.where(y.ne(0.0), dv.div(y.mul(2.0)), 0.0);
+        }
+        Attrs.Dims a = (Attrs.Dims) attrs;
         int[] dims = a.dims();
         boolean keepdim = a.keepdim();
         return switch (p) {
@@ -19,11 +27,28 @@ final class ReductionRules {
                 Tensor mask = x.eq(keptDims(y, x, a)).to(x.dtype());
                 yield t.mul(mask).sum(dims, keepdim).div(mask.sum(dims, keepdim));
             }
+            case LOGSUMEXP -> {
+                // PyTorch's logsumexp_jvp: sum(exp(x - amax) · t) / sum(exp(x - amax)), the max not masked
+                Tensor e = x.numel() == 0 ? x.exp() : x.sub(x.amax(dims, true)).exp();
+                yield e.mul(t).sum(dims, keepdim).div(e.sum(dims, keepdim));
+            }
+            case NORM -> {
+                // PyTorch's norm_jvp (p = 2): sum(x · t) / ‖x‖, masked to 0 where ‖x‖ = 0
+                Tensor s = x.mul(t).sum(dims, keepdim);
+                yield Tensor.where(y.ne(0.0), s.div(y), 0.0);
+            }
             default -> throw new IllegalArgumentException("no jvp rule for " + p.opName());
         };
     }
 
-    static Tensor vjp(Prim p, Attrs.Dims a, Tensor x, Tensor y, Tensor g) {
+    static Tensor vjp(Prim p, Attrs attrs, Tensor x, Tensor y, Tensor g) {
+        if (p == Prim.VAR || p == Prim.STD) {
+            Attrs.Variance v = (Attrs.Variance) attrs;
+            // std: PyTorch's std_backward, var_backward of g / (2 · std) masked to 0 where std = 0
+            Tensor gv = p == Prim.VAR ? g : Tensor.where(y.ne(0.0), g.div(y.mul(2.0)), 0.0);
+            return varBackward(gv, x, v, v.dims().keepdim());
+        }
+        Attrs.Dims a = (Attrs.Dims) attrs;
         int[] dims = a.dims();
         Tensor gk = keptDims(g, x, a);
         return switch (p) {
@@ -33,8 +58,48 @@ final class ReductionRules {
                 Tensor mask = x.eq(keptDims(y, x, a)).to(x.dtype());
                 yield gk.mul(mask).div(mask.sum(dims, true));
             }
+            // PyTorch's logsumexp_backward: g · exp(x - result), from the rounded result
+            case LOGSUMEXP -> gk.mul(x.sub(keptDims(y, x, a)).exp());
+            case NORM -> {
+                // PyTorch's norm_backward (p = 2): g · (x / ‖x‖), masked to 0 where ‖x‖ = 0
+                Tensor yk = keptDims(y, x, a);
+                yield gk.mul(Tensor.where(yk.ne(0.0), x.div(yk), 0.0));
+            }
             default -> throw new IllegalArgumentException("no vjp rule for " + p.opName());
         };
+    }
+
+    /**
+     * PyTorch's var_backward: {@code 2 / (n - correction) · g · (x - mean(x))}, the mean over the
+     * reduced dims; for {@code var()} of everything (dim=None) with n ≤ correction,
+     * {@code g · (x == mean ? NaN : inf)}. {@code keepdim}: whether g has the reduced dims (size 1).
+     * The jvp is this with the tangent as g, summed over the dims.
+     */
+    private static Tensor varBackward(Tensor g, Tensor x, Attrs.Variance v, boolean keepdim) {
+        double c = v.correction();
+        if (x.dim() == 0 || v.dimNone()) {
+            double dof = x.numel() - c;
+            Tensor mean = x.mean();
+            if (dof <= 0) {
+                return g.mul(Tensor.where(x.eq(mean), Tensor.full(Double.NaN, x.dtype(), x.device()), Double.POSITIVE_INFINITY));
+            }
+            return g.mul(2.0 / dof).mul(x.sub(mean));
+        }
+        int[] dims = v.dims().dims();
+        Tensor gk = keepdim ? g : keptDims(g, x, v.dims());
+        long n = 1;
+        for (int d : dims) {
+            n *= x.size(d);
+        }
+        return gk.mul(2.0 / (n - c)).mul(x.sub(x.mean(dims, true)));
+    }
+
+    private static int[] allDims(Tensor x) {
+        int[] d = new int[x.dim()];
+        for (int i = 0; i < d.length; i++) {
+            d[i] = i;
+        }
+        return d;
     }
 
     static Tensor softmaxJvp(Prim p, Attrs.Dim a, Tensor t, Tensor y) {
@@ -59,6 +124,9 @@ final class ReductionRules {
     private static Tensor prodGrad(Tensor x, Tensor y, int[] dims, boolean forward) {
         if (x.dim() == 0) {
             return Tensor.onesLike(x);
+        }
+        if (x.numel() == 0) {
+            return Tensor.zerosLike(x);   // nothing to differentiate (and no slices to multiply)
         }
         if (!forward && x.eq(0.0).sum().item() == 0) {
             return y.div(x);

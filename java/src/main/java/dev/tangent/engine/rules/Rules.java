@@ -32,7 +32,7 @@ public final class Rules {
             case BINARY -> BinaryRules.jvp(p, x[0], x[1], t[0], t[1], y);
             case COMPARE -> null;
             case WHERE -> IndexRules.whereJvp(x, t);
-            case REDUCE -> t[0] == null ? null : ReductionRules.jvp(p, (Attrs.Dims) a, x[0], t[0], y);
+            case REDUCE -> t[0] == null ? null : ReductionRules.jvp(p, a, x[0], t[0], y);
             case SOFTMAX -> t[0] == null ? null : ReductionRules.softmaxJvp(p, (Attrs.Dim) a, t[0], y);
             case MATMUL -> LinalgRules.jvp(x, t);
             case VIEW -> t[0] == null ? null : ShapeRules.jvp(p, a, t[0]);
@@ -55,7 +55,7 @@ public final class Rules {
             case BINARY -> BinaryRules.vjp(p, x[0], x[1], y, g, need, r);
             case COMPARE -> { }
             case WHERE -> IndexRules.whereVjp(x, g, need, r);
-            case REDUCE -> r[0] = ReductionRules.vjp(p, (Attrs.Dims) a, x[0], y, g);
+            case REDUCE -> r[0] = ReductionRules.vjp(p, a, x[0], y, g);
             case SOFTMAX -> r[0] = ReductionRules.softmaxVjp(p, (Attrs.Dim) a, g, y);
             case MATMUL -> LinalgRules.vjp(x, g, need, r);
             case VIEW -> r[0] = ShapeRules.vjp(p, a, x[0], g);

@@ -77,12 +77,12 @@ class CudaAbiTest {
 
     @Test
     void aFatbinOfAnotherAbiIsRefusedWithAClearMessage() {
-        byte[] v1 = "tangent-kernels-abi=1;".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] v1 = FatbinFuzzTest.container("tangent-kernels-abi=1;".getBytes(StandardCharsets.ISO_8859_1));
         IllegalStateException e = assertThrows(IllegalStateException.class, () -> FatbinAbi.check(v1, "test.fatbin"));
         assertTrue(e.getMessage().contains("test.fatbin") && e.getMessage().contains("ABI version 1")
                 && e.getMessage().contains("needs version " + FatbinAbi.VERSION), e.getMessage());
         IllegalStateException old = assertThrows(IllegalStateException.class,
-                () -> FatbinAbi.check(new byte[100], "old.fatbin"));
+                () -> FatbinAbi.check(FatbinFuzzTest.container(new byte[100]), "old.fatbin"));
         assertTrue(old.getMessage().contains("no tangent-kernels-abi tag"), old.getMessage());
         assertThrows(IllegalStateException.class, () -> FatbinAbi.checkLoaded(1));
         FatbinAbi.checkLoaded(FatbinAbi.VERSION);

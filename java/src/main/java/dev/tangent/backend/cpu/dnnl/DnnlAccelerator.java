@@ -20,12 +20,15 @@ import java.util.Arrays;
 /**
  * float32 kernels on oneDNN: matmul (every PyTorch shape, strided and broadcast operands without
  * copies), element-wise unary ops (eltwise), binary ops with broadcasting, reductions and
- * softmax/log-softmax. float64 and anything oneDNN does not implement stay on the Java kernels
- * (each method returns false for them). Primitives are created once per (op, shapes, strides,
- * attributes) and cached ({@link PrimitiveCache}).
+ * softmax/log-softmax, convolution (forward and both adjoints) and average pooling (forward and
+ * adjoint; see {@link DnnlNn}). float64 and anything oneDNN does not implement stay on the Java
+ * kernels (each method returns false for them). Primitives are created once per (op, shapes,
+ * strides, attributes) and cached ({@link PrimitiveCache}).
  *
  * <p><b>Small work</b> stays in Java: below {@link #ELTWISE_CUTOVER} elements an element-wise
- * oneDNN call costs more than the Java loop (see bindings/README.md for the measurements).
+ * oneDNN call costs more than the Java loop (see bindings/README.md for the measurements);
+ * convolutions below {@link #CONV_CUTOVER} multiply-adds and pooling over fewer input elements
+ * than {@link #ELTWISE_CUTOVER} stay in Java too.
  */
 public final class DnnlAccelerator implements CpuAccelerator {
     /** Default: element-wise work below this many elements stays on the Java kernels. */
@@ -40,12 +43,21 @@ public final class DnnlAccelerator implements CpuAccelerator {
      */
     public static final long UNARY_CUTOVER = Long.getLong("tangent.dnnl.unary_cutover", 256);
 
+    /**
+     * Default: convolutions (and their adjoints) below this many multiply-adds stay on the Java
+     * kernel: a oneDNN convolution with its reorders costs several microseconds however small
+     * (benchmarks/NN-KERNELS.md, "Small work").
+     */
+    public static final long CONV_CUTOVER = Long.getLong("tangent.dnnl.conv_cutover", 512);
+
     private volatile long eltwiseCutover = ELTWISE_CUTOVER;
     private volatile long unaryCutover = Math.min(UNARY_CUTOVER, ELTWISE_CUTOVER);
     private volatile long matmulCutover = MATMUL_CUTOVER;
+    private volatile long convCutover = Math.min(CONV_CUTOVER, MATMUL_CUTOVER);
 
     private final PrimitiveCache cache;
     private final DnnlLinear linear;
+    private final DnnlNn nn;
     private final String description;
 
     /** Sets the OpenMP team size of the calling thread (oneDNN's OpenMP build). */
@@ -63,6 +75,7 @@ public final class DnnlAccelerator implements CpuAccelerator {
             this.cache = new PrimitiveCache(out.get(C_POINTER, 0), capacity);
         }
         this.linear = new DnnlLinear(cache);
+        this.nn = new DnnlNn(cache, this);
         this.description = "oneDNN " + DnnlLibrary.version().orElse("?") + " (" + DnnlLibrary.libraryPath()
                 .map(Object::toString).orElse("?") + ")";
     }
@@ -70,12 +83,18 @@ public final class DnnlAccelerator implements CpuAccelerator {
     /**
      * Sets the sizes below which work stays on the Java kernels (0 and 0 send everything oneDNN
      * implements to oneDNN, as the tests do). Unary ops use the smaller of this and
-     * {@link #UNARY_CUTOVER}.
+     * {@link #UNARY_CUTOVER}, convolutions the smaller of {@code matmulMacs} and {@link #CONV_CUTOVER}.
      */
     public void cutovers(long eltwiseElements, long matmulMacs) {
         this.eltwiseCutover = eltwiseElements;
         this.unaryCutover = Math.min(UNARY_CUTOVER, eltwiseElements);
         this.matmulCutover = matmulMacs;
+        this.convCutover = Math.min(CONV_CUTOVER, matmulMacs);
+    }
+
+    /** The convolution cut-over in multiply-adds. */
+    public long convCutover() {
+        return convCutover;
     }
 
     /** The element-wise cut-over in elements. */
@@ -363,5 +382,49 @@ public final class DnnlAccelerator implements CpuAccelerator {
     @Override
     public boolean activationSlope(Prim act, Operand y, Operand s) {
         return linear.slope(act, y, s);
+    }
+
+    // ------------------------------------------------------------------ nn (DnnlNn)
+
+    @Override
+    public boolean conv2d(Attrs.Conv a, Operand x, Operand w, Operand out) {
+        return nn.conv2d(a, x, w, out);
+    }
+
+    @Override
+    public boolean conv2dInputGrad(Attrs.Conv a, Operand g, Operand w, Operand gx) {
+        return nn.conv2dInputGrad(a, g, w, gx);
+    }
+
+    @Override
+    public boolean conv2dWeightGrad(Attrs.Conv a, Operand x, Operand g, Operand gw) {
+        return nn.conv2dWeightGrad(a, x, g, gw);
+    }
+
+    /**
+     * Stays on Java: oneDNN's max pooling lets no NaN win (PyTorch's max_pool2d returns NaN for a
+     * window holding one) and returns -FLT_MAX for a window of -inf —
+     * {@code DnnlNnTest.oneDnnMaxPoolingDropsNanSoMaxPoolingStaysOnJava} checks that this still holds.
+     * It costs: 9.4 ms in Java against 0.39 ms on oneDNN for ResNet-18's 64x112x112 max pooling at
+     * batch 1 (benchmarks/NN-KERNELS.md).
+     */
+    @Override
+    public boolean maxPool2d(Attrs.Pool a, Operand x, Operand out, Operand indices) {
+        return false;
+    }
+
+    @Override
+    public boolean avgPool2d(Attrs.Pool a, Operand x, Operand out) {
+        return nn.avgPool2d(a, x, out);
+    }
+
+    @Override
+    public boolean avgPool2dGrad(Attrs.Pool a, Operand g, Operand gx) {
+        return nn.avgPool2dGrad(a, g, gx);
+    }
+
+    /** The convolution and pooling kernels (tests and measurements reach their layout switch here). */
+    DnnlNn nn() {
+        return nn;
     }
 }

@@ -58,7 +58,10 @@ final class DnnlDescriptors {
 
     /**
      * A plain memory descriptor. Size-1 dims get the stride a dense layout would give them, so that
-     * oneDNN recognises plain formats (an odd stride on a size-1 dim sends it to slow reference code).
+     * oneDNN recognises plain formats (an odd stride on a size-1 dim sends it to slow reference code):
+     * the extent of everything inside them, the largest stride x size of the inner dims. (Just the
+     * next dim's stride x size is wrong for permuted views: it can equal another dim's stride, and
+     * oneDNN then reads a different layout.)
      */
     static MemorySegment md(Arena arena, long[] dims, long[] strides) {
         int n = Math.max(dims.length, 1);
@@ -68,7 +71,11 @@ final class DnnlDescriptors {
             if (dims.length == 0) {
                 s[i] = 1;
             } else if (d[i] == 1) {
-                s[i] = i == n - 1 ? 1 : s[i + 1] * Math.max(d[i + 1], 1);
+                long extent = 1;
+                for (int j = i + 1; j < n; j++) {
+                    extent = Math.max(extent, s[j] * Math.max(d[j], 1));
+                }
+                s[i] = extent;
             } else {
                 s[i] = strides[i];
             }

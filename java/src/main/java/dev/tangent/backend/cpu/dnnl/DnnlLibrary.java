@@ -256,7 +256,7 @@ public final class DnnlLibrary {
                     return v;
                 }
             }
-        } catch (IOException e) {
+        } catch (IOException | IllegalArgumentException e) { // unreadable, or a malformed unicode escape
             // fall through: an unversioned folder still works, the files' digests are recorded on extraction
         }
         return "unknown";

@@ -7,6 +7,7 @@ import dev.tangent.backend.Operand;
 import dev.tangent.bindings.dnnl.dnnl_exec_arg_t;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.ref.Cleaner;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -21,9 +22,17 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * primitive from several threads with oneDNN's default scratchpad gives wrong results, measured).
  * Evicting a primitive waits until no thread executes one (a read-write lock), so eviction never
  * destroys one in use.
+ *
+ * <p>An entry is a short chain of primitives ({@link Step}s): usually one, or a convolution with
+ * the reorders into and out of the layouts it prefers ({@link PrimitiveChain}). A step's argument
+ * is one of the call's operands or a temporary; temporaries and the scratchpad live in one
+ * per-thread workspace that grows to the largest entry the thread has run and is freed when the
+ * thread is gone.
  */
 final class PrimitiveCache {
-    private static final int MAX_ARGS = 5;
+    /** Most arguments of one step (a convolution backward: three, plus scratchpad). */
+    static final int MAX_ARGS = 5;
+    private static final Cleaner CLEANER = Cleaner.create();
 
     private final MemorySegment engine;
     private final int capacity;
@@ -67,28 +76,36 @@ final class PrimitiveCache {
         }
     }
 
-    /** A cached primitive, or the fact that oneDNN has none for this key. */
+    /**
+     * One primitive of an entry and where each of its arguments lives: {@code slots[i] >= 0} is the
+     * call's operand of that index, {@code slots[i] < 0} the entry's temporary {@code ~slots[i]}.
+     * {@code mds} (one per argument) stay valid while the entry lives.
+     */
+    record Step(MemorySegment primitive, MemorySegment pd, int[] argIds, int[] slots, MemorySegment[] mds,
+            MemorySegment scratchMd) {}
+
+    /** A cached chain of primitives, or the fact that oneDNN has none for this key. */
     static final class Entry {
-        final MemorySegment primitive; // NULL: unimplemented, use the Java kernel
-        final MemorySegment pd;
-        final MemorySegment[] mds;     // one per argument, in argIds order (owned)
-        final int[] argIds;
-        final MemorySegment scratchMd;
-        final long scratchBytes;
+        final Step[] steps;             // empty: unimplemented, use the Java kernel
+        final long[] tempOffsets;       // byte offset of each temporary in the workspace
+        final long tempBytes;           // the temporaries; the scratchpad follows them
+        final long scratchBytes;        // largest scratchpad of any step
+        final MemorySegment[] ownedMds; // destroyed with the entry
         volatile boolean evicted;
 
-        Entry(MemorySegment primitive, MemorySegment pd, MemorySegment[] mds, int[] argIds,
-                MemorySegment scratchMd, long scratchBytes) {
-            this.primitive = primitive;
-            this.pd = pd;
-            this.mds = mds;
-            this.argIds = argIds;
-            this.scratchMd = scratchMd;
+        Entry(Step[] steps, long[] tempOffsets, long tempBytes, long scratchBytes, MemorySegment[] ownedMds) {
+            this.steps = steps;
+            this.tempOffsets = tempOffsets;
+            this.tempBytes = tempBytes;
             this.scratchBytes = scratchBytes;
+            this.ownedMds = ownedMds;
         }
 
-        static final Entry UNIMPLEMENTED = new Entry(MemorySegment.NULL, MemorySegment.NULL, new MemorySegment[0],
-                new int[0], MemorySegment.NULL, 0);
+        boolean implemented() {
+            return steps.length > 0;
+        }
+
+        static final Entry UNIMPLEMENTED = new Entry(new Step[0], new long[0], 0, 0, new MemorySegment[0]);
     }
 
     @FunctionalInterface
@@ -101,13 +118,30 @@ final class PrimitiveCache {
         int create(MemorySegment pdOut, MemorySegment attr);
     }
 
-    Entry create(Arena arena, String call, PdCreate f, int[] argIds, MemorySegment... mds) {
+    /** A primitive attribute with the user-managed scratchpad every cached primitive uses. */
+    static MemorySegment newAttr(Arena arena) {
         MemorySegment out = arena.allocate(C_POINTER);
         Dnnl.check(dnnl_primitive_attr_create(out), "dnnl_primitive_attr_create");
         MemorySegment attr = out.get(C_POINTER, 0);
+        int st = dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user());
+        if (st != dnnl_success()) {
+            dnnl_primitive_attr_destroy(attr);
+            Dnnl.check(st, "dnnl_primitive_attr_set_scratchpad_mode");
+        }
+        return attr;
+    }
+
+    /** The scratchpad descriptor of a primitive descriptor (owned by it), or NULL when it needs none. */
+    static MemorySegment scratchMd(MemorySegment pd) {
+        MemorySegment md = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md(), 0);
+        return md.equals(MemorySegment.NULL) || dnnl_memory_desc_get_size(md) == 0 ? MemorySegment.NULL : md;
+    }
+
+    /** A one-primitive entry whose arguments are the call's operands in order; owns {@code mds}. */
+    Entry create(Arena arena, String call, PdCreate f, int[] argIds, MemorySegment... mds) {
+        MemorySegment out = arena.allocate(C_POINTER);
+        MemorySegment attr = newAttr(arena);
         try {
-            Dnnl.check(dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user()),
-                    "dnnl_primitive_attr_set_scratchpad_mode");
             int st = f.create(out, attr);
             if (st == dnnl_unimplemented()) {
                 for (MemorySegment md : mds) {
@@ -117,11 +151,20 @@ final class PrimitiveCache {
             }
             Dnnl.check(st, call);
             MemorySegment pd = out.get(C_POINTER, 0);
-            Dnnl.check(dnnl_primitive_create(out, pd), "dnnl_primitive_create");
+            int pst = dnnl_primitive_create(out, pd);
+            if (pst != dnnl_success()) {
+                dnnl_primitive_desc_destroy(pd);
+                Dnnl.check(pst, "dnnl_primitive_create");
+            }
             MemorySegment prim = out.get(C_POINTER, 0);
-            MemorySegment scratchMd = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md(), 0);
-            long scratch = scratchMd.equals(MemorySegment.NULL) ? 0 : dnnl_memory_desc_get_size(scratchMd);
-            return new Entry(prim, pd, mds, argIds, scratchMd, scratch);
+            int[] slots = new int[argIds.length];
+            for (int i = 0; i < slots.length; i++) {
+                slots[i] = i;
+            }
+            MemorySegment sm = scratchMd(pd);
+            long scratch = sm.equals(MemorySegment.NULL) ? 0 : dnnl_memory_desc_get_size(sm);
+            Step step = new Step(prim, pd, argIds, slots, mds, sm);
+            return new Entry(new Step[] {step}, new long[0], 0, scratch, mds);
         } finally {
             dnnl_primitive_attr_destroy(attr);
         }
@@ -129,7 +172,7 @@ final class PrimitiveCache {
 
     boolean run(PrimitiveKey key, Builder builder, Operand... tensors) {
         Entry e = lookup(key, builder);
-        if (e.primitive.equals(MemorySegment.NULL)) {
+        if (!e.implemented()) {
             return false;
         }
         PerThread pt = local.get();
@@ -138,35 +181,41 @@ final class PrimitiveCache {
         try {
             if (e.evicted) {
                 e = lookup(key, builder); // re-created after eviction
-                if (e.primitive.equals(MemorySegment.NULL)) {
+                if (!e.implemented()) {
                     return false;
                 }
             }
-            MemorySegment[] mems = pt.memories(e);
-            MemorySegment args = pt.args;
-            int nargs = e.argIds.length;
-            for (int i = 0; i < nargs; i++) {
-                Operand t = tensors[i];
-                long addr = t.address();
-                Dnnl.check(dnnl_memory_set_data_handle(mems[i], MemorySegment.ofAddress(addr)),
-                        "dnnl_memory_set_data_handle");
-                MemorySegment arg = dnnl_exec_arg_t.asSlice(args, i);
-                dnnl_exec_arg_t.arg(arg, e.argIds[i]);
-                dnnl_exec_arg_t.memory(arg, mems[i]);
+            State s = pt.state;
+            MemorySegment[][] mems = s.memories(e, capacity);
+            long work = s.workspace(e.tempBytes + e.scratchBytes);
+            MemorySegment args = s.args;
+            for (int k = 0; k < e.steps.length; k++) {
+                Step st = e.steps[k];
+                MemorySegment[] m = mems[k];
+                int nargs = st.argIds().length;
+                for (int i = 0; i < nargs; i++) {
+                    int slot = st.slots()[i];
+                    long addr = slot >= 0 ? tensors[slot].address() : work + e.tempOffsets[~slot];
+                    bind(args, i, st.argIds()[i], m[i], addr);
+                }
+                if (!st.scratchMd().equals(MemorySegment.NULL)) {
+                    bind(args, nargs, DNNL_ARG_SCRATCHPAD(), m[nargs], work + e.tempBytes);
+                    nargs++;
+                }
+                Dnnl.check(dnnl_primitive_execute(st.primitive(), s.stream, nargs, args), "dnnl_primitive_execute");
             }
-            if (e.scratchBytes > 0) {
-                MemorySegment smem = pt.scratchMemory(e);
-                MemorySegment arg = dnnl_exec_arg_t.asSlice(args, nargs);
-                dnnl_exec_arg_t.arg(arg, DNNL_ARG_SCRATCHPAD());
-                dnnl_exec_arg_t.memory(arg, smem);
-                nargs++;
-            }
-            Dnnl.check(dnnl_primitive_execute(e.primitive, pt.stream, nargs, args), "dnnl_primitive_execute");
-            Dnnl.check(dnnl_stream_wait(pt.stream), "dnnl_stream_wait");
+            Dnnl.check(dnnl_stream_wait(s.stream), "dnnl_stream_wait");
             return true;
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    private static void bind(MemorySegment args, int i, int argId, MemorySegment memory, long address) {
+        Dnnl.check(dnnl_memory_set_data_handle(memory, MemorySegment.ofAddress(address)), "dnnl_memory_set_data_handle");
+        MemorySegment arg = dnnl_exec_arg_t.asSlice(args, i);
+        dnnl_exec_arg_t.arg(arg, argId);
+        dnnl_exec_arg_t.memory(arg, memory);
     }
 
     private Entry lookup(PrimitiveKey key, Builder builder) {
@@ -213,95 +262,121 @@ final class PrimitiveCache {
         lock.writeLock().lock();
         try {
             for (Entry e : entries) {
-                if (e == Entry.UNIMPLEMENTED || e.primitive.equals(MemorySegment.NULL)) {
+                if (!e.implemented()) {
                     continue;
                 }
                 e.evicted = true;
-                dnnl_primitive_destroy(e.primitive);
-                dnnl_primitive_desc_destroy(e.pd);
-                for (MemorySegment md : e.mds) {
-                    dnnl_memory_desc_destroy(md);
-                }
+                destroyParts(e.steps, e.ownedMds);
             }
         } finally {
             lock.writeLock().unlock();
         }
     }
 
-    /** One thread's stream, scratchpad and memory objects. */
+    /** Destroys primitives, their descriptors and the owned memory descriptors (also for a chain abandoned half-built). */
+    static void destroyParts(Step[] steps, MemorySegment[] ownedMds) {
+        for (Step s : steps) {
+            dnnl_primitive_destroy(s.primitive());
+            dnnl_primitive_desc_destroy(s.pd());
+        }
+        for (MemorySegment md : ownedMds) {
+            dnnl_memory_desc_destroy(md);
+        }
+    }
+
+    /** One thread's oneDNN objects; what it holds natively is released once the thread is gone. */
     private final class PerThread {
-        final Arena arena = Arena.ofAuto();
-        final MemorySegment stream;
-        final MemorySegment args = dnnl_exec_arg_t.allocateArray(MAX_ARGS + 1, arena);
-        final Map<Entry, MemorySegment[]> memories = new IdentityHashMap<>();
-        final Map<Entry, MemorySegment> scratchMemories = new IdentityHashMap<>();
-        MemorySegment scratch = MemorySegment.NULL;
-        long scratchBytes;
-        int appliedThreads = -1;
+        final State state = new State(engine);
 
         PerThread() {
+            CLEANER.register(this, state);
+        }
+
+        void ensureThreads() {
+            int want = ThreadBudget.granted();
+            if (want != state.appliedThreads) {
+                threadCount.apply(want);
+                state.appliedThreads = want;
+            }
+        }
+    }
+
+    /**
+     * A thread's stream, memory objects (one per step argument, re-pointed at every call) and
+     * workspace (temporaries and scratchpad, from the C allocator: it is not tensor memory). Must
+     * not refer to its {@link PerThread}: it is that object's cleaning action.
+     */
+    private static final class State implements Runnable {
+        final Arena arena = Arena.ofAuto();
+        final MemorySegment engine;
+        final MemorySegment stream;
+        final MemorySegment args = dnnl_exec_arg_t.allocateArray(MAX_ARGS + 1, arena);
+        final Map<Entry, MemorySegment[][]> memories = new IdentityHashMap<>();
+        MemorySegment work = MemorySegment.NULL;
+        long workBytes;
+        int appliedThreads = -1;
+
+        State(MemorySegment engine) {
+            this.engine = engine;
             MemorySegment out = arena.allocate(C_POINTER);
             Dnnl.check(dnnl_stream_create(out, engine, dnnl_stream_default_flags()), "dnnl_stream_create");
             stream = out.get(C_POINTER, 0);
         }
 
-        void ensureThreads() {
-            int want = ThreadBudget.granted();
-            if (want != appliedThreads) {
-                threadCount.apply(want);
-                appliedThreads = want;
-            }
-        }
-
-        MemorySegment[] memories(Entry e) {
-            MemorySegment[] m = memories.get(e);
+        MemorySegment[][] memories(Entry e, int capacity) {
+            MemorySegment[][] m = memories.get(e);
             if (m == null) {
                 if (memories.size() > capacity) {
-                    release();
+                    releaseMemories();
                 }
-                m = new MemorySegment[e.mds.length];
+                m = new MemorySegment[e.steps.length][];
                 MemorySegment out = arena.allocate(C_POINTER);
-                for (int i = 0; i < m.length; i++) {
-                    Dnnl.check(dnnl_memory_create(out, e.mds[i], engine, MemorySegment.NULL), "dnnl_memory_create");
-                    m[i] = out.get(C_POINTER, 0);
+                for (int k = 0; k < m.length; k++) {
+                    Step st = e.steps[k];
+                    int n = st.argIds().length;
+                    boolean scratch = !st.scratchMd().equals(MemorySegment.NULL);
+                    m[k] = new MemorySegment[n + (scratch ? 1 : 0)];
+                    for (int i = 0; i < m[k].length; i++) {
+                        MemorySegment md = i < n ? st.mds()[i] : st.scratchMd();
+                        Dnnl.check(dnnl_memory_create(out, md, engine, MemorySegment.NULL), "dnnl_memory_create");
+                        m[k][i] = out.get(C_POINTER, 0);
+                    }
                 }
                 memories.put(e, m);
             }
             return m;
         }
 
-        MemorySegment scratchMemory(Entry e) {
-            if (e.scratchBytes > scratchBytes) {
-                // grow the per-thread scratchpad; memory objects pointing at the old one are re-made
-                scratch = arena.allocate(e.scratchBytes, 64);
-                scratchBytes = e.scratchBytes;
-                for (MemorySegment sm : scratchMemories.values()) {
-                    dnnl_memory_destroy(sm);
-                }
-                scratchMemories.clear();
+        /** The workspace's address, grown (never shrunk) to at least {@code bytes}. */
+        long workspace(long bytes) {
+            if (bytes > workBytes) {
+                Workspace.free(work);
+                work = MemorySegment.NULL;
+                workBytes = 0;
+                work = Workspace.allocate(bytes);
+                workBytes = bytes;
             }
-            MemorySegment sm = scratchMemories.get(e);
-            if (sm == null) {
-                MemorySegment out = arena.allocate(C_POINTER);
-                Dnnl.check(dnnl_memory_create(out, e.scratchMd, engine, scratch), "dnnl_memory_create");
-                sm = out.get(C_POINTER, 0);
-                scratchMemories.put(e, sm);
-            }
-            return sm;
+            return work.address();
         }
 
         /** Drops memory objects of entries (evicted ones among them) when the map outgrows the cache. */
-        private void release() {
-            for (MemorySegment[] ms : memories.values()) {
-                for (MemorySegment m : ms) {
-                    dnnl_memory_destroy(m);
+        void releaseMemories() {
+            for (MemorySegment[][] ms : memories.values()) {
+                for (MemorySegment[] step : ms) {
+                    for (MemorySegment m : step) {
+                        dnnl_memory_destroy(m);
+                    }
                 }
             }
             memories.clear();
-            for (MemorySegment sm : scratchMemories.values()) {
-                dnnl_memory_destroy(sm);
-            }
-            scratchMemories.clear();
+        }
+
+        /** Cleaning action: the thread is gone, nothing of this runs any more. */
+        @Override
+        public void run() {
+            releaseMemories();
+            Workspace.free(work);
+            dnnl_stream_destroy(stream);
         }
     }
 }

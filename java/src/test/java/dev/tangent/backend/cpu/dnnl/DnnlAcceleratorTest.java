@@ -311,6 +311,23 @@ class DnnlAcceleratorTest {
         }
     }
 
+    /**
+     * Attention's q @ k^T with heads split by a transpose: a size-1 batch dim of a permuted view
+     * must not get a stride equal to an inner dim's (oneDNN then read the wrong layout).
+     */
+    @Test
+    void matmulOfPermutedViewsWithASizeOneBatchDim() {
+        try (Scope s = Scope.open()) {
+            Tensor q = Tensor.randn(5, 1, 128, 4, 64).transpose(1, 2);
+            Tensor k = Tensor.randn(6, 1, 128, 4, 64).transpose(1, 2);
+            Tensor want = withJava(() -> q.matmul(k.mT()));
+            long before = acc.cacheHits() + acc.cacheMisses();
+            Tensor got = withAccelerator(() -> q.matmul(k.mT()));
+            assertTrue(acc.cacheHits() + acc.cacheMisses() > before, "matmul should run on oneDNN");
+            assertClose(want, got, 1e-4, "q @ k.mT");
+        }
+    }
+
     @Test
     void eightThreadsOnOnePrimitiveGiveTheSameBitsAsOne() throws Exception {
         try (Scope s = Scope.open()) {

@@ -1,0 +1,65 @@
+package dev.tangent.backend.cpu;
+
+import java.util.Arrays;
+
+/**
+ * A float32 sum accumulated in float32, as PyTorch's CPU sum accumulates float32 (its "cascade
+ * sum"): a partial sum overflows to ±inf where PyTorch's does ({@code [-max, -max, inf, inf]} sums
+ * to -inf + inf = NaN there, where a float64 accumulator would give inf), and the result is rounded
+ * like PyTorch's, not better.
+ *
+ * <p>Accuracy comes from the order, not from a wider type: elements go round-robin to 4 lanes
+ * (PyTorch's 4 independent accumulators); each lane adds 16 of its elements into level 0, then
+ * carries level 0 into level 1, level 1 into level 2 after 16 such carries, and so on (8 levels).
+ * A lane's rounding error thus grows with the base-16 logarithm of its length, not with the
+ * length. At the end each lane adds its levels from 0 up and the lanes are added in order,
+ * {@code ((l0 + l1) + l2) + l3}: a row of at most 4 elements is summed left to right, as PyTorch's
+ * scalar loop does. Lanes start at +0, so a sum of -0s is +0, as in PyTorch.
+ *
+ * <p>Not thread-safe: one instance per kernel call, {@link #reset()} per output element.
+ */
+final class CascadeSum {
+    private static final int LANES = 4;
+    private static final int LEVELS = 8;
+    private static final int STEP_BITS = 4; // 16 additions per level
+
+    private final float[] acc = new float[LANES * LEVELS];
+    private long count;
+
+    /** Forgets every element added. */
+    void reset() {
+        Arrays.fill(acc, 0f);
+        count = 0;
+    }
+
+    /** Adds one element. */
+    void add(float e) {
+        int lane = (int) (count & (LANES - 1));
+        acc[lane] += e;
+        count++;
+        if (lane == LANES - 1) {
+            long rows = count >>> 2; // complete rounds of the 4 lanes
+            for (int level = 1; level < LEVELS && (rows & ((1L << (STEP_BITS * level)) - 1)) == 0; level++) {
+                int lo = (level - 1) * LANES;
+                int hi = level * LANES;
+                for (int k = 0; k < LANES; k++) {
+                    acc[hi + k] += acc[lo + k];
+                    acc[lo + k] = 0f;
+                }
+            }
+        }
+    }
+
+    /** The sum of the elements added since the last {@link #reset()} (+0 for none). */
+    float sum() {
+        float total = 0f;
+        for (int k = 0; k < LANES; k++) {
+            float lane = acc[k];
+            for (int level = 1; level < LEVELS; level++) {
+                lane += acc[level * LANES + k];
+            }
+            total = k == 0 ? lane : total + lane;
+        }
+        return total;
+    }
+}

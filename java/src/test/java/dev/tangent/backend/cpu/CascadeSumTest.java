@@ -1,0 +1,80 @@
+package dev.tangent.backend.cpu;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tangent.DType;
+import dev.tangent.Scope;
+import dev.tangent.Tensor;
+import dev.tangent.backend.Backends;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Java kernels' float32 sum ({@link CascadeSum}): accumulated in float32 like PyTorch's, so a
+ * partial sum overflows where PyTorch's does, and accurate by its cascade, not by a wider type.
+ * Runs with no accelerator, so the Java reduction is the one measured.
+ */
+class CascadeSumTest {
+    private static final float MAX = Float.MAX_VALUE;
+
+    private static <T> T onJavaKernels(Supplier<T> f) {
+        CpuBackend cpu = Backends.cpu();
+        var prev = cpu.accelerator();
+        cpu.accelerator(null);
+        try (Scope s = Scope.open()) {
+            return f.get();
+        } finally {
+            cpu.accelerator(prev);
+        }
+    }
+
+    private static float sum(float... v) {
+        return onJavaKernels(() -> Tensor.of(v, v.length).sum().toFloatArray()[0]);
+    }
+
+    /** PyTorch 2.13 (CPU): torch.tensor(v).sum() for each row, float32. */
+    @Test
+    void partialSumsOverflowAsInPyTorch() {
+        // -max + -max = -inf in float32 (a float64 accumulator gives a finite -6.8e38, then + inf = inf)
+        assertTrue(Float.isNaN(sum(-MAX, -MAX, Float.POSITIVE_INFINITY, Float.POSITIVE_INFINITY)));
+        // (max + max) overflows before -max comes: inf (float64: 0)
+        assertEquals(Float.POSITIVE_INFINITY, sum(MAX, MAX, -MAX, -MAX));
+        // the lanes are added in PyTorch's order: ((max + max) + -max) + 0 overflows, (max + -max) + max does not
+        assertEquals(Float.POSITIVE_INFINITY, sum(MAX, MAX, -MAX, 0f, 0f));
+        assertEquals(MAX, sum(MAX, -MAX, MAX, 0f, 0f));
+        // a sum of -0s is +0
+        assertEquals(Float.floatToRawIntBits(0f), Float.floatToRawIntBits(sum(-0f, -0f, -0f)));
+        assertEquals(Float.floatToRawIntBits(0f), Float.floatToRawIntBits(sum()));
+    }
+
+    /** Along a dim of a transposed view and over several dims, the same arithmetic (PyTorch: [nan, 4] and [nan, nan]). */
+    @Test
+    void overflowOverStridedAndSeveralDims() {
+        float[] v = {-MAX, 1f, -MAX, 1f, Float.POSITIVE_INFINITY, 1f, Float.POSITIVE_INFINITY, 1f};
+        float[] r = onJavaKernels(() -> Tensor.of(v, 4, 2).T().sum(1).toFloatArray());
+        assertTrue(Float.isNaN(r[0]));
+        assertEquals(4f, r[1]);
+        float[] w = {-MAX, -MAX, -MAX, -MAX, Float.POSITIVE_INFINITY, Float.POSITIVE_INFINITY,
+            Float.POSITIVE_INFINITY, Float.POSITIVE_INFINITY};
+        float[] s = onJavaKernels(() -> Tensor.of(w, 2, 2, 2).sum(new int[] {0, 2}, false).toFloatArray());
+        assertTrue(Float.isNaN(s[0]) && Float.isNaN(s[1]), "[-max, -max, inf, inf] twice: " + java.util.Arrays.toString(s));
+    }
+
+    /**
+     * 2^22 copies of 0.1f: a float32 running sum drifts (adding 0.1 to ~4e5 keeps few of its
+     * bits); the cascade stays within 1e-6 of the exact sum (PyTorch's: 419430.28 for 419430.41).
+     */
+    @Test
+    void longSumsStayAccurate() {
+        int n = 1 << 22;
+        double exact = (double) 0.1f * n;
+        float naive = 0f;
+        for (int i = 0; i < n; i++) {
+            naive += 0.1f;
+        }
+        float cascade = onJavaKernels(() -> Tensor.full(0.1f, DType.FLOAT32, dev.tangent.Device.cpu(), n).sum().toFloatArray()[0]);
+        assertTrue(Math.abs(naive - exact) / exact > 1e-2, "the naive float32 sum is off: " + naive + " vs " + exact);
+        assertTrue(Math.abs(cascade - exact) / exact < 1e-6, "cascade " + cascade + " vs exact " + exact);
+    }
+}
