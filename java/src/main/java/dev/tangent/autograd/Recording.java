@@ -10,6 +10,7 @@ import dev.tangent.engine.KernelInfo;
 import dev.tangent.engine.Launch;
 import dev.tangent.engine.TensorAccess;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
@@ -57,12 +58,26 @@ public final class Recording<R> implements AutoCloseable {
     }
 
     /** Collects launches on one thread while a recording runs. */
-    private static final class Builder implements Launch.Listener {
-        final List<EpilogueFusion.Launched> kernels = new ArrayList<>();
+    private static final class Builder implements Launch.Listener, KernelInfo.Sink {
+        final List<Runnable> kernels = new ArrayList<>();
+        final List<Storage[]> reads = new ArrayList<>();
+        final List<Storage[]> writes = new ArrayList<>();
+        final List<KernelInfo> infos = new ArrayList<>();
 
         @Override
-        public void launched(Runnable kernel, Operand[] r, Operand[] w, KernelInfo info) {
-            kernels.add(new EpilogueFusion.Launched(kernel, storages(r), storages(w), info));
+        public void launched(Runnable kernel, Operand[] r, Operand[] w) {
+            kernels.add(kernel);
+            reads.add(storages(r));
+            writes.add(storages(w));
+            infos.add(null);
+        }
+
+        @Override
+        public void described(KernelInfo info) {
+            int last = kernels.size() - 1;
+            if (last >= 0 && EpilogueFusion.describes(info, writes.get(last))) {
+                infos.set(last, info);
+            }
         }
 
         private static Storage[] storages(Operand[] ops) {
@@ -85,18 +100,18 @@ public final class Recording<R> implements AutoCloseable {
      */
     public static <R> Recording<R> record(Supplier<List<Tensor>> makeVariables, Function<List<Tensor>, R> body,
             boolean own, boolean capture) {
-        return record(makeVariables, body, own, capture, null);
+        return record(makeVariables, body, null, own, capture);
     }
 
     /**
-     * {@link #record(Supplier, Function, boolean, boolean)}, telling which tensors of the result
-     * the caller reads after a replay: then a linear layer's kernels whose intermediates nothing
-     * else reads are merged into one ({@code x.matmul(w).add(b).tanh()} and its tangent replay as
-     * one fused kernel; {@code -Dtangent.fuse.epilogue=false} turns it off). Without
-     * {@code outputs} (null) nothing is merged.
+     * As {@link #record(Supplier, Function, boolean, boolean)}; {@code outputs} lists the tensors of
+     * the result a caller reads after a replay (null: any tensor made here may be read). With it, a
+     * linear layer's kernels whose intermediates nothing else reads are merged into one
+     * ({@link EpilogueFusion}): tensors of the computation that are neither variables nor outputs
+     * are then not rewritten by a replay.
      */
     public static <R> Recording<R> record(Supplier<List<Tensor>> makeVariables, Function<List<Tensor>, R> body,
-            boolean own, boolean capture, Function<R, List<Tensor>> outputs) {
+            Function<? super R, ? extends Collection<Tensor>> outputs, boolean own, boolean capture) {
         Builder b = new Builder();
         Scope scope = own ? Scope.open() : null;
         List<Tensor> variables;
@@ -128,39 +143,24 @@ public final class Recording<R> implements AutoCloseable {
         for (boolean changed = true; changed; ) {
             changed = false;
             for (int k = 0; k < n; k++) {
-                EpilogueFusion.Launched l = b.kernels.get(k);
-                if (!live[k] && (touches(l.reads(), dynamic) || touches(l.writes(), dynamic))) {
+                if (!live[k] && (touches(b.reads.get(k), dynamic) || touches(b.writes.get(k), dynamic))) {
                     live[k] = true;
                     changed = true;
-                    Collections.addAll(dynamic, l.writes());
+                    Collections.addAll(dynamic, b.writes.get(k));
                 }
             }
         }
-        List<EpilogueFusion.Launched> kept = new ArrayList<>();
+        if (outputs != null) {
+            EpilogueFusion.fuse(b.kernels, b.reads, b.writes, b.infos, live, variables, outputs.apply(result));
+        }
+        List<Runnable> kept = new ArrayList<>();
+        Set<Storage> touched = new LinkedHashSet<>();
         for (int k = 0; k < n; k++) {
             if (live[k]) {
                 kept.add(b.kernels.get(k));
+                Collections.addAll(touched, b.reads.get(k));
+                Collections.addAll(touched, b.writes.get(k));
             }
-        }
-        if (outputs != null && EpilogueFusion.ENABLED) {
-            Set<Storage> pinned = Collections.newSetFromMap(new IdentityHashMap<>());
-            for (Tensor v : variables) {
-                pinned.add(acc.value(v).storage());
-            }
-            for (Tensor t : outputs.apply(result)) {
-                if (t != null) {
-                    pinned.add(acc.value(t).storage());
-                }
-            }
-            kept = EpilogueFusion.fuse(kept, pinned);
-        }
-        Set<Storage> touched = new LinkedHashSet<>();
-        Runnable[] runs = new Runnable[kept.size()];
-        for (int k = 0; k < runs.length; k++) {
-            EpilogueFusion.Launched l = kept.get(k);
-            runs[k] = l.kernel();
-            Collections.addAll(touched, l.reads());
-            Collections.addAll(touched, l.writes());
         }
         for (Tensor v : variables) {
             touched.add(acc.value(v).storage());
@@ -168,7 +168,8 @@ public final class Recording<R> implements AutoCloseable {
         Set<Storage> mine = Collections.newSetFromMap(new IdentityHashMap<>());
         mine.addAll(owned);
         touched.removeIf(mine::contains);
-        Recording<R> r = new Recording<>(variables, result, runs, touched.toArray(new Storage[0]), owned);
+        Recording<R> r = new Recording<>(variables, result, kept.toArray(new Runnable[0]),
+                touched.toArray(new Storage[0]), owned);
         if (capture && !variables.isEmpty() && !kept.isEmpty()) {
             Backend be = acc.value(variables.get(0)).backend();
             r.replay = be.capture(r.kernels);

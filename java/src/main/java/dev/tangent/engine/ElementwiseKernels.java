@@ -47,7 +47,10 @@ final class ElementwiseKernels {
         Operand ty = Buffers.allocate(x.shape(), x.dtype(), x.device());
         boolean[] done = new boolean[1];
         Launch.run(p.opName(), () -> done[0] = x.backend().unaryJvp(p, a, x, t, y, ty),
-                new Operand[] {x, t}, new Operand[] {y, ty}, new KernelInfo.UnaryJvp(p, a, x, t, y, ty));
+                new Operand[] {x, t}, new Operand[] {y, ty});
+        if (done[0] && Launch.describing()) {
+            Launch.describe(new KernelInfo.UnaryJvp(p, a, x, t, y, ty));
+        }
         return done[0] ? new Operand[] {y, ty} : null;
     }
 
@@ -107,8 +110,10 @@ final class ElementwiseKernels {
         Operand av = Buffers.expand(Buffers.cast(a, ct), shape);
         Operand bv = Buffers.expand(Buffers.cast(b, ct), shape);
         Operand out = Buffers.allocate(shape, p.kind() == Prim.Kind.COMPARE ? DType.BOOL : ct, a.device());
-        Launch.run(p.opName(), () -> av.backend().binary(p, av, bv, out), new Operand[] {av, bv}, new Operand[] {out},
-                new KernelInfo.Binary(p, av, bv, out));
+        Launch.run(p.opName(), () -> av.backend().binary(p, av, bv, out), new Operand[] {av, bv}, new Operand[] {out});
+        if (Launch.describing()) {
+            Launch.describe(new KernelInfo.Binary(p, av, bv, out));
+        }
         return out;
     }
 

@@ -1,11 +1,15 @@
 package dev.tangent.engine;
 
+import dev.tangent.Tensor;
 import dev.tangent.backend.Backend;
 import dev.tangent.backend.Operand;
 import dev.tangent.backend.Storage;
 import dev.tangent.ops.Prim;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Set;
 
@@ -27,18 +31,40 @@ public final class EpilogueFusion {
 
     private EpilogueFusion() {}
 
-    /** One recorded kernel: what it reads and writes, and what it computes (null: opaque). */
-    public record Launched(Runnable kernel, Storage[] reads, Storage[] writes, KernelInfo info) {}
+    /** One recorded kernel: its index in the recording, what it reads and writes, and what it computes (null: opaque). */
+    private record Launched(int index, Runnable kernel, Storage[] reads, Storage[] writes, KernelInfo info) {}
 
     /**
-     * The kernels with every mergeable linear-layer sequence merged, in launch order.
+     * Merges every mergeable linear-layer sequence among the live kernels of a recording, in
+     * place: a merged kernel replaces the last kernel of its sequence (same index; its entries in
+     * {@code kernels}, {@code reads}, {@code writes} and {@code infos} are replaced) and the others
+     * are marked not live. Nothing happens when {@code -Dtangent.fuse.epilogue=false}.
      *
-     * @param kernels the kernels a replay runs, in launch order
-     * @param pinned  storages whose values someone reads after a replay (results, variables): never
-     *                left unwritten
+     * @param kernels   the recorded kernels in launch order, with what each reads and writes and
+     *                  what it computes (null: opaque), as parallel lists
+     * @param live      which of them a replay runs
+     * @param variables the recording's variables, and {@code outputs} the tensors a caller reads
+     *                  after a replay: their storages (dual parts included) are never left unwritten
      */
-    public static List<Launched> fuse(List<Launched> kernels, Set<Storage> pinned) {
-        List<Launched> list = new ArrayList<>(kernels);
+    public static void fuse(List<Runnable> kernels, List<Storage[]> reads, List<Storage[]> writes,
+            List<KernelInfo> infos, boolean[] live, Collection<Tensor> variables, Collection<Tensor> outputs) {
+        if (!ENABLED) {
+            return;
+        }
+        List<Launched> list = new ArrayList<>();
+        boolean any = false;
+        for (int k = 0; k < kernels.size(); k++) {
+            if (live[k]) {
+                list.add(new Launched(k, kernels.get(k), reads.get(k), writes.get(k), infos.get(k)));
+                any |= infos.get(k) instanceof KernelInfo.Linear;
+            }
+        }
+        if (!any) {
+            return;
+        }
+        Set<Storage> pinned = Collections.newSetFromMap(new IdentityHashMap<>());
+        storages(variables, pinned);
+        storages(outputs, pinned);
         for (boolean changed = true; changed; ) {
             changed = false;
             for (int i = 0; i < list.size(); i++) {
@@ -49,7 +75,44 @@ public final class EpilogueFusion {
                 }
             }
         }
-        return list;
+        for (int k = 0; k < live.length; k++) {
+            live[k] = false;
+        }
+        for (Launched l : list) {
+            live[l.index()] = true;
+            kernels.set(l.index(), l.kernel());
+            reads.set(l.index(), l.reads());
+            writes.set(l.index(), l.writes());
+            infos.set(l.index(), l.info());
+        }
+    }
+
+    /** Whether {@code info} describes a kernel that writes {@code writes} (the launch it follows). */
+    public static boolean describes(KernelInfo info, Storage[] writes) {
+        Operand[] outs = info.outputs();
+        if (outs.length != writes.length) {
+            return false;
+        }
+        for (int k = 0; k < outs.length; k++) {
+            if (outs[k].storage() != writes[k]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Adds the storages of {@code ts} and of their dual parts to {@code into}. */
+    private static void storages(Collection<Tensor> ts, Set<Storage> into) {
+        TensorAccess acc = TensorAccess.get();
+        for (Tensor t : ts) {
+            for (Tensor p = t; p != null; p = acc.level(p) > 0 ? acc.primal(p) : null) {
+                into.add(acc.value(p).storage());
+                Tensor tan = acc.level(p) > 0 ? acc.tangent(p) : null;
+                if (tan != null) {
+                    storages(List.of(tan), into);
+                }
+            }
+        }
     }
 
     /** Merges kernel i with the sole reader of its primal output, when that is a bias add or the activation. */
@@ -107,7 +170,7 @@ public final class EpilogueFusion {
         for (int k = 0; k < in.length; k++) {
             reads[k] = in[k].storage();
         }
-        list.set(j, new Launched(kernel, reads, new Storage[] {f.y().storage(), f.dy().storage()}, fused));
+        list.set(j, new Launched(c.index(), kernel, reads, new Storage[] {f.y().storage(), f.dy().storage()}, fused));
         list.remove(i);
         return true;
     }

@@ -70,7 +70,7 @@ public final class Fusion {
             return null;
         }
         long m = xs[0];
-        if (x.device().isCpu()) {
+        if (x.device().isCpu() && (m == 1 || EpilogueFusion.ENABLED)) {
             if (allowed(x, dx, w)) {
                 TensorAccess acc = TensorAccess.get();
                 Operand[] r = Linear.linearJvp(acc.value(x), acc.value(dx), acc.value(w), null, null);

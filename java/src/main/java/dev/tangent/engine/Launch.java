@@ -12,8 +12,7 @@ public final class Launch {
 
     /** Told of every kernel this thread launches while installed ({@link #listen}). */
     public interface Listener {
-        /** {@code info} says what the kernel computes, or is null (an opaque kernel). */
-        void launched(Runnable kernel, Operand[] reads, Operand[] writes, KernelInfo info);
+        void launched(Runnable kernel, Operand[] reads, Operand[] writes);
     }
 
     private Launch() {}
@@ -23,11 +22,6 @@ public final class Launch {
      * the operation in the exception thrown when an operand's storage is already closed.
      */
     public static void run(String op, Runnable kernel, Operand[] reads, Operand[] writes) {
-        run(op, kernel, reads, writes, null);
-    }
-
-    /** {@link #run(String, Runnable, Operand[], Operand[])} with what the kernel computes, for the listener. */
-    public static void run(String op, Runnable kernel, Operand[] reads, Operand[] writes, KernelInfo info) {
         // Writes go to fresh results of this thread: nobody else can close them. Reads of memory a
         // scope of this thread owns cannot be closed by another thread either (keep, adopt and close
         // are the owner thread's); everything else is held for the kernel's duration.
@@ -50,7 +44,7 @@ public final class Launch {
         }
         Listener l = LISTENER.get();
         if (l != null) {
-            l.launched(kernel, reads, writes, info);
+            l.launched(kernel, reads, writes);
         }
     }
 
@@ -68,5 +62,20 @@ public final class Launch {
             LISTENER.set(l);
         }
         return prev;
+    }
+
+    /**
+     * Tells this thread's listener what the kernel just launched computes, when the listener takes
+     * such descriptions ({@link KernelInfo.Sink}: a recording, for {@link EpilogueFusion}).
+     */
+    static void describe(KernelInfo info) {
+        if (LISTENER.get() instanceof KernelInfo.Sink s) {
+            s.described(info);
+        }
+    }
+
+    /** Whether {@link #describe} would tell anyone (so callers make no description for nobody). */
+    static boolean describing() {
+        return LISTENER.get() instanceof KernelInfo.Sink;
     }
 }

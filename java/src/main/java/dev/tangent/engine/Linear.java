@@ -32,7 +32,8 @@ public final class Linear {
             throw new IllegalArgumentException("linear: " + act.opName() + " is not an activation a linear layer fuses");
         }
         TensorAccess acc = TensorAccess.get();
-        if (x.dim() == 2 && w.dim() == 2 && (bias == null || bias.dim() >= 1) && x.device().isCpu()) {
+        if (EpilogueFusion.ENABLED && x.dim() == 2 && w.dim() == 2 && (bias == null || bias.dim() >= 1)
+                && x.device().isCpu()) {
             int lx = acc.level(x);
             if (lx == 0 && Fusion.allowed(x, w, bias)) {
                 Operand b = bias == null ? null : acc.value(bias);
@@ -80,8 +81,10 @@ public final class Linear {
         Operand y = Buffers.allocate(new long[] {x.shape()[0], w.shape()[1]}, x.dtype(), x.device());
         boolean[] done = new boolean[1];
         Operand[] reads = bias == null ? new Operand[] {x, w} : new Operand[] {x, w, bias};
-        Launch.run("linear", () -> done[0] = w.backend().linear(x, w, bias, act, y), reads, new Operand[] {y},
-                new KernelInfo.Linear(x, null, w, bias, act, y, null));
+        Launch.run("linear", () -> done[0] = w.backend().linear(x, w, bias, act, y), reads, new Operand[] {y});
+        if (done[0] && Launch.describing()) {
+            Launch.describe(new KernelInfo.Linear(x, null, w, bias, act, y, null));
+        }
         return done[0] ? y : null;
     }
 
@@ -100,7 +103,10 @@ public final class Linear {
         boolean[] done = new boolean[1];
         Operand[] reads = bias == null ? new Operand[] {x, dx, w} : new Operand[] {x, dx, w, bias};
         Launch.run("linear", () -> done[0] = w.backend().linearJvp(x, dx, w, bias, act, y, dy), reads,
-                new Operand[] {y, dy}, new KernelInfo.Linear(x, dx, w, bias, act, y, dy));
+                new Operand[] {y, dy});
+        if (done[0] && Launch.describing()) {
+            Launch.describe(new KernelInfo.Linear(x, dx, w, bias, act, y, dy));
+        }
         return done[0] ? new Operand[] {y, dy} : null;
     }
 }

@@ -139,11 +139,11 @@ public final class JvpPlan<I extends Value, O extends Value> implements AutoClos
             Args a = new Args(vars.subList(0, n), tupleIn);
             Args b = new Args(vars.subList(n, 2 * n), tupleIn);
             return Functional.jvp(func, (I) a.rebuild(a.tensors), (I) b.rebuild(b.tensors));
-        }, true, true, r -> {
-            List<Tensor> read = new ArrayList<>(Args.ofOutput(r.output(), "JvpPlan").tensors);
-            read.addAll(Args.ofOutput(r.jvp(), "JvpPlan").tensors);
-            return read;
-        });
+        }, r -> {
+            List<Tensor> outs = new ArrayList<>(Args.ofOutput(r.output(), "JvpPlan").tensors);
+            outs.addAll(Args.ofOutput(r.jvp(), "JvpPlan").tensors);
+            return outs;
+        }, true, true);
         Instance inst = new Instance();
         inst.recording = rec;
         return inst;

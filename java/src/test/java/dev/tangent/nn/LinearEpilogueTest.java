@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.tangent.DType;
 import dev.tangent.Scope;
 import dev.tangent.Tensor;
 import dev.tangent.autograd.ForwardAD;
@@ -21,6 +22,7 @@ import dev.tangent.functional.Linearized;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -63,38 +65,65 @@ class LinearEpilogueTest {
 
     static Stream<Arguments> shapes() {
         List<Arguments> a = new ArrayList<>();
-        long[][] sizes = {{1, 784, 1024}, {1, 33, 17}, {3, 20, 7}, {64, 784, 1024}, {1024, 256, 128}};
+        long[][] sizes = {{1, 784, 1024}, {1, 33, 17}, {3, 20, 7}, {64, 784, 1024}, {67, 129, 33}, {1024, 256, 128}};
         String[] layouts = {"plain", "kn", "step2"};
         int i = 0;
         for (long[] s : sizes) {
             for (String act : ACTS) {
-                a.add(Arguments.of(s[0], s[1], s[2], layouts[i++ % layouts.length], act, i % 4 != 0));
+                a.add(Arguments.of(s[0], s[1], s[2], layouts[i++ % layouts.length], act, i % 4 != 0, DType.FLOAT32));
+            }
+            for (String act : new String[] {"none", "tanh"}) {
+                a.add(Arguments.of(s[0], s[1], s[2], layouts[i++ % layouts.length], act, true, DType.FLOAT64));
             }
         }
         return a.stream();
     }
 
-    /** Eager forward and jvp of F.linear(x, w, b, act) against the composition with the rules as Tensor operations. */
-    @ParameterizedTest(name = "B={0} K={1} N={2} w={3} {4} bias={5}")
+    /** Runs {@code f} with the CPU backend on its Java kernels only (no oneDNN, no native library): the unfused path. */
+    static <T> T onJavaKernels(Supplier<T> f) {
+        CpuBackend cpu = Backends.cpu();
+        CpuAccelerator prevAcc = cpu.accelerator();
+        boolean prevNative = cpu.nativeKernels();
+        cpu.accelerator(null);
+        cpu.nativeKernels(false);
+        try {
+            return f.get();
+        } finally {
+            cpu.accelerator(prevAcc);
+            cpu.nativeKernels(prevNative);
+        }
+    }
+
+    /**
+     * Eager forward and jvp of F.linear(x, w, b, act) against the unfused composition on the Java
+     * kernels. float32 takes the fused kernels (asserted where this machine has them); float64 has
+     * none (oneDNN's CPU matmul is float32/bf16/int8 only, the GEMV float32) and must run the
+     * composition.
+     */
+    @ParameterizedTest(name = "B={0} K={1} N={2} w={3} {4} bias={5} {6}")
     @MethodSource("shapes")
-    void eagerEqualsComposition(long b, long k, long n, String layout, String act, boolean withBias) {
+    void eagerEqualsUnfusedJavaKernels(long b, long k, long n, String layout, String act, boolean withBias, DType dt) {
         try (Scope s = Scope.open()) {
-            Tensor w = weight(10 + k, layout, n, k);
-            Tensor bias = withBias ? Tensor.randn(11, n).mul(0.1) : null;
-            Tensor x = Tensor.randn(12, b, k);
-            Tensor v = Tensor.randn(13, b, k);
+            Tensor w = weight(10 + k, layout, n, k).to(dt);
+            Tensor bias = withBias ? Tensor.randn(11, n).mul(0.1).to(dt) : null;
+            Tensor x = Tensor.randn(12, b, k).to(dt);
+            Tensor v = Tensor.randn(13, b, k).to(dt);
             Function<Tensor, Tensor> fused = t -> F.linear(t, w, bias, act);
             Function<Tensor, Tensor> ops = t -> act(bias == null ? t.matmul(w.mT()) : t.matmul(w.mT()).add(bias), act);
             long before = CpuLinear.launches();
             Tensor y = fused.apply(x);
             JvpResult<Tensor> j = Functional.jvp(fused, x, v);
-            boolean fusedRan = CpuLinear.launches() - before >= 2;
-            JvpResult<Tensor> ref = Functional.jvp(ops, x.detach().setRequiresGrad(true), v, true, false);
+            long launched = CpuLinear.launches() - before;
+            JvpResult<Tensor> ref = onJavaKernels(() -> Functional.jvp(ops, x, v));
+            assertEquals(dt, y.dtype(), "forward dtype");
+            assertEquals(dt, j.jvp().dtype(), "jvp dtype");
             close(ref.output(), y, "forward");
             close(ref.output(), j.output(), "jvp output");
             close(ref.jvp(), j.jvp(), "jvp");
-            if (oneDnnOrNative(b, act) && (b == 1 || b * k * n >= DnnlAccelerator.MATMUL_CUTOVER)) {
-                assertTrue(fusedRan, "the fused kernels ran (forward and jvp)");
+            if (dt == DType.FLOAT64) {
+                assertEquals(0, launched, "float64 runs the composition (no fused float64 kernel)");
+            } else if (oneDnnOrNative(b, act) && (b == 1 || b * k * n >= DnnlAccelerator.MATMUL_CUTOVER)) {
+                assertTrue(launched >= 2, "the fused kernels ran (forward and jvp)");
             }
         }
     }
@@ -119,7 +148,7 @@ class LinearEpilogueTest {
                 Function<Tensor, Tensor> fused = t -> F.linear(t, w, bias, "tanh");
                 Function<Tensor, Tensor> ops = t -> t.matmul(w.mT()).add(bias).tanh();
                 JvpResult<Tensor> j = Functional.jvp(fused, x3, v3);
-                JvpResult<Tensor> ref = Functional.jvp(ops, x3.detach().setRequiresGrad(true), v3, true, false);
+                JvpResult<Tensor> ref = onJavaKernels(() -> Functional.jvp(ops, x3, v3));
                 assertEquals(List.of(4L, 3L, 6L), List.of(j.output().size(0), j.output().size(1), j.output().size(2)));
                 close(ref.output(), j.output(), "output");
                 close(ref.jvp(), j.jvp(), "jvp");
@@ -150,7 +179,7 @@ class LinearEpilogueTest {
             Function<Tensor, Tensor> f = t -> mlpOps(t, p);
             Tensor x = Tensor.randn(30, b, 96);
             Tensor v = Tensor.randn(31, b, 96);
-            JvpResult<Tensor> ref = Functional.jvp(f, x.detach().setRequiresGrad(true), v, true, false);
+            JvpResult<Tensor> ref = onJavaKernels(() -> Functional.jvp(f, x, v));
             try (JvpPlan<Tensor, Tensor> plan = JvpPlan.compile(f, x)) {
                 long before = CpuLinear.launches();
                 JvpResult<Tensor> r = plan.apply(x, v);
@@ -161,7 +190,7 @@ class LinearEpilogueTest {
                 // new values through the same plan
                 Tensor x2 = Tensor.randn(32, b, 96);
                 Tensor v2 = Tensor.randn(33, b, 96);
-                JvpResult<Tensor> ref2 = Functional.jvp(f, x2.detach().setRequiresGrad(true), v2, true, false);
+                JvpResult<Tensor> ref2 = onJavaKernels(() -> Functional.jvp(f, x2, v2));
                 JvpResult<Tensor> r2 = plan.apply(x2, v2);
                 close(ref2.output(), r2.output(), "plan output 2");
                 close(ref2.jvp(), r2.jvp(), "plan jvp 2");
@@ -170,7 +199,7 @@ class LinearEpilogueTest {
     }
 
     static Stream<Long> batches() {
-        return Stream.of(1L, 7L, 64L, 1024L);
+        return Stream.of(1L, 7L, 64L, 67L, 1024L);
     }
 
     /** An intermediate the function returns is not merged away: the plan still writes it. */
@@ -205,7 +234,7 @@ class LinearEpilogueTest {
             Linearized<Tensor, Tensor> lin = Func.linearize(f, x);
             for (int i = 0; i < 2; i++) {
                 Tensor v = Tensor.randn(51 + i, 16, 40);
-                JvpResult<Tensor> ref = Functional.jvp(f, x.detach().setRequiresGrad(true), v, true, false);
+                JvpResult<Tensor> ref = onJavaKernels(() -> Functional.jvp(f, x, v));
                 close(ref.jvp(), lin.jvp(v), "linearize jvp " + i);
             }
         }
@@ -285,7 +314,7 @@ class LinearEpilogueTest {
                     Function<Tensor, Tensor> fused = t -> F.linear(t, w, bb, act);
                     Function<Tensor, Tensor> ops = t -> act(bb == null ? t.matmul(w.mT()) : t.matmul(w.mT()).add(bb), act);
                     String what = kernels + " " + act + (bb == null ? "" : " bias");
-                    JvpResult<Tensor> ref = Functional.jvp(ops, x.detach().setRequiresGrad(true), v, true, false);
+                    JvpResult<Tensor> ref = onJavaKernels(() -> Functional.jvp(ops, x, v));
                     close(ref.output(), fused.apply(x), what + " forward");
                     JvpResult<Tensor> j = Functional.jvp(fused, x, v);
                     close(ref.output(), j.output(), what + " jvp output");
@@ -329,21 +358,26 @@ class LinearEpilogueTest {
         }
     }
 
-    /** Same NaN-ness and infinities; finite values within 2e-5 relative (1e-5 absolute below 1). */
+    /**
+     * Same shape, dtype, NaN-ness and infinities; finite values within 2e-5 relative (2e-5 absolute
+     * below 1) for float32, 1e-12 for float64.
+     */
     static void close(Tensor want, Tensor got, String what) {
         assertEquals(List.of(toList(want.shape())), List.of(toList(got.shape())), what + " shape");
-        float[] a = want.toFloatArray();
-        float[] b = got.toFloatArray();
+        assertEquals(want.dtype(), got.dtype(), what + " dtype");
+        double tol = want.dtype() == DType.FLOAT64 ? 1e-12 : 2e-5;
+        double[] a = want.toDoubleArray();
+        double[] b = got.toDoubleArray();
         int bad = 0;
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < a.length; i++) {
             boolean ok;
-            if (Float.isNaN(a[i]) || Float.isNaN(b[i])) {
-                ok = Float.isNaN(a[i]) && Float.isNaN(b[i]);
-            } else if (Float.isInfinite(a[i]) || Float.isInfinite(b[i])) {
+            if (Double.isNaN(a[i]) || Double.isNaN(b[i])) {
+                ok = Double.isNaN(a[i]) && Double.isNaN(b[i]);
+            } else if (Double.isInfinite(a[i]) || Double.isInfinite(b[i])) {
                 ok = a[i] == b[i];
             } else {
-                ok = Math.abs(a[i] - b[i]) <= 2e-5 * Math.max(1, Math.abs(a[i]));
+                ok = Math.abs(a[i] - b[i]) <= tol * Math.max(1, Math.abs(a[i]));
             }
             if (!ok && bad++ < 8) {
                 sb.append("\n  [").append(i).append("] want ").append(a[i]).append(" got ").append(b[i]);
