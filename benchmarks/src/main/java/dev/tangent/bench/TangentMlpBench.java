@@ -41,6 +41,14 @@ public class TangentMlpBench {
     @Param({"linear"})
     public String form;
 
+    /**
+     * "on": the fused linear epilogues (default); "off": {@code -Dtangent.fuse.epilogue=false} set
+     * in this fork before Tangent's engine starts — F.linear, x@W's jvp and plans run as before
+     * them (the composition of separate kernels).
+     */
+    @Param({"on"})
+    public String fuse;
+
     private TangentMlp mlp;
     private java.util.function.Function<Tensor, Tensor> f;
     private Tensor x, v;
@@ -48,12 +56,15 @@ public class TangentMlpBench {
 
     @Setup
     public void setUp() {
+        System.setProperty("tangent.fuse.epilogue", String.valueOf(!"off".equals(fuse)));
         Tangent.setNumThreads(threads);
         mlp = new TangentMlp(7);
         x = TangentMlp.gaussian(21, 1f, batch, DjlMlp.IN);
         v = TangentMlp.gaussian(22, 1f, batch, DjlMlp.IN);
         f = "ops".equals(form) ? mlp::forwardOps : mlp::forward;
         plan = JvpPlan.compile(f, x);
+        System.out.println("tangent: fuse=" + fuse + " form=" + form + " batch=" + batch + ": plan of "
+                + plan.kernelCount() + " kernels");
     }
 
     @TearDown
