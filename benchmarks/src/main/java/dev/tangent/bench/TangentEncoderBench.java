@@ -1,6 +1,7 @@
 package dev.tangent.bench;
 
 import dev.tangent.Scope;
+import dev.tangent.Tangent;
 import dev.tangent.Tensor;
 import dev.tangent.functional.Functional;
 import dev.tangent.functional.JvpPlan;

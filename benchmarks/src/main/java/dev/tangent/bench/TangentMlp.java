@@ -1,6 +1,7 @@
 package dev.tangent.bench;
 
 import dev.tangent.Tensor;
+import dev.tangent.nn.F;
 import java.util.Random;
 
 /**
@@ -24,7 +25,18 @@ final class TangentMlp {
         return new Tensor[] {w1, b1, w2, b2, w3, b3};
     }
 
+    /**
+     * The layers as {@code F.linear} with the activation fused (weights passed as PyTorch's [out, in]
+     * views): one kernel per layer, and per layer and side in a jvp.
+     */
     Tensor forward(Tensor x) {
+        Tensor h1 = F.linear(x, w1.mT(), b1, "tanh");
+        Tensor h2 = F.linear(h1, w2.mT(), b2, "tanh");
+        return F.linear(h2, w3.mT(), b3);
+    }
+
+    /** The same function written op by op (a compiled plan still merges each layer into one kernel). */
+    Tensor forwardOps(Tensor x) {
         Tensor h1 = x.matmul(w1).add(b1).tanh();
         Tensor h2 = h1.matmul(w2).add(b2).tanh();
         return h2.matmul(w3).add(b3);

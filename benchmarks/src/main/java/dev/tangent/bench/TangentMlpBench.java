@@ -37,17 +37,34 @@ public class TangentMlpBench {
     @Param({"1", "64", "1024"})
     public int batch;
 
+    /** "linear": layers as {@code F.linear(x, w, b, "tanh")} (fused); "ops": {@code x.matmul(w).add(b).tanh()}. */
+    @Param({"linear"})
+    public String form;
+
+    /**
+     * "on": the fused linear epilogues (default); "off": {@code -Dtangent.fuse.epilogue=false} set
+     * in this fork before Tangent's engine starts — F.linear, x@W's jvp and plans run as before
+     * them (the composition of separate kernels).
+     */
+    @Param({"on"})
+    public String fuse;
+
     private TangentMlp mlp;
+    private java.util.function.Function<Tensor, Tensor> f;
     private Tensor x, v;
     private JvpPlan<Tensor, Tensor> plan;
 
     @Setup
     public void setUp() {
+        System.setProperty("tangent.fuse.epilogue", String.valueOf(!"off".equals(fuse)));
         BenchThreads.apply(threads);
         mlp = new TangentMlp(7);
         x = TangentMlp.gaussian(21, 1f, batch, DjlMlp.IN);
         v = TangentMlp.gaussian(22, 1f, batch, DjlMlp.IN);
-        plan = JvpPlan.compile(mlp::forward, x);
+        f = "ops".equals(form) ? mlp::forwardOps : mlp::forward;
+        plan = JvpPlan.compile(f, x);
+        System.out.println("tangent: fuse=" + fuse + " form=" + form + " batch=" + batch + ": plan of "
+                + plan.kernelCount() + " kernels");
     }
 
     @TearDown
@@ -58,21 +75,21 @@ public class TangentMlpBench {
     @Benchmark
     public void mlp_tangentForward(Blackhole bh) {
         try (Scope s = Scope.open()) {
-            bh.consume(mlp.forward(x));
+            bh.consume(f.apply(x));
         }
     }
 
     @Benchmark
     public void mlp_tangentJvp(Blackhole bh) {
         try (Scope s = Scope.open()) {
-            bh.consume(Functional.jvp(mlp::forward, x, v));
+            bh.consume(Functional.jvp(f, x, v));
         }
     }
 
     @Benchmark
     public void mlp_tangentJvpDoubleBackward(Blackhole bh) {
         try (Scope s = Scope.open()) {
-            bh.consume(Functional.jvp(mlp::forward, x, v, false, false, JvpStrategy.DOUBLE_BACKWARD));
+            bh.consume(Functional.jvp(f, x, v, false, false, JvpStrategy.DOUBLE_BACKWARD));
         }
     }
 

@@ -7,6 +7,8 @@ import dev.tangent.backend.Operand;
 import dev.tangent.backend.Storage;
 import dev.tangent.engine.ChainPlanner;
 import dev.tangent.engine.Elementwise;
+import dev.tangent.engine.EpilogueFusion;
+import dev.tangent.engine.KernelInfo;
 import dev.tangent.engine.Launch;
 import dev.tangent.engine.TensorAccess;
 import java.util.ArrayList;
@@ -58,11 +60,12 @@ public final class Recording<R> implements AutoCloseable {
     }
 
     /** Collects launches on one thread while a recording runs. */
-    private static final class Builder implements Launch.Listener {
+    private static final class Builder implements Launch.Listener, KernelInfo.Sink {
         final List<Runnable> kernels = new ArrayList<>();
         final List<Storage[]> reads = new ArrayList<>();
         final List<Storage[]> writes = new ArrayList<>();
         final List<Elementwise> whats = new ArrayList<>();
+        final List<KernelInfo> infos = new ArrayList<>();
 
         @Override
         public void launched(Runnable kernel, Operand[] r, Operand[] w) {
@@ -75,6 +78,15 @@ public final class Recording<R> implements AutoCloseable {
             reads.add(storages(r));
             writes.add(storages(w));
             whats.add(what);
+            infos.add(null);
+        }
+
+        @Override
+        public void described(KernelInfo info) {
+            int last = kernels.size() - 1;
+            if (last >= 0 && EpilogueFusion.describes(info, writes.get(last))) {
+                infos.set(last, info);
+            }
         }
 
         private static Storage[] storages(Operand[] ops) {
@@ -104,10 +116,12 @@ public final class Recording<R> implements AutoCloseable {
 
     /**
      * As {@link #record(Supplier, Function, boolean, boolean)}; {@code outputs} lists the tensors of
-     * the result a caller reads after a replay (null: any tensor made here may be read). With it,
-     * and {@code own}, the intermediates of an element-wise chain that nothing else reads live in
-     * block-sized scratch instead of full buffers (which are freed now): tensors of the
-     * computation that are neither variables nor outputs are then not rewritten by a replay.
+     * the result a caller reads after a replay (null: any tensor made here may be read). With it, a
+     * linear layer's kernels whose intermediates nothing else reads are merged into one
+     * ({@link EpilogueFusion}), and, with {@code own}, the intermediates of an element-wise chain
+     * that nothing else reads live in block-sized scratch instead of full buffers (which are freed
+     * now): tensors of the computation that are neither variables nor outputs are then not
+     * rewritten by a replay.
      */
     public static <R> Recording<R> record(Supplier<List<Tensor>> makeVariables, Function<List<Tensor>, R> body,
             Function<? super R, ? extends Collection<Tensor>> outputs, boolean own, boolean capture) {
@@ -131,7 +145,7 @@ public final class Recording<R> implements AutoCloseable {
                 storages(outputs.apply(result), visible);
             }
             // Scratch memory is allocated into the open scope: the recording's own, or the caller's.
-            plan = ChainPlanner.plan(kept(b, variables),
+            plan = ChainPlanner.plan(kept(b, variables, outputs != null ? outputs.apply(result) : null),
                     st -> scope != null && outputs != null && st.owner() == scope && !visible.contains(st));
             if (scope != null) {
                 owned.addAll(TensorAccess.get().release(scope, b));
@@ -170,7 +184,7 @@ public final class Recording<R> implements AutoCloseable {
     }
 
     /** The recorded kernels that depend on the variables, in launch order. */
-    private static List<ChainPlanner.Kernel> kept(Builder b, List<Tensor> variables) {
+    private static List<ChainPlanner.Kernel> kept(Builder b, List<Tensor> variables, Collection<Tensor> outputs) {
         TensorAccess acc = TensorAccess.get();
         Set<Storage> dynamic = Collections.newSetFromMap(new IdentityHashMap<>());
         for (Tensor v : variables) {
@@ -185,6 +199,15 @@ public final class Recording<R> implements AutoCloseable {
                     live[k] = true;
                     changed = true;
                     Collections.addAll(dynamic, b.writes.get(k));
+                }
+            }
+        }
+        if (outputs != null) {
+            List<Runnable> before = new ArrayList<>(b.kernels);
+            EpilogueFusion.fuse(b.kernels, b.reads, b.writes, b.infos, live, variables, outputs);
+            for (int k = 0; k < n; k++) {
+                if (b.kernels.get(k) != before.get(k)) {
+                    b.whats.set(k, null);   // a merged linear layer is not an element-wise kernel
                 }
             }
         }

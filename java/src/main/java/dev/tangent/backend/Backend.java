@@ -47,13 +47,24 @@ public interface Backend {
     }
 
     /**
-     * The fused primal+tangent product of a single row with a constant matrix: y = x W and
-     * dy = dx W + x 0 with W read once (x, dx [1, K]; W [K, N]; y, dy [1, N] contiguous): the
-     * x 0 term is PyTorch's for W's absent tangent, every element of dy NaN when x holds NaN or
-     * ±inf. Returns false,
-     * writing nothing, when this backend has no such kernel for the case.
+     * A linear layer with its epilogue in one kernel: {@code y = act(x W + bias)} (x [M, K], W
+     * [K, N], both possibly strided; bias null or a row of N values, any view whose last dim has
+     * stride 1 and whose other dims have stride 0; act null or one of TANH, SIGMOID, GELU,
+     * GELU_TANH; y [M, N] contiguous, same dtype throughout). Returns false, when this backend has
+     * no such kernel for the case; y is then undefined and the caller computes the composition.
      */
-    default boolean matmulJvp(Operand x, Operand dx, Operand w, Operand y, Operand dy) {
+    default boolean linear(Operand x, Operand w, Operand bias, Prim act, Operand y) {
+        return false;
+    }
+
+    /**
+     * The fused primal+tangent kernel of that layer for a constant W and bias:
+     * {@code y = act(x W + bias)} and {@code dy = act'(x W + bias) · (dx W + x 0)} (dx like x; y,
+     * dy [M, N] contiguous). The {@code x 0} term is PyTorch's for W's absent tangent: every
+     * element of a row of dy is NaN when that row of x holds NaN or ±inf. Returns false when this
+     * backend has no such kernel for the case (y and dy then undefined).
+     */
+    default boolean linearJvp(Operand x, Operand dx, Operand w, Operand bias, Prim act, Operand y, Operand dy) {
         return false;
     }
 

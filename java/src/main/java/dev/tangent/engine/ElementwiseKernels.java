@@ -48,6 +48,9 @@ final class ElementwiseKernels {
         Operand ty = Buffers.allocate(x.shape(), x.dtype(), x.device());
         boolean done = Launch.runFused(p.opName(), () -> x.backend().unaryJvp(p, a, x, t, y, ty),
                 new Operand[] {x, t}, new Operand[] {y, ty}, Launch.listening() ? Elementwise.unaryJvp(p, a, x, t, y, ty) : null);
+        if (done && Launch.describing()) {
+            Launch.describe(new KernelInfo.UnaryJvp(p, a, x, t, y, ty));
+        }
         return done ? new Operand[] {y, ty} : declined(y, ty);
     }
 
@@ -116,6 +119,9 @@ final class ElementwiseKernels {
         Operand out = Buffers.allocate(shape, p.kind() == Prim.Kind.COMPARE ? DType.BOOL : ct, a.device());
         Launch.run(p.opName(), () -> av.backend().binary(p, av, bv, out), new Operand[] {av, bv}, new Operand[] {out},
                 Launch.listening() ? Elementwise.binary(p, av, bv, out) : null);
+        if (Launch.describing()) {
+            Launch.describe(new KernelInfo.Binary(p, av, bv, out));
+        }
         return out;
     }
 

@@ -56,10 +56,11 @@ public final class Fusion {
     }
 
     /**
-     * {@code x @ W} with its tangent {@code dx @ W} for a constant W as one matmul of
-     * {@code [x; dx]} stacked along the rows: W is read once instead of twice (what decides the
-     * cost at small batch). Written in primitives, so it is valid under any level and on the tape
-     * (no {@link #allowed} check). Null where it does not apply.
+     * {@code x @ W} with its tangent {@code dx @ W} for a constant W. On the CPU, where nothing
+     * needs the rule as Tensor operations, one fused kernel ({@code Backend.linearJvp}: the
+     * batch-1 GEMV reading W once for both, or two oneDNN matmuls with no passes between); else
+     * one matmul of {@code [x; dx]} stacked along the rows, W read once instead of twice, written
+     * in primitives (valid under any level and on the tape). Null where neither applies.
      */
     static Tensor[] matmul(Tensor x, Tensor dx, Tensor w) {
         long[] xs = x.shape();
@@ -69,17 +70,20 @@ public final class Fusion {
             return null;
         }
         long m = xs[0];
-        if (m == 1 && x.device().isCpu()) {
-            // One row: the native 2-right-hand-side GEMV reads W once for both (where nothing needs
-            // the rule as Tensor operations). Otherwise two 1-row products: oneDNN's 2-row GEMM costs
-            // 2.2x a 1-row one (measured), so stacking would not pay.
-            if (!allowed(x, dx, w)) {
+        if (x.device().isCpu() && (m == 1 || EpilogueFusion.ENABLED)) {
+            if (allowed(x, dx, w)) {
+                TensorAccess acc = TensorAccess.get();
+                Operand[] r = Linear.linearJvp(acc.value(x), acc.value(dx), acc.value(w), null, null);
+                // The backend's kernel adds x @ 0 (W's absent tangent) itself.
+                if (r != null) {
+                    return new Tensor[] {acc.plain(r[0]), acc.plain(r[1])};
+                }
+            }
+            if (m == 1) {
+                // One row: two 1-row products (the rule); oneDNN's 2-row GEMM costs 2.2x a 1-row one
+                // (measured), so stacking would not pay.
                 return null;
             }
-            TensorAccess acc = TensorAccess.get();
-            Operand[] r = ReductionKernels.matmulJvp(acc.value(x), acc.value(dx), acc.value(w));
-            // The backend's kernel adds x @ 0 (W's absent tangent) itself.
-            return r == null ? null : new Tensor[] {acc.plain(r[0]), acc.plain(r[1])};
         }
         Tensor r = Dispatch.apply(Prim.MATMUL, Attrs.NONE, Tensor.cat(0, x, dx), w);
         return new Tensor[] {Dispatch.apply(Prim.SLICE, new Attrs.Slice(0, 0, m, 1), r),

@@ -107,4 +107,19 @@ public final class Launch {
         }
         return prev;
     }
+
+    /**
+     * Tells this thread's listener what the kernel just launched computes, when the listener takes
+     * such descriptions ({@link KernelInfo.Sink}: a recording, for {@link EpilogueFusion}).
+     */
+    static void describe(KernelInfo info) {
+        if (LISTENER.get() instanceof KernelInfo.Sink s) {
+            s.described(info);
+        }
+    }
+
+    /** Whether {@link #describe} would tell anyone (so callers make no description for nobody). */
+    static boolean describing() {
+        return LISTENER.get() instanceof KernelInfo.Sink;
+    }
 }

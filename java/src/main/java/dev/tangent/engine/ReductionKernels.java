@@ -86,20 +86,6 @@ final class ReductionKernels {
         return out;
     }
 
-    /** {x W, dx W} for one row x by the backend's fused kernel, or null when it has none (nothing written). */
-    static Operand[] matmulJvp(Operand x, Operand dx, Operand w) {
-        if (x.dim() != 2 || w.dim() != 2 || x.shape()[0] != 1 || x.shape()[1] != w.shape()[0] || x.dtype() != w.dtype()
-                || dx.dtype() != x.dtype() || !java.util.Arrays.equals(dx.shape(), x.shape()) || !x.device().equals(w.device())) {
-            return null;
-        }
-        long[] shape = {1, w.shape()[1]};
-        Operand y = Buffers.allocate(shape, x.dtype(), x.device());
-        Operand dy = Buffers.allocate(shape, x.dtype(), x.device());
-        boolean done = Launch.runFused("matmul", () -> w.backend().matmulJvp(x, dx, w, y, dy), new Operand[] {x, dx, w},
-                new Operand[] {y, dy}, null);
-        return done ? new Operand[] {y, dy} : ElementwiseKernels.declined(y, dy);
-    }
-
     private static long[] withMatrix(long[] batch, long rows, long cols) {
         long[] s = Arrays.copyOf(batch, batch.length + 2);
         s[batch.length] = rows;

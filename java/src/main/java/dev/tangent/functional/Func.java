@@ -69,6 +69,10 @@ public final class Func {
                 }
                 return new Object[] {Args.ofOutput(out.rebuild(outs), "linearize"), tangents};
             }
+        }, r -> {
+            List<Tensor> read = new ArrayList<>(((Args) r[0]).tensors);
+            read.addAll((List<Tensor>) r[1]);
+            return read;
         }, false, false);
         Args outArgs = (Args) rec.result()[0];
         return new Linearized<>((O) outArgs.rebuild(outArgs.tensors), outArgs, rec, (List<Tensor>) rec.result()[1]);

@@ -3,6 +3,7 @@ package dev.tangent.nn;
 import dev.tangent.DType;
 import dev.tangent.Tensor;
 import dev.tangent.engine.Dispatch;
+import dev.tangent.engine.Linear;
 import dev.tangent.ops.Attrs;
 import dev.tangent.ops.NnShapes;
 import dev.tangent.ops.Prim;
@@ -229,8 +230,37 @@ public final class F {
         return Norm.embedding(indices, weight);
     }
 
-    /** {@code F.linear(x, w, b)}: x @ wᵀ + b (b may be null). */
+    /**
+     * {@code F.linear(x, w, b)}: x @ wᵀ + b (b may be null). On the CPU the matmul and the bias are
+     * one kernel (a oneDNN matmul with its bias argument, or for one row the native GEMV), and in a
+     * jvp the tangent's matmul is part of it; the values are the composition's.
+     */
     public static Tensor linear(Tensor x, Tensor weight, Tensor bias) {
+        return linear(x, weight, bias, "none");
+    }
+
+    /**
+     * {@code act(F.linear(x, w, b))}, the activation fused into the layer: {@code activation} is
+     * "none", "tanh", "sigmoid", "relu", "gelu" or "gelu_tanh" (PyTorch's
+     * {@code F.gelu(approximate='tanh')}). Not a PyTorch function — there one writes
+     * {@code torch.tanh(F.linear(x, w, b))}, which gives the same values — but on the CPU the layer
+     * with its activation is one kernel (a oneDNN matmul with bias and eltwise post-op, or for one
+     * row the native GEMV with its tanh epilogue), and its jvp for constant weights one kernel too:
+     * the tangent's matmul multiplied by the activation's slope as its post-op, PyTorch's
+     * {@code x @ 0} term (NaN rows where x holds NaN or ±inf) included. Where no fused kernel applies
+     * (float64, a GPU, weights that require grad, a graph to record) the composition runs.
+     */
+    public static Tensor linear(Tensor x, Tensor weight, Tensor bias, String activation) {
+        Prim act = switch (activation) {
+            case "none" -> null;
+            case "tanh" -> Prim.TANH;
+            case "sigmoid" -> Prim.SIGMOID;
+            case "relu" -> Prim.RELU;
+            case "gelu" -> Prim.GELU;
+            case "gelu_tanh" -> Prim.GELU_TANH;
+            default -> throw new IllegalArgumentException("linear: unknown activation '" + activation
+                    + "' (expected none, tanh, sigmoid, relu, gelu or gelu_tanh)");
+        };
         if (weight.dim() != 2 && weight.dim() != 1) {
             throw new IllegalArgumentException("linear: expected a 1-D or 2-D weight, got " + Arrays.toString(weight.shape()));
         }
@@ -258,8 +288,23 @@ public final class F {
                         + Arrays.toString(weight.shape()) + (weight.dim() == 2 ? " (expected [" + weight.size(0) + "])" : ""));
             }
         }
-        Tensor y = x.matmul(weight.dim() == 2 ? weight.mT() : weight);
-        return bias == null ? y : y.add(bias);
+        if (weight.dim() == 1) {
+            Tensor y = x.matmul(weight);
+            y = bias == null ? y : y.add(bias);
+            return act == null ? y : Dispatch.apply(act, Attrs.Scalars.NONE, y);
+        }
+        long[] xs = x.shape();
+        if (xs.length > 2 && x.isContiguous() && (bias == null || bias.dim() <= 1)) {
+            // [..., K] as [rows, K] (a view): one 2-D layer
+            long[] out = xs.clone();
+            out[xs.length - 1] = weight.size(0);
+            long rows = 1;
+            for (int i = 0; i < xs.length - 1; i++) {
+                rows *= xs[i];
+            }
+            return Linear.apply(x.reshape(rows, xs[xs.length - 1]), weight.mT(), bias, act).reshape(out);
+        }
+        return Linear.apply(x, weight.mT(), bias, act);
     }
 
     /** {@code F.linear(x, w)} without bias. */

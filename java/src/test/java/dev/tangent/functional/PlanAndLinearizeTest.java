@@ -10,7 +10,9 @@ import dev.tangent.Scope;
 import dev.tangent.Tangent;
 import dev.tangent.Tensor;
 import dev.tangent.Tuple;
+import dev.tangent.backend.Backends;
 import dev.tangent.backend.NativeMemory;
+import dev.tangent.backend.cpu.CpuBackend;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
@@ -29,6 +31,38 @@ class PlanAndLinearizeTest {
         return x.matmul(W1).add(B1).tanh().matmul(W2);
     }
 
+    /**
+     * With the CPU's fused linear kernels (oneDNN, or at one row the native GEMV) and the epilogue
+     * merge on (the default), the plan of {@link #mlp} is one kernel per layer: x@W1+B1 then tanh,
+     * with its tangent, and x@W2 with its tangent. Without them it runs the composition's kernels
+     * (more than 2: the stacked [x; dx] matmul, its slices, the bias add, tanh, the x@0 terms).
+     */
+    static void assertKernelCount(int count, long batch) {
+        CpuBackend cpu = Backends.cpu();
+        boolean fused = Boolean.parseBoolean(System.getProperty("tangent.fuse.epilogue", "true"))
+                && (cpu.accelerator() != null || batch == 1 && cpu.nativeKernels());
+        if (fused) {
+            assertEquals(2, count, "one fused kernel per layer");
+        } else {
+            assertTrue(count > 2, "unfused plan: " + count + " kernels");
+        }
+    }
+
+    @Test
+    void planOfOneRowIsOneKernelPerLayer() {
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.randn(14, 1, 64);
+            Tensor v = Tensor.randn(15, 1, 64);
+            JvpResult<Tensor> eager = Functional.jvp(PlanAndLinearizeTest::mlp, x, v);
+            try (JvpPlan<Tensor, Tensor> plan = JvpPlan.compile(PlanAndLinearizeTest::mlp, x)) {
+                assertKernelCount(plan.kernelCount(), 1);
+                JvpResult<Tensor> r = plan.apply(x, v);
+                assertArrayEquals(eager.output().toFloatArray(), r.output().toFloatArray(), 1e-6f);
+                assertArrayEquals(eager.jvp().toFloatArray(), r.jvp().toFloatArray(), 1e-6f);
+            }
+        }
+    }
+
     @Test
     void planEqualsEagerJvpAndReusesItsBuffers() {
         try (Scope s = Scope.open()) {
@@ -36,7 +70,7 @@ class PlanAndLinearizeTest {
             Tensor v = Tensor.randn(5, 8, 64);
             JvpResult<Tensor> eager = Functional.jvp(PlanAndLinearizeTest::mlp, x, v);
             try (JvpPlan<Tensor, Tensor> plan = JvpPlan.compile(PlanAndLinearizeTest::mlp, x)) {
-                assertTrue(plan.kernelCount() > 0);
+                assertKernelCount(plan.kernelCount(), 8);
                 JvpResult<Tensor> r = plan.apply(x, v);
                 assertArrayEquals(eager.output().toFloatArray(), r.output().toFloatArray(), 1e-6f);
                 assertArrayEquals(eager.jvp().toFloatArray(), r.jvp().toFloatArray(), 1e-6f);
@@ -83,8 +117,12 @@ class PlanAndLinearizeTest {
     void planIsSafeFromManyThreads() throws Exception {
         Tensor x = Tensor.randn(4, 8, 64);
         Tensor v = Tensor.randn(5, 8, 64);
-        float[] want = Functional.jvp(PlanAndLinearizeTest::mlp, x, v).jvp().toFloatArray();
+        float[] eager = Functional.jvp(PlanAndLinearizeTest::mlp, x, v).jvp().toFloatArray();
         try (JvpPlan<Tensor, Tensor> plan = JvpPlan.compile(PlanAndLinearizeTest::mlp, x)) {
+            // the plan merges each layer into one kernel: equal to eager within rounding, and
+            // bit for bit the same on every thread
+            float[] want = plan.apply(x, v).jvp().toFloatArray();
+            assertArrayEquals(eager, want, 1e-6f);
             ExecutorService pool = Executors.newFixedThreadPool(4);
             try {
                 List<Future<Boolean>> fs = new ArrayList<>();

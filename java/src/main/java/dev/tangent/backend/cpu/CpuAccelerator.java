@@ -34,6 +34,24 @@ public interface CpuAccelerator {
 
     boolean matmul(Operand a, Operand b, Operand out);
 
+    /**
+     * {@code out = act(x W + bias) ⊙ scale} as one matmul with its epilogue (bias, act and scale
+     * each optional, null when absent): x [M, K] and W [K, N] possibly strided, bias as in
+     * {@link dev.tangent.backend.Backend#linear}, scale and out [M, N] contiguous. False when not
+     * taken (below the cut-over, an activation whose values would not be PyTorch's, unimplemented).
+     */
+    default boolean linear(Operand x, Operand w, Operand bias, Prim act, Operand scale, Operand out) {
+        return false;
+    }
+
+    /**
+     * {@code s = act'(z)} from {@code y = act(z)} in one pass: {@code 1 - y²} for TANH,
+     * {@code y (1 - y)} for SIGMOID (PyTorch's factors); y and s contiguous. False when not taken.
+     */
+    default boolean activationSlope(Prim act, Operand y, Operand s) {
+        return false;
+    }
+
     /** conv2d (see {@link dev.tangent.backend.Backend#conv2d}); false: the Java kernel runs. */
     default boolean conv2d(Attrs.Conv a, Operand x, Operand w, Operand out) {
         return false;

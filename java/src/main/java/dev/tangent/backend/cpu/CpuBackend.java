@@ -200,16 +200,29 @@ public final class CpuBackend implements Backend {
     }
 
     @Override
-    public boolean matmulJvp(Operand x, Operand dx, Operand w, Operand y, Operand dy) {
-        if (!nativeKernels) {
-            return false;
-        }
-        ThreadBudget.enterMatmul(2 * w.numel());
+    public boolean linear(Operand x, Operand w, Operand bias, Prim act, Operand y) {
+        ThreadBudget.enterMatmul(macs(x, w));
         try {
-            return NativeKernels.matmulJvp(x, dx, w, y, dy);
+            return CpuLinear.linear(this, x, w, bias, act, y);
         } finally {
             ThreadBudget.exit();
         }
+    }
+
+    @Override
+    public boolean linearJvp(Operand x, Operand dx, Operand w, Operand bias, Prim act, Operand y, Operand dy) {
+        ThreadBudget.enterMatmul(2 * macs(x, w));
+        try {
+            return CpuLinear.linearJvp(nativeKernels, accelerator, x, dx, w, bias, act, y, dy);
+        } finally {
+            ThreadBudget.exit();
+        }
+    }
+
+    /** Multiply-adds of {@code x @ w} (x's last dimension is w's first). */
+    private static long macs(Operand x, Operand w) {
+        long k = x.dim() == 0 ? 1 : Math.max(1, x.shape()[x.dim() - 1]);
+        return x.numel() / k * w.numel();
     }
 
     @Override
@@ -323,8 +336,13 @@ public final class CpuBackend implements Backend {
     @Override
     public void norm(Prim op, Attrs a, Operand[] in, Operand out) {
         CpuAccelerator acc = accelerator;
-        if (acc == null || !budgeted(out.numel(), ThreadBudget.ELTWISE_GRAIN, () -> acc.norm(op, a, in, out))) {
-            JavaNorm.norm(op, a, in, out);
+        ThreadBudget.enterEltwise(out.numel());
+        try {
+            if (acc == null || !acc.norm(op, a, in, out)) {
+                JavaNorm.norm(op, a, in, out);
+            }
+        } finally {
+            ThreadBudget.exit();
         }
     }
 

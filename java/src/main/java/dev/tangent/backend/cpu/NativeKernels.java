@@ -114,24 +114,14 @@ final class NativeKernels {
 
     /** out [1, N] = a [1, K] @ b [K, N], float32, b row-major or transposed. */
     static boolean matmulRow(Operand a, Operand b, Operand out) {
-        if (!ENABLED || !row(a) || out.dim() != 2 || !dense(out)) {
-            return false;
-        }
-        long[] wl = weightLayout(b);
-        if (wl == null) {
-            return false;
-        }
-        long k = b.shape()[0];
-        long n = b.shape()[1];
-        if (k == 0 || n == 0) {
-            return false;
-        }
-        NativeCpuLibrary.gemv(mem(a), weight(b, wl), null, mem(out), k, n, wl[0], wl[1] == 1, false);
-        return true;
+        return linearRow(a, b, null, false, out);
     }
 
-    /** y = x W and dy = dx W with W read once (batch-1 jvp of a linear layer with constant W). */
-    static boolean matmulJvp(Operand x, Operand dx, Operand w, Operand y, Operand dy) {
+    /**
+     * y = x W (+ bias) (then tanh) and dy = dx W (times 1 - y² with tanh) with W read once: the
+     * batch-1 jvp of a linear layer with constant W and bias. PyTorch's x @ 0 term is the caller's.
+     */
+    static boolean linearRowJvp(Operand x, Operand dx, Operand w, Operand bias, boolean tanh, Operand y, Operand dy) {
         if (!ENABLED || !row(x) || !row(dx) || !dense(y) || !dense(dy)) {
             return false;
         }
@@ -144,23 +134,37 @@ final class NativeKernels {
         if (k == 0 || n == 0) {
             return false;
         }
-        MemorySegment xs = mem(x);
-        NativeCpuLibrary.gemvJvp(xs, mem(dx), weight(w, wl), null, mem(y), mem(dy), k, n, wl[0], wl[1] == 1,
-                false);
-        if (!allFinite(xs, k)) {
-            // PyTorch's forward AD adds x @ 0 for W's absent tangent: NaN everywhere when x holds NaN/inf.
-            mem(dy).asSlice(0, n * 4).fill((byte) 0xff);   // 0xffffffff is a (negative, quiet) NaN
-        }
+        NativeCpuLibrary.gemvJvp(mem(x), mem(dx), weight(w, wl), biasRow(bias, n), mem(y), mem(dy), k, n, wl[0],
+                wl[1] == 1, tanh);
         return true;
     }
 
-    /** True when none of the first n floats is NaN or ±inf (max of the exponent fields, no branch per element). */
-    private static boolean allFinite(MemorySegment s, long n) {
-        int max = 0;
-        for (long i = 0; i < n; i++) {
-            max = Math.max(max, s.getAtIndex(java.lang.foreign.ValueLayout.JAVA_INT, i) & 0x7f800000);
+    /** y [1, N] = x [1, K] @ W (+ bias) (then tanh), float32, W row-major or transposed. */
+    static boolean linearRow(Operand x, Operand w, Operand bias, boolean tanh, Operand y) {
+        if (!ENABLED || !row(x) || y.dim() != 2 || !dense(y)) {
+            return false;
         }
-        return max != 0x7f800000;
+        long[] wl = weightLayout(w);
+        if (wl == null) {
+            return false;
+        }
+        long k = w.shape()[0];
+        long n = w.shape()[1];
+        if (k == 0 || n == 0) {
+            return false;
+        }
+        NativeCpuLibrary.gemv(mem(x), weight(w, wl), biasRow(bias, n), mem(y), k, n, wl[0], wl[1] == 1, tanh);
+        return true;
+    }
+
+    /** Whether {@link #unary} and {@link #unaryJvp} cover {@code p}. */
+    static boolean covers(Prim p) {
+        return ENABLED && op(p) != null;
+    }
+
+    /** The bias's n contiguous floats (a row view: {@code CpuLinear.isRow}), or null. */
+    private static MemorySegment biasRow(Operand bias, long n) {
+        return bias == null ? null : bias.storage().segment().asSlice(bias.byteOffset(), n * 4);
     }
 
     /** W's memory from its first element to its last (strided rows included). */

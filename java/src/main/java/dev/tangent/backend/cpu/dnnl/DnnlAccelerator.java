@@ -62,6 +62,7 @@ public final class DnnlAccelerator implements CpuAccelerator {
     private volatile long convCutover = Math.min(CONV_CUTOVER, MATMUL_CUTOVER);
 
     private final PrimitiveCache cache;
+    private final DnnlLinear linear;
     private final DnnlNn nn;
     private final DnnlNorm norm;
     private final String description;
@@ -80,6 +81,7 @@ public final class DnnlAccelerator implements CpuAccelerator {
             Dnnl.check(dnnl_engine_create(out, dnnl_cpu(), 0), "dnnl_engine_create");
             this.cache = new PrimitiveCache(out.get(C_POINTER, 0), capacity);
         }
+        this.linear = new DnnlLinear(cache);
         this.nn = new DnnlNn(cache, this);
         this.norm = new DnnlNorm(cache, this);
         this.description = "oneDNN " + DnnlLibrary.version().orElse("?") + " (" + DnnlLibrary.libraryPath()
@@ -377,6 +379,17 @@ public final class DnnlAccelerator implements CpuAccelerator {
                     dnnl_matmul_primitive_desc_create(pd, cache.engine(), ma, mb, MemorySegment.NULL, mc, attr),
                     new int[] {DNNL_ARG_SRC(), DNNL_ARG_WEIGHTS(), DNNL_ARG_DST()}, ma, mb, mc);
         }, a, b, out);
+    }
+
+    /** One matmul primitive with the bias argument and eltwise / binary-multiply post-ops ({@link DnnlLinear}). */
+    @Override
+    public boolean linear(Operand x, Operand w, Operand bias, Prim act, Operand scale, Operand out) {
+        return linear.linear(x, w, bias, act, scale, out, matmulCutover);
+    }
+
+    @Override
+    public boolean activationSlope(Prim act, Operand y, Operand s) {
+        return linear.slope(act, y, s);
     }
 
     // ------------------------------------------------------------------ nn (DnnlNn)

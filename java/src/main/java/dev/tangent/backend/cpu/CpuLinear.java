@@ -1,0 +1,205 @@
+package dev.tangent.backend.cpu;
+
+import dev.tangent.DType;
+import dev.tangent.backend.Backends;
+import dev.tangent.backend.Operand;
+import dev.tangent.backend.Storage;
+import dev.tangent.backend.ThreadBudget;
+import dev.tangent.ops.Attrs;
+import dev.tangent.ops.Prim;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A linear layer with its epilogue, {@code y = act(x W + bias)}, and its fused jvp for a constant
+ * W and bias, on the CPU (float32): a single row goes to the native GEMV (W read once for primal
+ * and tangent, the tanh epilogue inside it, another activation by the native element-wise kernel
+ * in place); more rows to oneDNN, one matmul primitive per side with the epilogue as post-ops —
+ * the primal's bias and activation, the tangent's a multiply by the activation's slope
+ * ({@code 1 - y²} for tanh, computed in one pass into a per-thread buffer), so a layer's jvp is two
+ * matmuls and one pass over its output. Activations without such a slope (gelu) take the native
+ * fused element-wise jvp in place after the two matmuls.
+ *
+ * <p>PyTorch's {@code x @ 0} term for W's absent tangent is added here for every path: the rows of
+ * x holding NaN or ±inf (one scan of x) make their rows of dy NaN.
+ */
+public final class CpuLinear {
+    private static final AtomicLong LAUNCHES = new AtomicLong();
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private CpuLinear() {}
+
+    /** Fused linear kernels (primal or jvp) that have run, process-wide: a test's proof the fused path was taken. */
+    public static long launches() {
+        return LAUNCHES.get();
+    }
+
+    /** True when {@code b} is a row of n values: last dim n with stride 1, every other dim broadcast (stride 0 or size 1). */
+    public static boolean isRow(Operand b, long n) {
+        int r = b.dim();
+        if (r == 0 || b.shape()[r - 1] != n || (n > 1 && b.strides()[r - 1] != 1)) {
+            return false;
+        }
+        for (int i = 0; i < r - 1; i++) {
+            if (b.shape()[i] != 1 && b.strides()[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The cases every path takes: float32 x [M, K] and W [K, N], K, M, N > 0, bias a row of N, y [M, N] contiguous. */
+    private static boolean fits(Operand x, Operand w, Operand bias, Operand y) {
+        if (x.dtype() != DType.FLOAT32 || w.dtype() != DType.FLOAT32 || y.dtype() != DType.FLOAT32 || x.dim() != 2
+                || w.dim() != 2 || y.dim() != 2 || !y.isContiguous()) {
+            return false;
+        }
+        long m = x.shape()[0];
+        long k = x.shape()[1];
+        long n = w.shape()[1];
+        return w.shape()[0] == k && y.shape()[0] == m && y.shape()[1] == n && m > 0 && k > 0 && n > 0
+                && (bias == null || bias.dtype() == DType.FLOAT32 && isRow(bias, n));
+    }
+
+    /**
+     * {@code y = act(x W + bias)}; see {@code Backend.linear}. An activation neither the GEMV nor a
+     * oneDNN post-op gives PyTorch's values for (relu, gelu) runs after the matmul, in place, by
+     * the backend's own element-wise kernel.
+     */
+    static boolean linear(CpuBackend be, Operand x, Operand w, Operand bias, Prim act, Operand y) {
+        if (!fits(x, w, bias, y)) {
+            return false;
+        }
+        boolean nat = be.nativeKernels();
+        CpuAccelerator acc = be.accelerator();
+        long m = x.shape()[0];
+        long macs = m * x.shape()[1] * w.shape()[1];
+        boolean done = false;
+        boolean actDone = false;
+        if (m == 1 && nat) {
+            done = NativeKernels.linearRow(x, w, bias, act == Prim.TANH, y);
+            actDone = act == null || act == Prim.TANH;
+        }
+        if (!done && acc != null) {
+            done = budgeted(macs, () -> acc.linear(x, w, bias, act, null, y));
+            actDone = done;
+            if (!done && act != null) {
+                done = budgeted(macs, () -> acc.linear(x, w, bias, null, null, y));
+            }
+        }
+        if (!done) {
+            return false;
+        }
+        if (!actDone) {
+            be.unary(act, Attrs.Scalars.NONE, y, y);
+        }
+        LAUNCHES.incrementAndGet();
+        return true;
+    }
+
+    /** {@code y = act(x W + bias)}, {@code dy = act'(·)(dx W + x 0)}; see {@code Backend.linearJvp}. */
+    static boolean linearJvp(boolean nat, CpuAccelerator acc, Operand x, Operand dx, Operand w, Operand bias, Prim act,
+            Operand y, Operand dy) {
+        if (!fits(x, w, bias, y) || dx.dtype() != DType.FLOAT32 || !Arrays.equals(dx.shape(), x.shape())
+                || !dy.isContiguous() || dy.dtype() != DType.FLOAT32 || !Arrays.equals(dy.shape(), y.shape())) {
+            return false;
+        }
+        long m = x.shape()[0];
+        boolean done = false;
+        if (m == 1 && nat && (act == null || act == Prim.TANH || NativeKernels.covers(act))) {
+            done = NativeKernels.linearRowJvp(x, dx, w, bias, act == Prim.TANH, y, dy)
+                    && (act == null || act == Prim.TANH || NativeKernels.unaryJvp(act, y, dy, y, dy));
+        }
+        if (!done && acc != null) {
+            done = budgeted(2 * m * x.shape()[1] * w.shape()[1], () -> matmulsJvp(nat, acc, x, dx, w, bias, act, y, dy));
+        }
+        if (!done) {
+            return false;
+        }
+        absentTangentRows(x, dy);
+        LAUNCHES.incrementAndGet();
+        return true;
+    }
+
+    /** The jvp as two oneDNN matmuls with their epilogues (and for gelu the native element-wise jvp after them). */
+    private static boolean matmulsJvp(boolean nat, CpuAccelerator acc, Operand x, Operand dx, Operand w, Operand bias,
+            Prim act, Operand y, Operand dy) {
+        if (act == null) {
+            return acc.linear(x, w, bias, null, null, y) && acc.linear(dx, w, null, null, null, dy);
+        }
+        if (act == Prim.TANH || act == Prim.SIGMOID) {
+            Operand s = SCRATCH.get().operand(y.shape());
+            return acc.linear(x, w, bias, act, null, y) && acc.activationSlope(act, y, s)
+                    && acc.linear(dx, w, null, null, s, dy);
+        }
+        return nat && NativeKernels.covers(act) && acc.linear(x, w, bias, null, null, y)
+                && acc.linear(dx, w, null, null, null, dy) && NativeKernels.unaryJvp(act, y, dy, y, dy);
+    }
+
+    /** PyTorch's {@code x @ 0} for W's absent tangent: NaN in every row of dy whose row of x holds NaN or ±inf. */
+    private static void absentTangentRows(Operand x, Operand dy) {
+        MemorySegment xs = x.storage().segment();
+        MemorySegment ds = dy.storage().segment();
+        long m = x.shape()[0];
+        long k = x.shape()[1];
+        long n = dy.shape()[1];
+        long rs = x.strides()[0];
+        long cs = x.strides()[1];
+        for (long i = 0; i < m; i++) {
+            long at = x.offset() + i * rs;
+            boolean finite = cs == 1 || k == 1 ? allFinite(xs.asSlice(at * 4, k * 4), k) : allFinite(xs, at, cs, k);
+            if (!finite) {
+                // 0xffffffff is a (negative, quiet) NaN
+                ds.asSlice(dy.byteOffset() + i * n * 4, n * 4).fill((byte) 0xff);
+            }
+        }
+    }
+
+    /** True when none of the n floats is NaN or ±inf (max of the exponent fields, no branch per element). */
+    private static boolean allFinite(MemorySegment s, long n) {
+        int max = 0;
+        for (long i = 0; i < n; i++) {
+            max = Math.max(max, s.getAtIndex(ValueLayout.JAVA_INT, i) & 0x7f800000);
+        }
+        return max != 0x7f800000;
+    }
+
+    private static boolean allFinite(MemorySegment s, long at, long stride, long n) {
+        for (long i = 0; i < n; i++) {
+            if (!Float.isFinite(s.getAtIndex(ValueLayout.JAVA_FLOAT, at + i * stride))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Runs an accelerator kernel with the thread team {@link ThreadBudget} grants for its size. */
+    private static boolean budgeted(long work, BooleanSupplier kernel) {
+        ThreadBudget.enterMatmul(work);
+        try {
+            return kernel.getAsBoolean();
+        } finally {
+            ThreadBudget.exit();
+        }
+    }
+
+    /** One thread's buffer for the activation's slope: grows to the largest layer, never shrinks. */
+    private static final class Scratch {
+        private Storage storage;
+        private long bytes;
+
+        Operand operand(long[] shape) {
+            long need = shape[0] * shape[1] * 4;
+            if (need > bytes) {
+                MemorySegment seg = Arena.ofAuto().allocate(need, 64);
+                storage = Storage.wrap(Backends.cpu(), seg);
+                bytes = need;
+            }
+            return Operand.contiguous(storage, DType.FLOAT32, shape);
+        }
+    }
+}
