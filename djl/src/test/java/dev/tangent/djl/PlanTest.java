@@ -1,6 +1,5 @@
 package dev.tangent.djl;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,8 +25,11 @@ class PlanTest {
         try (DjlJvpPlan plan = DjlJvpPlan.compile(block, new NDList(x))) {
             NDJvpResult got = plan.apply(new NDList(x), new NDList(v));
             assertEquals(want.jvp().head().getShape(), got.jvp().head().getShape());
-            assertArrayEquals(want.output().head().toFloatArray(), got.output().head().toFloatArray(), 0f,
-                    spec.name() + " plan output = facade output");
+            // A plan merges a linear layer's matmul, bias and activation into one fused kernel (oneDNN
+            // post-ops; -Dtangent.fuse.epilogue); the eager facade runs them one by one, so the last
+            // bit may differ (float32 rounding of the fused epilogue), never more.
+            double outErr = Engines.relErr(got.output().head(), want.output().head());
+            assertTrue(outErr <= 1e-6, spec.name() + " plan output vs facade output: " + outErr);
             double err = Engines.relErr(got.jvp().head(), want.jvp().head());
             assertTrue(err <= 1e-6, spec.name() + " plan jvp vs facade jvp: " + err);
             // steady state: nothing allocated per call
