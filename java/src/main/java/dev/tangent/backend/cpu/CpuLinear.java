@@ -4,7 +4,6 @@ import dev.tangent.DType;
 import dev.tangent.backend.Backends;
 import dev.tangent.backend.Operand;
 import dev.tangent.backend.Storage;
-import dev.tangent.backend.ThreadBudget;
 import dev.tangent.ops.Attrs;
 import dev.tangent.ops.Prim;
 import java.lang.foreign.Arena;
@@ -12,7 +11,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.BooleanSupplier;
 
 /**
  * A linear layer with its epilogue, {@code y = act(x W + bias)}, and its fused jvp for a constant
@@ -25,7 +23,8 @@ import java.util.function.BooleanSupplier;
  * fused element-wise jvp in place after the two matmuls.
  *
  * <p>PyTorch's {@code x @ 0} term for W's absent tangent is added here for every path: the rows of
- * x holding NaN or ±inf (one scan of x) make their rows of dy NaN.
+ * x holding NaN or ±inf (one scan of x) make their rows of dy NaN. {@link CpuBackend} takes the
+ * call's thread budget (one core slot and team for the whole layer) around these methods.
  */
 public final class CpuLinear {
     private static final AtomicLong LAUNCHES = new AtomicLong();
@@ -77,7 +76,6 @@ public final class CpuLinear {
         boolean nat = be.nativeKernels();
         CpuAccelerator acc = be.accelerator();
         long m = x.shape()[0];
-        long macs = m * x.shape()[1] * w.shape()[1];
         boolean done = false;
         boolean actDone = false;
         if (m == 1 && nat) {
@@ -85,10 +83,10 @@ public final class CpuLinear {
             actDone = act == null || act == Prim.TANH;
         }
         if (!done && acc != null) {
-            done = budgeted(macs, () -> acc.linear(x, w, bias, act, null, y));
+            done = acc.linear(x, w, bias, act, null, y);
             actDone = done;
             if (!done && act != null) {
-                done = budgeted(macs, () -> acc.linear(x, w, bias, null, null, y));
+                done = acc.linear(x, w, bias, null, null, y);
             }
         }
         if (!done) {
@@ -115,7 +113,7 @@ public final class CpuLinear {
                     && (act == null || act == Prim.TANH || NativeKernels.unaryJvp(act, y, dy, y, dy));
         }
         if (!done && acc != null) {
-            done = budgeted(2 * m * x.shape()[1] * w.shape()[1], () -> matmulsJvp(nat, acc, x, dx, w, bias, act, y, dy));
+            done = matmulsJvp(nat, acc, x, dx, w, bias, act, y, dy);
         }
         if (!done) {
             return false;
@@ -175,16 +173,6 @@ public final class CpuLinear {
             }
         }
         return true;
-    }
-
-    /** Runs an accelerator kernel with the thread team {@link ThreadBudget} grants for its size. */
-    private static boolean budgeted(long work, BooleanSupplier kernel) {
-        ThreadBudget.enterMatmul(work);
-        try {
-            return kernel.getAsBoolean();
-        } finally {
-            ThreadBudget.exit();
-        }
     }
 
     /** One thread's buffer for the activation's slope: grows to the largest layer, never shrinks. */
