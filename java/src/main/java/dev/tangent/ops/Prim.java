@@ -100,9 +100,11 @@ public enum Prim {
     public enum Kind { UNARY, BINARY, COMPARE, WHERE, REDUCE, SOFTMAX, MATMUL, VIEW, OTHER, CONV, POOL, NORM }
 
     private final Kind kind;
+    private final String opName;
 
     Prim(Kind kind) {
         this.kind = kind;
+        this.opName = name().toLowerCase(Locale.ROOT);
     }
 
     public Kind kind() {
@@ -135,6 +137,6 @@ public enum Prim {
 
     /** PyTorch-style lower-case name used in messages, e.g. {@code log_softmax}. */
     public String opName() {
-        return name().toLowerCase(Locale.ROOT);
+        return opName; // every kernel launch names its op: computed once, not per call
     }
 }

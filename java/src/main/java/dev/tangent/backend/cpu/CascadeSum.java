@@ -1,5 +1,6 @@
 package dev.tangent.backend.cpu;
 
+import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
 
 /**
@@ -48,6 +49,47 @@ final class CascadeSum {
                 }
             }
         }
+    }
+
+    /**
+     * Rows shorter than this never carry into level 1 (the first carry comes after 16 rounds of
+     * the 4 lanes), so {@link #sumRow} adds them in 4 local lanes without an instance.
+     */
+    static final int SHORT_ROW = LANES << STEP_BITS;
+
+    /**
+     * The cascade sum of the contiguous float32 elements {@code [base, base + count)} of {@code in}:
+     * the same value, bit for bit, as {@link #add}ing them to a reset instance and taking {@link
+     * #sum()}. {@code scratch} is used (reset first) for rows of {@link #SHORT_ROW} or more.
+     */
+    static float sumRow(MemorySegment in, long base, long count, CascadeSum scratch) {
+        if (count < SHORT_ROW) {
+            // Levels above 0 stay +0, and adding +0 to a lane leaves it unchanged (a lane that
+            // starts at +0 is never -0 under round-to-nearest), so the sum is the 4 lanes in order.
+            float l0 = 0f, l1 = 0f, l2 = 0f, l3 = 0f;
+            long q = 0;
+            for (; q + LANES <= count; q += LANES) {
+                l0 += in.getAtIndex(Elements.F32, base + q);
+                l1 += in.getAtIndex(Elements.F32, base + q + 1);
+                l2 += in.getAtIndex(Elements.F32, base + q + 2);
+                l3 += in.getAtIndex(Elements.F32, base + q + 3);
+            }
+            if (q < count) {
+                l0 += in.getAtIndex(Elements.F32, base + q);
+            }
+            if (q + 1 < count) {
+                l1 += in.getAtIndex(Elements.F32, base + q + 1);
+            }
+            if (q + 2 < count) {
+                l2 += in.getAtIndex(Elements.F32, base + q + 2);
+            }
+            return ((l0 + l1) + l2) + l3;
+        }
+        scratch.reset();
+        for (long q = 0; q < count; q++) {
+            scratch.add(in.getAtIndex(Elements.F32, base + q));
+        }
+        return scratch.sum();
     }
 
     /** The sum of the elements added since the last {@link #reset()} (+0 for none). */

@@ -46,6 +46,10 @@ final class JavaReductions {
         MemorySegment o = out.storage().segment();
         DType xt = x.dtype();
         DType ot = out.dtype();
+        if (xt != DType.INT64 && trailingRows(xs, os, xst, out.strides())) {
+            reduceRows(op, in, xt, x.offset(), o, ot, Shapes.numel(os), count);
+            return;
+        }
         if (xt == DType.INT64 && ot == DType.INT64) {
             reduceInt64(op, in, o, os, kStride, out.strides(), x.offset(), rShape, rStride, count);
             return;
@@ -87,6 +91,60 @@ final class JavaReductions {
                         set(o, ot, offs[1] + j * inner[1], acc1[0]);
                     }
                 });
+    }
+
+    /**
+     * Whether x and out are contiguous and the reduced dims are x's trailing ones, so output element
+     * i reduces the contiguous row {@code [i * count, (i + 1) * count)} of x (the common case:
+     * {@code sum(-1)}, a full sum) and the strided walk can be skipped.
+     */
+    private static boolean trailingRows(long[] xs, long[] os, long[] xst, long[] ost) {
+        if (!Shapes.isContiguous(xs, xst) || !Shapes.isContiguous(os, ost)) {
+            return false;
+        }
+        boolean reducing = false;
+        for (int d = 0; d < xs.length; d++) {
+            if (os[d] == 1 && xs[d] != 1) {
+                reducing = true;
+            } else if (reducing && os[d] != 1) {
+                return false; // a kept dim after a reduced one
+            }
+        }
+        return true;
+    }
+
+    /**
+     * {@link #reduce} over contiguous rows: the same arithmetic in the same order as the strided
+     * walk (float32 sums by {@link CascadeSum#sumRow}, the rest accumulated in double left to right).
+     */
+    private static void reduceRows(Prim op, MemorySegment in, DType xt, long offset, MemorySegment o, DType ot,
+            long rows, long count) {
+        boolean f32Prod = op == Prim.PROD && xt == DType.FLOAT32;
+        CascadeSum cs = op == Prim.SUM && xt == DType.FLOAT32 && count >= CascadeSum.SHORT_ROW ? new CascadeSum() : null;
+        for (long i = 0; i < rows; i++) {
+            long base = offset + i * count;
+            if (op == Prim.SUM && xt == DType.FLOAT32) {
+                set(o, ot, i, CascadeSum.sumRow(in, base, count, cs));
+                continue;
+            }
+            double v = switch (op) {
+                case SUM -> 0.0;
+                case PROD -> 1.0;
+                case AMAX -> Double.NEGATIVE_INFINITY;
+                case AMIN -> Double.POSITIVE_INFINITY;
+                default -> throw new IllegalArgumentException("not a reduction: " + op);
+            };
+            for (long q = 0; q < count; q++) {
+                double e = get(in, xt, base + q);
+                v = switch (op) {
+                    case SUM -> v + e;
+                    case PROD -> f32Prod ? (float) (v * e) : v * e;
+                    case AMAX -> Double.isNaN(e) || e > v ? e : v;
+                    default -> Double.isNaN(e) || e < v ? e : v;
+                };
+            }
+            set(o, ot, i, v);
+        }
     }
 
     /**
