@@ -16,6 +16,8 @@
 #      which RESULTS.md compares with the best fixed count.
 #      SERVING_ARGS adds ServingRun options (--rounds N --seconds S --callers 1,8 --only REGEX); the full and quick
 #      runs include the serving run unless BENCH_INCLUDE narrows them (SERVING_BENCH=1 forces it, 0 skips it).
+#      SERVING_JAVA_OPTS adds JVM options to the serving run's JVMs (ServingRun hands its flags to every ServingLoad),
+#      e.g. -Dtangent.budget.per_call=false to compare the per-kernel core slots.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(dirname "$here")
@@ -90,8 +92,9 @@ run_serving() {
   [ "$mode" = quick ] && args+=(--quick)
   # shellcheck disable=SC2206
   args+=(${SERVING_ARGS:-})
-  echo "+ java <flags> -cp <benchmarks classpath> dev.tangent.bench.ServingRun ${args[*]}"
-  "$java" "${flags[@]}" -cp "$cp" dev.tangent.bench.ServingRun "${args[@]}"
+  echo "+ java <flags> ${SERVING_JAVA_OPTS:-} -cp <benchmarks classpath> dev.tangent.bench.ServingRun ${args[*]}"
+  # shellcheck disable=SC2086
+  "$java" "${flags[@]}" ${SERVING_JAVA_OPTS:-} -cp "$cp" dev.tangent.bench.ServingRun "${args[@]}"
 }
 if [ "$serving_only" = true ]; then
   run_serving

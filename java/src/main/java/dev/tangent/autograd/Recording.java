@@ -5,6 +5,7 @@ import dev.tangent.Tensor;
 import dev.tangent.backend.Backend;
 import dev.tangent.backend.Operand;
 import dev.tangent.backend.Storage;
+import dev.tangent.backend.ThreadBudget;
 import dev.tangent.engine.ChainPlanner;
 import dev.tangent.engine.Elementwise;
 import dev.tangent.engine.EpilogueFusion;
@@ -298,6 +299,11 @@ public final class Recording<R> implements AutoCloseable {
             throw new IllegalStateException(op + ": the recording (plan) is closed");
         }
         int held = 0;
+        // One core slot for the whole replay on the CPU (ThreadBudget.enterCall), not one per kernel.
+        boolean call = !variables.isEmpty() && variables.get(0).device().isCpu();
+        if (call) {
+            ThreadBudget.enterCall();
+        }
         try {
             for (; held < external.length; held++) {
                 external[held].acquire(op);
@@ -322,6 +328,9 @@ public final class Recording<R> implements AutoCloseable {
                 }
             }
         } finally {
+            if (call) {
+                ThreadBudget.exitCall();
+            }
             for (int i = 0; i < held; i++) {
                 external[i].release();
             }

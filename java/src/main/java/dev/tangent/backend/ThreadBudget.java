@@ -21,7 +21,9 @@ import java.util.concurrent.atomic.LongAdder;
  *       one thread per core computes a sizeable kernel: the others wait their turn instead of
  *       preempting each other (which costs throughput and, worse, turns a call of 0.2 ms into one
  *       of tens of ms whenever the scheduler parks it mid-kernel). Kernels below the gate run at
- *       once on the calling thread (a few µs; waiting would cost more).
+ *       once on the calling thread (a few µs; waiting would cost more). A call of many kernels
+ *       with no user code between them (a compiled plan's replay) takes one slot for all of them
+ *       instead ({@link #enterCall}).
  * </ul>
  * A thread count set explicitly ({@code tangent.num_threads}, {@code TANGENT_NUM_THREADS},
  * {@code Tangent.setNumThreads}) is used as is for every kernel instead, without slots.
@@ -30,7 +32,8 @@ import java.util.concurrent.atomic.LongAdder;
  * Properties {@code tangent.grain.matmul} (multiply-adds), {@code tangent.grain.eltwise} (elements),
  * {@code tangent.gate.matmul}, {@code tangent.gate.eltwise} override them; {@code
  * tangent.budget.slots} sets the number of slots (default: the processors; {@code 0} turns the
- * budget off, leaving only the split by size and by the number of kernels running).
+ * budget off, leaving only the split by size and by the number of kernels running); {@code
+ * tangent.budget.per_call=false} makes {@link #enterCall} take nothing (a slot per kernel again).
  */
 public final class ThreadBudget {
     /**
@@ -59,6 +62,8 @@ public final class ThreadBudget {
     private static final LongAdder SLOTTED = new LongAdder();
     private static final LongAdder WAITS = new LongAdder();
     private static final LongAdder WAIT_NANOS = new LongAdder();
+    /** Whether {@link #enterCall} takes one slot for a whole call ({@code tangent.budget.per_call}, default on). */
+    static final boolean PER_CALL = Boolean.parseBoolean(System.getProperty("tangent.budget.per_call", "true"));
 
     /** This thread's kernel: team granted, slots held, nesting depth. */
     private static final class State {
@@ -67,6 +72,10 @@ public final class ThreadBudget {
         int depth;
         /** While {@link #serial} is on: every kernel gets a team of one. */
         boolean serial;
+        /** Nesting depth of {@link #enterCall}. */
+        int callDepth;
+        /** Whether the outermost {@link #enterCall} holds a slot (its kernels then take none more for themselves). */
+        boolean callSlot;
     }
 
     private ThreadBudget() {}
@@ -103,14 +112,16 @@ public final class ThreadBudget {
         } else {
             long bySize = Math.max(1, work / Math.max(1, grain));
             int want = (int) Math.min(bySize, max);
-            if (SLOT_COUNT > 0 && (work >= gate || want > 1)) {
-                if (!tryTakeFree()) {
-                    long t0 = System.nanoTime();
-                    SLOTS.acquireUninterruptibly();
-                    WAIT_NANOS.add(System.nanoTime() - t0);
-                    WAITS.increment();
+            if (s.callSlot) {
+                // The call's slot is this kernel's first thread; a team grows only into free slots.
+                int held = 0;
+                while (held + 1 < want && tryTakeFree()) {
+                    held++;
                 }
-                SLOTTED.increment();
+                s.slots = held;
+                n = held + 1;
+            } else if (SLOT_COUNT > 0 && (work >= gate || want > 1)) {
+                takeSlot();
                 int held = 1;
                 while (held < want && tryTakeFree()) {
                     held++;
@@ -123,6 +134,56 @@ public final class ThreadBudget {
         }
         s.granted = n;
         return n;
+    }
+
+    /** Takes one slot, waiting in arrival order when none is free. */
+    private static void takeSlot() {
+        if (!tryTakeFree()) {
+            long t0 = System.nanoTime();
+            SLOTS.acquireUninterruptibly();
+            WAIT_NANOS.add(System.nanoTime() - t0);
+            WAITS.increment();
+        }
+        SLOTTED.increment();
+    }
+
+    /**
+     * Starts a call of many kernels on this thread (a compiled plan's replay): with the adaptive
+     * default and the budget on, takes one core slot for the whole call, waiting in arrival order
+     * when none is free, and the call's kernels take no slot for their first thread (a kernel that
+     * wants a team adds only slots that are free while nobody waits). One wait per call instead of
+     * one per sizeable kernel: a batch-1 call's kernels (~100 µs each) then do not hand a core over
+     * (and wake the next thread) between each other. Re-entrant; inside a kernel it takes nothing.
+     * Pair with {@link #exitCall()} in a {@code finally}. Off with {@code -Dtangent.budget.per_call=false}.
+     */
+    public static void enterCall() {
+        State s = STATE.get();
+        if (s.callDepth++ > 0 || s.depth > 0 || !PER_CALL || SLOT_COUNT == 0 || s.serial
+                || Backends.threadsFixed()) {
+            return;
+        }
+        takeSlot();
+        s.callSlot = true;
+    }
+
+    /** Ends the call started by {@link #enterCall}: hands its slot to the next thread waiting. */
+    public static void exitCall() {
+        State s = STATE.get();
+        if (s.callDepth == 0) {
+            throw new IllegalStateException("ThreadBudget.exitCall without enterCall");
+        }
+        if (--s.callDepth > 0) {
+            return;
+        }
+        if (s.callSlot) {
+            s.callSlot = false;
+            SLOTS.release();
+        }
+    }
+
+    /** Whether this thread is inside {@link #enterCall} holding a call's slot. */
+    public static boolean holdsCallSlot() {
+        return STATE.get().callSlot;
     }
 
     /** A free slot if one is free and no thread waits for it (fair: a team never jumps the queue). */
@@ -198,7 +259,7 @@ public final class ThreadBudget {
     }
 
     /**
-     * Counters since start-up, for monitoring: {kernels that took a slot, of those the ones that
+     * Counters since start-up, for monitoring: {kernels and calls ({@link #enterCall}) that took a slot, of those the ones that
      * waited for it, total nanoseconds waited}.
      */
     public static long[] slotStats() {

@@ -1,11 +1,16 @@
 package dev.tangent.backend;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.tangent.Scope;
 import dev.tangent.Tangent;
+import dev.tangent.Tensor;
+import dev.tangent.functional.Functional;
+import dev.tangent.functional.JvpPlan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -14,6 +19,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -193,6 +199,123 @@ class ThreadBudgetTest {
             pool.shutdownNow();
         }
         assertTrue(most.get() >= 1 && most.get() <= CORES, "compute threads at once: " + most.get());
+        assertEquals(CORES, ThreadBudget.freeSlots());
+        assertEquals(0, ThreadBudget.running());
+    }
+
+    @Test
+    void aCallHoldsOneSlotAndItsKernelsTakeNoneForTheirFirstThread() {
+        ThreadBudget.enterCall();
+        try {
+            assertTrue(ThreadBudget.holdsCallSlot());
+            assertEquals(CORES - 1, ThreadBudget.freeSlots(), "the call's slot");
+            ThreadBudget.enterCall();   // nested: takes nothing more
+            try {
+                assertEquals(CORES - 1, ThreadBudget.freeSlots());
+                assertEquals(1, ThreadBudget.enterMatmul(ThreadBudget.MATMUL_GATE * 4));
+                try {
+                    assertEquals(CORES - 1, ThreadBudget.freeSlots(), "a batch-1 kernel runs on the call's slot");
+                } finally {
+                    ThreadBudget.exit();
+                }
+                assertEquals(CORES, ThreadBudget.enterMatmul(ThreadBudget.MATMUL_GRAIN * 10_000),
+                        "a kernel that wants a team grows into the free slots");
+                try {
+                    assertEquals(0, ThreadBudget.freeSlots());
+                } finally {
+                    ThreadBudget.exit();
+                }
+                assertEquals(CORES - 1, ThreadBudget.freeSlots(), "the team's extra slots handed back, the call's kept");
+            } finally {
+                ThreadBudget.exitCall();
+            }
+            assertEquals(CORES - 1, ThreadBudget.freeSlots(), "the outer call still holds its slot");
+        } finally {
+            ThreadBudget.exitCall();
+        }
+        assertFalse(ThreadBudget.holdsCallSlot());
+        assertEquals(CORES, ThreadBudget.freeSlots());
+        assertThrows(IllegalStateException.class, ThreadBudget::exitCall);
+    }
+
+    @Test
+    void aCallWithAFixedCountOrInsideAKernelTakesNoSlot() {
+        Tangent.setNumThreads(2);
+        ThreadBudget.enterCall();
+        try {
+            assertFalse(ThreadBudget.holdsCallSlot());
+            assertEquals(CORES, ThreadBudget.freeSlots());
+        } finally {
+            ThreadBudget.exitCall();
+        }
+        Tangent.adaptiveThreads();
+        ThreadBudget.enterEltwise(1);
+        try {
+            ThreadBudget.enterCall();
+            assertFalse(ThreadBudget.holdsCallSlot(), "a kernel's inner call takes nothing");
+            ThreadBudget.exitCall();
+        } finally {
+            ThreadBudget.exit();
+        }
+        assertEquals(CORES, ThreadBudget.freeSlots());
+    }
+
+    /** A call that finds every slot taken waits in the queue until one is handed back. */
+    @Test
+    void aCallWaitsWhileTheCoresAreTaken() throws Exception {
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        ThreadBudget.enterMatmul(Long.MAX_VALUE / 2);   // every slot
+        Future<Integer> call;
+        try {
+            assertEquals(0, ThreadBudget.freeSlots());
+            call = pool.submit(() -> {
+                ThreadBudget.enterCall();
+                try {
+                    return ThreadBudget.freeSlots();
+                } finally {
+                    ThreadBudget.exitCall();
+                }
+            });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (ThreadBudget.waiting() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+            assertEquals(1, ThreadBudget.waiting(), "the call queues for a slot");
+            assertFalse(call.isDone());
+        } finally {
+            ThreadBudget.exit();
+        }
+        try {
+            assertEquals(CORES - 1, (int) call.get(30, TimeUnit.SECONDS), "the call ran holding one slot");
+        } finally {
+            pool.shutdownNow();
+        }
+        assertEquals(CORES, ThreadBudget.freeSlots());
+    }
+
+    /**
+     * A compiled plan's replay takes one slot for all its kernels: a two-layer batch-1 jvp has two
+     * matmuls above the gate (the eager jvp takes a slot for each), the plan one per apply.
+     */
+    @Test
+    void aPlanApplyTakesOneSlotForAllItsKernels() {
+        try (Scope scope = Scope.open()) {
+            Tensor w1 = Tensor.randn(1, 1024, 1024);
+            Tensor w2 = Tensor.randn(2, 1024, 1024);
+            Function<Tensor, Tensor> f = x -> x.matmul(w1).tanh().matmul(w2);
+            Tensor x = Tensor.randn(3, 1, 1024);
+            Tensor v = Tensor.randn(4, 1, 1024);
+            long eager0 = ThreadBudget.slotStats()[0];
+            float[] want = Functional.jvp(f, x, v).jvp().toFloatArray();
+            assertTrue(ThreadBudget.slotStats()[0] - eager0 >= 2, "eager jvp: a slot per sizeable matmul");
+            try (JvpPlan<Tensor, Tensor> plan = JvpPlan.compile(f, x)) {
+                long before = ThreadBudget.slotStats()[0];
+                for (int i = 0; i < 3; i++) {
+                    assertArrayEquals(want, plan.apply(x, v).jvp().toFloatArray(), 1e-3f, "the plan computes the jvp");
+                }
+                assertEquals(3, ThreadBudget.slotStats()[0] - before, "one slot per apply");
+            }
+        }
         assertEquals(CORES, ThreadBudget.freeSlots());
         assertEquals(0, ThreadBudget.running());
     }
