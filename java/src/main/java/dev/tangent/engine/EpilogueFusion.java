@@ -16,8 +16,8 @@ import java.util.Set;
 /**
  * The recording's peephole: merges a linear layer's kernels — the fused {@code x W} with its
  * tangent, the bias {@code add}, the activation's fused primal+tangent kernel — into one kernel
- * ({@code Backend.linearJvp} with bias and activation: on the CPU two matmuls with their
- * epilogues), when every intermediate is read only inside the sequence and is not a result. So
+ * ({@code Backend.linearJvp} with bias and activation: on the CPU one matmul of {@code [x; dx]}
+ * and one native pass, or two matmuls with their epilogues; see {@code CpuLinear}), when every intermediate is read only inside the sequence and is not a result. So
  * {@code x.matmul(w).add(b).tanh()} in a compiled plan replays as one kernel per layer however it
  * was written; eager calls get the same kernel through {@code F.linear}.
  *

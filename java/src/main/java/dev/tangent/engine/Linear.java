@@ -9,8 +9,9 @@ import dev.tangent.ops.Prim;
 /**
  * Linear layers with their epilogue, {@code act(x @ w + bias)}, as one kernel where the backend
  * has one (on the CPU: a oneDNN matmul with post-ops, or the batch-1 GEMV), and the jvp of such a
- * layer as one kernel for primal and tangent ({@code Backend.linearJvp}: two matmuls with their
- * epilogues, no element-wise passes between). Everywhere else — float64, a GPU, inputs that need
+ * layer as one kernel for primal and tangent ({@code Backend.linearJvp}: on the CPU, from 2 rows
+ * with an activation one matmul of {@code [x; dx]} and one native pass, else two matmuls with
+ * their epilogues). Everywhere else — float64, a GPU, inputs that need
  * the rules as Tensor operations (an enclosing forward level, a tape) — the composition of
  * primitives runs, so the rules stay the one definition ({@link Fusion#allowed}).
  */

@@ -342,6 +342,71 @@ class LinearEpilogueTest {
         return a.stream();
     }
 
+    /**
+     * The stacked jvp ({@code [x; dx]} in one matmul, one native pass) at 2, 64, 67 and 300 rows (the
+     * default window and past it), eager and in a
+     * plan, x contiguous and with a row stride: values, NaN and ±inf (x rows, a W element, the bias)
+     * equal to the composition on the Java kernels and to the two-matmul form, and it ran.
+     */
+    @ParameterizedTest(name = "B={0} {1}")
+    @MethodSource("stackedCases")
+    void stackedJvpEqualsComposition(long b, String act) {
+        CpuBackend cpu = Backends.cpu();
+        Assumptions.assumeTrue(cpu.accelerator() != null && cpu.nativeKernels(), "needs oneDNN and libtangent_cpu.so");
+        long[] prev = CpuLinear.stackRows();
+        try (Scope s = Scope.open()) {
+            long k = 40;
+            long n = 24;
+            float[] xs = Tensor.randn(90, b, k + 3).toFloatArray();
+            float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, 3e38f};
+            for (int r = 1; r < b; r += 3) {
+                xs[(int) (r * (k + 3) + r % k)] = special[r % special.length];
+            }
+            float[] ws = Tensor.randn(91, n, k).mul(1 / Math.sqrt(k)).toFloatArray();
+            ws[(int) (5 * k + 7)] = Float.NaN;
+            float[] bs = Tensor.randn(92, n).toFloatArray();
+            bs[3] = Float.POSITIVE_INFINITY;
+            bs[9] = Float.NEGATIVE_INFINITY;
+            Tensor w = Tensor.of(ws, n, k);
+            Tensor wide = Tensor.of(xs, b, k + 3);
+            Tensor v = Tensor.randn(93, b, k);
+            for (Tensor x : new Tensor[] {wide.slice(1, 0, k, 1).contiguous(), wide.slice(1, 0, k, 1)}) {
+                for (Tensor bias : new Tensor[] {Tensor.of(bs, n), null}) {
+                    Function<Tensor, Tensor> fused = t -> F.linear(t, w, bias, act);
+                    Function<Tensor, Tensor> ops = t -> act(bias == null ? t.matmul(w.mT()) : t.matmul(w.mT()).add(bias), act);
+                    String what = act + (bias == null ? "" : " bias") + (x.isContiguous() ? "" : " strided x");
+                    JvpResult<Tensor> ref = onJavaKernels(() -> Functional.jvp(ops, x, v));
+                    CpuLinear.stackRows(Long.MAX_VALUE, Long.MAX_VALUE);
+                    JvpResult<Tensor> two = Functional.jvp(fused, x, v);
+                    CpuLinear.stackRows(2, Long.MAX_VALUE);
+                    long before = CpuLinear.stackedLaunches();
+                    JvpResult<Tensor> j = Functional.jvp(fused, x, v);
+                    try (JvpPlan<Tensor, Tensor> plan = JvpPlan.compile(ops, x)) {
+                        JvpResult<Tensor> r = plan.apply(x, v);
+                        assertTrue(CpuLinear.stackedLaunches() - before >= 2, what + ": the stacked kernel ran (eager and plan)");
+                        close(ref.output(), r.output(), what + " plan output");
+                        close(ref.jvp(), r.jvp(), what + " plan jvp");
+                    }
+                    close(ref.output(), j.output(), what + " jvp output");
+                    close(ref.jvp(), j.jvp(), what + " jvp");
+                    close(two.jvp(), j.jvp(), what + " jvp vs two matmuls");
+                }
+            }
+        } finally {
+            CpuLinear.stackRows(prev[0], prev[1]);
+        }
+    }
+
+    static Stream<Arguments> stackedCases() {
+        List<Arguments> a = new ArrayList<>();
+        for (long b : new long[] {2, 64, 67, 300}) {
+            for (String act : new String[] {"tanh", "sigmoid", "gelu", "gelu_tanh"}) {
+                a.add(Arguments.of(b, act));
+            }
+        }
+        return a.stream();
+    }
+
     /** forward_ad: make_dual / unpack_dual around F.linear gives the fused result too. */
     @Test
     void forwardAdDual() {

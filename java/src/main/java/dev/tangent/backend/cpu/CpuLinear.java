@@ -16,11 +16,15 @@ import java.util.concurrent.atomic.AtomicLong;
  * A linear layer with its epilogue, {@code y = act(x W + bias)}, and its fused jvp for a constant
  * W and bias, on the CPU (float32): a single row goes to the native GEMV (W read once for primal
  * and tangent, the tanh epilogue inside it, another activation by the native element-wise kernel
- * in place); more rows to oneDNN, one matmul primitive per side with the epilogue as post-ops —
- * the primal's bias and activation, the tangent's a multiply by the activation's slope
- * ({@code 1 - y²} for tanh, computed in one pass into a per-thread buffer), so a layer's jvp is two
- * matmuls and one pass over its output. Activations without such a slope (gelu) take the native
- * fused element-wise jvp in place after the two matmuls.
+ * in place); more rows to oneDNN. The forward is one matmul primitive with the epilogue as
+ * post-ops. The jvp of an activated layer with 2 to 128 rows ({@link #stackRows()}) is one matmul of
+ * {@code [x; dx]} stacked along the rows (W read once, a GEMM twice as tall) into a per-thread
+ * buffer, the bias added to its primal half, then one native pass {@code y = act(a)},
+ * {@code dy = act'(a) · b} over the two halves. Outside those rows, or without the native library, it is
+ * one matmul primitive per side — the primal's bias and activation as post-ops, the tangent's a
+ * multiply by the activation's slope ({@code 1 - y²} for tanh, computed in one pass into a
+ * per-thread buffer) — and activations without such a slope (gelu) take the native fused
+ * element-wise jvp in place after the two matmuls.
  *
  * <p>PyTorch's {@code x @ 0} term for W's absent tangent is added here for every path: the rows of
  * x holding NaN or ±inf (one scan of x) make their rows of dy NaN. {@link CpuBackend} takes the
@@ -28,13 +32,55 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class CpuLinear {
     private static final AtomicLong LAUNCHES = new AtomicLong();
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+    private static final AtomicLong STACKED = new AtomicLong();
+    private static final ThreadLocal<Scratch[]> SCRATCH =
+            ThreadLocal.withInitial(() -> new Scratch[] {new Scratch(), new Scratch(), new Scratch()});
+    private static final int SLOPE = 0;
+    private static final int STACKED_IN = 1;
+    private static final int STACKED_OUT = 2;
+    /*
+     * The rows for which an activated layer's jvp runs as one stacked matmul (see the class
+     * comment): -Dtangent.linear.stack_from / stack_to. The defaults are from LinearStackProbe
+     * (benchmarks), which times both forms in one process: on the MLP's 1024-wide layers, one
+     * thread, the stacked form took 0.54-0.70x the two matmuls' time at 2-8 rows, 0.86-0.88x at 64,
+     * 0.93-0.95x at 128, 1.01-1.03x at 256-1024 (there the GEMM is compute-bound and the separate bias
+     * and activation passes cost more than W's second read). Its native pass runs on one thread;
+     * at up to 128 rows that pass is small beside the matmul for any team.
+     */
+    private static volatile long stackFrom = Long.getLong("tangent.linear.stack_from", 2);
+    private static volatile long stackTo = Long.getLong("tangent.linear.stack_to", 128);
 
     private CpuLinear() {}
 
     /** Fused linear kernels (primal or jvp) that have run, process-wide: a test's proof the fused path was taken. */
     public static long launches() {
         return LAUNCHES.get();
+    }
+
+    /** Fused jvps that ran as one stacked matmul and one native pass, process-wide: a test's proof of that path. */
+    public static long stackedLaunches() {
+        return STACKED.get();
+    }
+
+    /** {from, to}: the rows (inclusive) for which an activated layer's jvp runs as one stacked matmul. */
+    public static long[] stackRows() {
+        return new long[] {stackFrom, stackTo};
+    }
+
+    /**
+     * Sets the rows (inclusive) for which an activated layer's jvp runs as one stacked matmul,
+     * process-wide, for tests and measurements ({@code from = Long.MAX_VALUE}: never, always two
+     * matmuls with epilogues).
+     *
+     * @throws IllegalArgumentException when {@code from < 2} (one row takes the native GEMV) or {@code to < from}
+     */
+    public static void stackRows(long from, long to) {
+        if (from < 2 || to < from) {
+            throw new IllegalArgumentException("linear jvp: stacked matmul for rows " + from + " to " + to
+                    + "; needs 2 <= from <= to");
+        }
+        stackFrom = from;
+        stackTo = to;
     }
 
     /** True when {@code b} is a row of n values: last dim n with stride 1, every other dim broadcast (stride 0 or size 1). */
@@ -112,6 +158,9 @@ public final class CpuLinear {
             done = NativeKernels.linearRowJvp(x, dx, w, bias, act == Prim.TANH, y, dy)
                     && (act == null || act == Prim.TANH || NativeKernels.unaryJvp(act, y, dy, y, dy));
         }
+        if (!done && acc != null && nat && m >= stackFrom && m <= stackTo && act != null && NativeKernels.covers(act)) {
+            done = stackedJvp(acc, x, dx, w, bias, act, y, dy);
+        }
         if (!done && acc != null) {
             done = matmulsJvp(nat, acc, x, dx, w, bias, act, y, dy);
         }
@@ -130,12 +179,88 @@ public final class CpuLinear {
             return acc.linear(x, w, bias, null, null, y) && acc.linear(dx, w, null, null, null, dy);
         }
         if (act == Prim.TANH || act == Prim.SIGMOID) {
-            Operand s = SCRATCH.get().operand(y.shape());
+            Operand s = SCRATCH.get()[SLOPE].operand(y.shape());
             return acc.linear(x, w, bias, act, null, y) && acc.activationSlope(act, y, s)
                     && acc.linear(dx, w, null, null, s, dy);
         }
         return nat && NativeKernels.covers(act) && acc.linear(x, w, bias, null, null, y)
                 && acc.linear(dx, w, null, null, null, dy) && NativeKernels.unaryJvp(act, y, dy, y, dy);
+    }
+
+    /**
+     * The jvp as one oneDNN matmul of {@code [x; dx]} (no post-ops) into a [2M, N] buffer, the bias
+     * added to its primal half, then the native fused element-wise jvp from the two halves into y
+     * and dy. False (y and dy untouched) where x or dx is not row-contiguous or a kernel declines.
+     */
+    private static boolean stackedJvp(CpuAccelerator acc, Operand x, Operand dx, Operand w, Operand bias, Prim act,
+            Operand y, Operand dy) {
+        long m = x.shape()[0];
+        long k = x.shape()[1];
+        long n = w.shape()[1];
+        if (!rowsContiguous(x) || !rowsContiguous(dx)) {
+            return false;
+        }
+        Scratch[] sc = SCRATCH.get();
+        Operand in = sc[STACKED_IN].operand(new long[] {2 * m, k});
+        Operand out = sc[STACKED_OUT].operand(new long[] {2 * m, n});
+        copyRows(x, in.storage().segment(), 0);
+        copyRows(dx, in.storage().segment(), m * k * 4);
+        if (!acc.linear(in, w, null, null, null, out)) {
+            return false;
+        }
+        long[] half = {m, n};
+        long[] rowMajor = {n, 1};
+        Operand a = out.view(half, rowMajor, out.offset());
+        Operand b = out.view(half, rowMajor, out.offset() + m * n);
+        if (bias != null) {
+            addRow(acc, a, bias, n);
+        }
+        if (!NativeKernels.unaryJvp(act, a, b, y, dy)) {
+            return false;
+        }
+        STACKED.incrementAndGet();
+        return true;
+    }
+
+    /** Whether x [M, K] has unit column stride (or one column) and rows at least K apart. */
+    private static boolean rowsContiguous(Operand x) {
+        long k = x.shape()[1];
+        return (k == 1 || x.strides()[1] == 1) && (x.shape()[0] == 1 || x.strides()[0] >= k);
+    }
+
+    /** Copies the rows of a row-contiguous x [M, K] densely into {@code dst} from byte {@code at}. */
+    private static void copyRows(Operand x, MemorySegment dst, long at) {
+        MemorySegment src = x.storage().segment();
+        long m = x.shape()[0];
+        long k = x.shape()[1];
+        long rs = x.strides()[0];
+        if (m == 1 || rs == k) {
+            MemorySegment.copy(src, x.byteOffset(), dst, at, m * k * 4);
+            return;
+        }
+        for (long i = 0; i < m; i++) {
+            MemorySegment.copy(src, x.byteOffset() + i * rs * 4, dst, at + i * k * 4, k * 4);
+        }
+    }
+
+    /** a [M, N] (contiguous) += the bias row, by oneDNN's binary add in place or, below its cut-over, a loop. */
+    private static void addRow(CpuAccelerator acc, Operand a, Operand bias, long n) {
+        long unit = n > 1 ? 1 : 0;
+        Operand row = bias.view(a.shape(), new long[] {0, unit}, bias.offset());
+        if (acc.binary(Prim.ADD, a, row, a)) {
+            return;
+        }
+        MemorySegment as = a.storage().segment();
+        MemorySegment bs = bias.storage().segment();
+        long m = a.shape()[0];
+        for (long i = 0; i < m; i++) {
+            long base = a.offset() + i * n;
+            for (long j = 0; j < n; j++) {
+                float v = as.getAtIndex(ValueLayout.JAVA_FLOAT, base + j)
+                        + bs.getAtIndex(ValueLayout.JAVA_FLOAT, bias.offset() + j * unit);
+                as.setAtIndex(ValueLayout.JAVA_FLOAT, base + j, v);
+            }
+        }
     }
 
     /** PyTorch's {@code x @ 0} for W's absent tangent: NaN in every row of dy whose row of x holds NaN or ±inf. */
@@ -175,7 +300,7 @@ public final class CpuLinear {
         return true;
     }
 
-    /** One thread's buffer for the activation's slope: grows to the largest layer, never shrinks. */
+    /** One thread's buffer (the activation's slope, the stacked rows, their product): grows to the largest layer, never shrinks. */
     private static final class Scratch {
         private Storage storage;
         private long bytes;
