@@ -222,6 +222,29 @@ TANGENT_CPU_API int tangent_cpu_unary_jvp_f64(int op, const double *x, const dou
 
 /* ------------------------------------------------------------------ max pooling */
 
+/* best, at = v, q where v > best or v is NaN. Without branches on x86-64 (compilers turn the plain
+ * form into a jump per tap, mispredicted on every other one of real data): an SSE mask picks the
+ * value, the mask's bit the index. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define TC_POOL_TAKE(v, q, best, at)                                                              \
+    do {                                                                                          \
+        __m128 v_ = _mm_set_ss(v), b_ = _mm_set_ss(best);                                         \
+        __m128 m_ = _mm_or_ps(_mm_cmpgt_ss(v_, b_), _mm_cmpunord_ss(v_, v_));                     \
+        int64_t k_ = -(int64_t)(_mm_movemask_ps(m_) & 1);                                         \
+        best = _mm_cvtss_f32(_mm_or_ps(_mm_and_ps(m_, v_), _mm_andnot_ps(m_, b_)));               \
+        at = ((q) & k_) | ((at) & ~k_);                                                           \
+    } while (0)
+#else
+#define TC_POOL_TAKE(v, q, best, at)                                                              \
+    do {                                                                                          \
+        if ((v) > (best) || (v) != (v)) {                                                         \
+            best = (v);                                                                           \
+            at = (q);                                                                             \
+        }                                                                                         \
+    } while (0)
+#endif
+
 /* For each output position o along one axis, the taps k in [lo[o], hi[o]) whose input o s - p + k d
  * lies in [0, size). */
 static void pool_taps(int64_t out, int64_t k, int64_t s, int64_t p, int64_t d, int64_t size, int64_t *lo, int64_t *hi) {
@@ -266,6 +289,29 @@ TANGENT_CPU_API int tangent_cpu_max_pool2d_f32(const float *x, const float *dx, 
             int64_t iy0 = i * sh - ph;
             for (int64_t j = 0; j < ow; j++) {
                 int64_t ix0 = j * sw - pw;
+                int64_t o = p * out_plane + i * ow + j;
+                if (j + 1 < ow && xlo[j] == xlo[j + 1] && xhi[j] == xhi[j + 1] && ylo[i] < yhi[i] && xlo[j] < xhi[j]) {
+                    /* two neighbouring windows with the same taps: two independent chains */
+                    int64_t at0 = (iy0 + ylo[i] * dh) * w + ix0 + xlo[j] * dw, at1 = at0 + sw;
+                    float b0 = xp[at0], b1 = xp[at1];
+                    for (int64_t a = ylo[i]; a < yhi[i]; a++) {
+                        int64_t row = (iy0 + a * dh) * w + ix0;
+                        for (int64_t b = xlo[j]; b < xhi[j]; b++) {
+                            int64_t q0 = row + b * dw, q1 = q0 + sw;
+                            float v0 = xp[q0], v1 = xp[q1];
+                            TC_POOL_TAKE(v0, q0, b0, at0);
+                            TC_POOL_TAKE(v1, q1, b1, at1);
+                        }
+                    }
+                    y[o] = b0;
+                    y[o + 1] = b1;
+                    if (jvp) {
+                        dy[o] = dx[p * in_plane + at0];
+                        dy[o + 1] = dx[p * in_plane + at1];
+                    }
+                    j++;
+                    continue;
+                }
                 float best = -INFINITY;
                 int64_t at = -1;
                 if (ylo[i] < yhi[i] && xlo[j] < xhi[j]) {
@@ -277,12 +323,9 @@ TANGENT_CPU_API int tangent_cpu_max_pool2d_f32(const float *x, const float *dx, 
                     for (int64_t b = xlo[j]; b < xhi[j]; b++) {
                         int64_t q = row + ix0 + b * dw;
                         float v = xp[q];
-                        int take = (v > best) | (v != v); /* branch-free: the winner is data */
-                        best = take ? v : best;
-                        at = take ? q : at;
+                        TC_POOL_TAKE(v, q, best, at);
                     }
                 }
-                int64_t o = p * out_plane + i * ow + j;
                 y[o] = best;
                 if (jvp) dy[o] = at < 0 ? 0.0f : dx[p * in_plane + at];
             }
