@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped on any incompatible change of this header; tangent_cpu_abi_version() returns it. */
-#define TANGENT_CPU_ABI_VERSION 1
+#define TANGENT_CPU_ABI_VERSION 2
 
 /* Status codes. */
 enum tangent_cpu_status {
@@ -60,7 +60,9 @@ enum tangent_cpu_isa_id {
  *   SIN: cos(x) dx   COS: -sin(x) dx   EXP: y dx   LOG: dx / x   TANH: (1 - y^2) dx
  *   SIGMOID: y (1 - y) dx   ERF: 2/sqrt(pi) exp(-x^2) dx
  *   GELU (erf form, y = x/2 (1 + erf(x/sqrt 2))): (Phi(x) + x phi(x)) dx
- *   GELU_TANH (y = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))): its exact derivative dx */
+ *   GELU_TANH (y = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))): its exact derivative dx
+ *   RELU (y = x < 0 ? 0 : x, so relu(NaN) = NaN and relu(-0) = -0, as PyTorch's clamp_min):
+ *        dy = y <= 0 ? 0 : dx (PyTorch's threshold_backward: the tangent passes where y is NaN) */
 enum tangent_cpu_unary_op {
     TANGENT_CPU_SIN = 1,
     TANGENT_CPU_COS = 2,
@@ -70,7 +72,8 @@ enum tangent_cpu_unary_op {
     TANGENT_CPU_SIGMOID = 6,
     TANGENT_CPU_ERF = 7,
     TANGENT_CPU_GELU = 8,
-    TANGENT_CPU_GELU_TANH = 9
+    TANGENT_CPU_GELU_TANH = 9,
+    TANGENT_CPU_RELU = 10
 };
 
 /* Flag bits of the matrix-vector products. */
@@ -124,6 +127,18 @@ TANGENT_CPU_API int tangent_cpu_unary_jvp_f32(int op, const float *x, const floa
                                               float *dy, int64_t n);
 TANGENT_CPU_API int tangent_cpu_unary_jvp_f64(int op, const double *x, const double *dx, double *y,
                                               double *dy, int64_t n);
+
+/* 2-d max pooling of `planes` contiguous h x w float32 planes (N * C of an NCHW tensor) into
+ * oh x ow planes, with PyTorch's max_pool2d semantics: output (i, j) is the maximum over the taps
+ * (i sh - ph + a dh, j sw - pw + b dw), 0 <= a < kh, 0 <= b < kw, that lie inside the plane,
+ * scanned row by row; among equal values (+0 and -0 included) the first tap wins, and a NaN
+ * wins over everything, the last NaN seen. A window with no tap inside gives -inf (and 0).
+ * With dx (then dy too), also the jvp: dy = dx at each window's winning tap. dx and dy may both
+ * be NULL. Outputs must not overlap the inputs or each other. */
+TANGENT_CPU_API int tangent_cpu_max_pool2d_f32(const float *x, const float *dx, float *y, float *dy,
+                                               int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow,
+                                               int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+                                               int64_t pw, int64_t dh, int64_t dw);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,5 @@
 /* The exported functions: argument checks, then the kernels of the chosen code path. */
+#include <math.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -114,7 +115,7 @@ static int misaligned(const void *p, size_t size) { return ((uintptr_t)p & (size
 /* Largest element count whose bytes still fit in a pointer-sized range. */
 #define TC_MAX_ELEMS(size) ((int64_t)(PTRDIFF_MAX / (ptrdiff_t)(size)))
 
-static int valid_unary_op(int op) { return op >= TANGENT_CPU_SIN && op <= TANGENT_CPU_GELU_TANH; }
+static int valid_unary_op(int op) { return op >= TANGENT_CPU_SIN && op <= TANGENT_CPU_RELU; }
 
 static int check_unary(int op, const void *x, const void *dx, const void *y, const void *dy, int64_t n, size_t size,
                        int jvp) {
@@ -216,5 +217,120 @@ TANGENT_CPU_API int tangent_cpu_unary_jvp_f64(int op, const double *x, const dou
     int s = check_unary(op, x, dx, y, dy, n, sizeof(double), 1);
     if (s != 0) return s > 0 ? TANGENT_CPU_OK : s;
     kernels()->unary_jvp_f64(op, x, dx, y, dy, n);
+    return TANGENT_CPU_OK;
+}
+
+/* ------------------------------------------------------------------ max pooling */
+
+/* best, at = v, q where v > best or v is NaN. Without branches on x86-64 (compilers turn the plain
+ * form into a jump per tap, mispredicted on every other one of real data): an SSE mask picks the
+ * value, the mask's bit the index. */
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#define TC_POOL_TAKE(v, q, best, at)                                                              \
+    do {                                                                                          \
+        __m128 v_ = _mm_set_ss(v), b_ = _mm_set_ss(best);                                         \
+        __m128 m_ = _mm_or_ps(_mm_cmpgt_ss(v_, b_), _mm_cmpunord_ss(v_, v_));                     \
+        int64_t k_ = -(int64_t)(_mm_movemask_ps(m_) & 1);                                         \
+        best = _mm_cvtss_f32(_mm_or_ps(_mm_and_ps(m_, v_), _mm_andnot_ps(m_, b_)));               \
+        at = ((q) & k_) | ((at) & ~k_);                                                           \
+    } while (0)
+#else
+#define TC_POOL_TAKE(v, q, best, at)                                                              \
+    do {                                                                                          \
+        if ((v) > (best) || (v) != (v)) {                                                         \
+            best = (v);                                                                           \
+            at = (q);                                                                             \
+        }                                                                                         \
+    } while (0)
+#endif
+
+/* For each output position o along one axis, the taps k in [lo[o], hi[o]) whose input o s - p + k d
+ * lies in [0, size). */
+static void pool_taps(int64_t out, int64_t k, int64_t s, int64_t p, int64_t d, int64_t size, int64_t *lo, int64_t *hi) {
+    for (int64_t o = 0; o < out; o++) {
+        int64_t i0 = o * s - p, a = 0;
+        while (a < k && i0 + a * d < 0) a++;
+        int64_t b = a;
+        while (b < k && i0 + b * d < size) b++;
+        lo[o] = a;
+        hi[o] = b;
+    }
+}
+
+TANGENT_CPU_API int tangent_cpu_max_pool2d_f32(const float *x, const float *dx, float *y, float *dy,
+                                               int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow,
+                                               int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+                                               int64_t pw, int64_t dh, int64_t dw) {
+    if (planes < 0 || h < 0 || w < 0 || oh < 0 || ow < 0 || kh <= 0 || kw <= 0 || sh <= 0 || sw <= 0 || ph < 0 ||
+        pw < 0 || dh <= 0 || dw <= 0 || kh > (1 << 20) || kw > (1 << 20) || oh > (1 << 28) || ow > (1 << 28))
+        return TANGENT_CPU_ERR_SIZE;
+    int64_t in_plane, out_plane, nin, nout;
+    if (__builtin_mul_overflow(h, w, &in_plane) || __builtin_mul_overflow(oh, ow, &out_plane) ||
+        __builtin_mul_overflow(in_plane, planes, &nin) || __builtin_mul_overflow(out_plane, planes, &nout) ||
+        nin > TC_MAX_ELEMS(sizeof(float)) || nout > TC_MAX_ELEMS(sizeof(float)))
+        return TANGENT_CPU_ERR_SIZE;
+    if (nout == 0) return TANGENT_CPU_OK;
+    int jvp = dx != NULL || dy != NULL;
+    if (y == NULL || (nin > 0 && x == NULL) || (jvp && (dy == NULL || (nin > 0 && dx == NULL))))
+        return TANGENT_CPU_ERR_NULL;
+    if (misaligned(x, 4) || misaligned(y, 4) || misaligned(dx, 4) || misaligned(dy, 4)) return TANGENT_CPU_ERR_ALIGN;
+    range rx = rng(x, nin, 4), ry = rng(y, nout, 4), rdx = rng(dx, jvp ? nin : 0, 4), rdy = rng(dy, jvp ? nout : 0, 4);
+    if (overlap(ry, rx) || overlap(ry, rdx) || overlap(ry, rdy) || overlap(rdy, rx) || overlap(rdy, rdx))
+        return TANGENT_CPU_ERR_ALIAS;
+    int64_t *t = malloc(sizeof(int64_t) * 2 * (size_t)(oh + ow));
+    if (t == NULL) return TANGENT_CPU_ERR_SIZE;
+    int64_t *ylo = t, *yhi = t + oh, *xlo = t + 2 * oh, *xhi = t + 2 * oh + ow;
+    pool_taps(oh, kh, sh, ph, dh, h, ylo, yhi);
+    pool_taps(ow, kw, sw, pw, dw, w, xlo, xhi);
+    for (int64_t p = 0; p < planes; p++) {
+        const float *xp = x + p * in_plane;
+        for (int64_t i = 0; i < oh; i++) {
+            int64_t iy0 = i * sh - ph;
+            for (int64_t j = 0; j < ow; j++) {
+                int64_t ix0 = j * sw - pw;
+                int64_t o = p * out_plane + i * ow + j;
+                if (j + 1 < ow && xlo[j] == xlo[j + 1] && xhi[j] == xhi[j + 1] && ylo[i] < yhi[i] && xlo[j] < xhi[j]) {
+                    /* two neighbouring windows with the same taps: two independent chains */
+                    int64_t at0 = (iy0 + ylo[i] * dh) * w + ix0 + xlo[j] * dw, at1 = at0 + sw;
+                    float b0 = xp[at0], b1 = xp[at1];
+                    for (int64_t a = ylo[i]; a < yhi[i]; a++) {
+                        int64_t row = (iy0 + a * dh) * w + ix0;
+                        for (int64_t b = xlo[j]; b < xhi[j]; b++) {
+                            int64_t q0 = row + b * dw, q1 = q0 + sw;
+                            float v0 = xp[q0], v1 = xp[q1];
+                            TC_POOL_TAKE(v0, q0, b0, at0);
+                            TC_POOL_TAKE(v1, q1, b1, at1);
+                        }
+                    }
+                    y[o] = b0;
+                    y[o + 1] = b1;
+                    if (jvp) {
+                        dy[o] = dx[p * in_plane + at0];
+                        dy[o + 1] = dx[p * in_plane + at1];
+                    }
+                    j++;
+                    continue;
+                }
+                float best = -INFINITY;
+                int64_t at = -1;
+                if (ylo[i] < yhi[i] && xlo[j] < xhi[j]) {
+                    at = (iy0 + ylo[i] * dh) * w + ix0 + xlo[j] * dw; /* the first tap */
+                    best = xp[at];
+                }
+                for (int64_t a = ylo[i]; a < yhi[i]; a++) {
+                    int64_t row = (iy0 + a * dh) * w;
+                    for (int64_t b = xlo[j]; b < xhi[j]; b++) {
+                        int64_t q = row + ix0 + b * dw;
+                        float v = xp[q];
+                        TC_POOL_TAKE(v, q, best, at);
+                    }
+                }
+                y[o] = best;
+                if (jvp) dy[o] = at < 0 ? 0.0f : dx[p * in_plane + at];
+            }
+        }
+    }
+    free(t);
     return TANGENT_CPU_OK;
 }

@@ -55,8 +55,8 @@ static const LD INV_SQRT_2PI = 0.398942280401432677939946059934381868L;
 static const LD TWO_SQRTPI = 1.12837916709551257389615890312154517L;
 
 static const char *op_name(int op) {
-    static const char *n[] = {"?", "sin", "cos", "exp", "log", "tanh", "sigmoid", "erf", "gelu", "gelu_tanh"};
-    return op >= 1 && op <= 9 ? n[op] : "?";
+    static const char *n[] = {"?", "sin", "cos", "exp", "log", "tanh", "sigmoid", "erf", "gelu", "gelu_tanh", "relu"};
+    return op >= 1 && op <= 10 ? n[op] : "?";
 }
 
 /* sigmoid(t) and sigmoid(t)(1 - sigmoid(t)) without cancellation */
@@ -301,6 +301,10 @@ static void specials(int isa_mask) {
         {TANGENT_CPU_GELU_TANH, 0.0, 0.0, 0.5}, {TANGENT_CPU_GELU_TANH, -0.0, -0.0, 0.5},
         {TANGENT_CPU_GELU_TANH, inf, inf, nan}, {TANGENT_CPU_GELU_TANH, -inf, nan, nan},
         {TANGENT_CPU_GELU_TANH, nan, nan, nan},
+        /* relu: -0 stays -0, NaN stays NaN and passes its tangent (threshold_backward: y <= 0 is false) */
+        {TANGENT_CPU_RELU, 0.0, 0.0, 0.0}, {TANGENT_CPU_RELU, -0.0, -0.0, 0.0}, {TANGENT_CPU_RELU, inf, inf, 1},
+        {TANGENT_CPU_RELU, -inf, 0.0, 0.0}, {TANGENT_CPU_RELU, nan, nan, 1}, {TANGENT_CPU_RELU, -1, 0.0, 0.0},
+        {TANGENT_CPU_RELU, 2.5, 2.5, 1},
     };
     const int isas[] = {TANGENT_CPU_ISA_SCALAR, TANGENT_CPU_ISA_AVX2, TANGENT_CPU_ISA_AVX512};
     size_t nt = sizeof t / sizeof t[0];
@@ -447,7 +451,7 @@ static void abi_tests(void) {
     CHECK(tangent_cpu_unary_f32(TANGENT_CPU_SIN, a, c, -1) == TANGENT_CPU_ERR_SIZE, "n<0");
     CHECK(tangent_cpu_unary_f32(TANGENT_CPU_SIN, a, c, INT64_MAX) == TANGENT_CPU_ERR_SIZE, "n huge");
     CHECK(tangent_cpu_unary_f32(0, a, c, 4) == TANGENT_CPU_ERR_OP, "op 0");
-    CHECK(tangent_cpu_unary_f32(10, NULL, NULL, 0) == TANGENT_CPU_ERR_OP, "op 10");
+    CHECK(tangent_cpu_unary_f32(TANGENT_CPU_RELU + 1, NULL, NULL, 0) == TANGENT_CPU_ERR_OP, "op past the last");
     CHECK(tangent_cpu_unary_f32(TANGENT_CPU_SIN, (float *)((char *)a + 1), c, 4) == TANGENT_CPU_ERR_ALIGN, "align");
     CHECK(tangent_cpu_unary_f64(TANGENT_CPU_SIN, (double *)a, (double *)(a + 1), 4) == TANGENT_CPU_ERR_ALIGN ||
               ((uintptr_t)(a + 1) & 7) == 0, "align f64");
@@ -455,7 +459,7 @@ static void abi_tests(void) {
     CHECK(tangent_cpu_unary_jvp_f32(TANGENT_CPU_SIN, a, b, c, c + 2, 8) == TANGENT_CPU_ERR_ALIAS, "y/dy overlap");
     CHECK(tangent_cpu_unary_jvp_f32(TANGENT_CPU_SIN, a, b, c, c, 8) == TANGENT_CPU_ERR_ALIAS, "y == dy");
     /* in place equals out of place, bitwise, on every op */
-    for (int op = TANGENT_CPU_SIN; op <= TANGENT_CPU_GELU_TANH; op++) {
+    for (int op = TANGENT_CPU_SIN; op <= TANGENT_CPU_RELU; op++) {
         float x[61], dx[61], y[61], dy[61];
         for (int i = 0; i < 61; i++) { x[i] = (float)(i - 30) / 7.f; dx[i] = 1.f + i; }
         tangent_cpu_unary_jvp_f32(op, x, dx, y, dy, 61);

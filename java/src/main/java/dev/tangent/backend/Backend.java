@@ -120,6 +120,15 @@ public interface Backend {
      */
     void maxPool2d(Attrs.Pool a, Operand x, Operand out, Operand indices);
 
+    /**
+     * out = max_pool2d(x) and tout = t at each window's maximum (its jvp for the input tangent t)
+     * in one kernel, or false, writing nothing, where this backend has none for the case (the
+     * caller then runs the indices and a gather). All four contiguous.
+     */
+    default boolean maxPool2dJvp(Attrs.Pool a, Operand x, Operand t, Operand out, Operand tout) {
+        return false;
+    }
+
     /** out = avg_pool2d(x), PyTorch's divisor rules (count_include_pad, divisor override); out contiguous. */
     void avgPool2d(Attrs.Pool a, Operand x, Operand out);
 

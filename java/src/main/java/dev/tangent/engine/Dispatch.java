@@ -53,6 +53,7 @@ public final class Dispatch {
                 case MATMUL -> tangents[1] == null ? Fusion.matmul(primals[0], tangents[0], primals[1]) : null;
                 case CONV -> p == Prim.CONV2D && tangents[1] == null
                         ? Fusion.conv2d((Attrs.Conv) a, primals[0], tangents[0], primals[1]) : null;
+                case POOL -> p == Prim.MAX_POOL2D ? Fusion.maxPool2d((Attrs.Pool) a, primals[0], tangents[0]) : null;
                 default -> null;
             };
             if (fused != null) {

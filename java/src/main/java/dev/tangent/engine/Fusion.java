@@ -91,6 +91,16 @@ public final class Fusion {
                         .add(Rules.constantOperandTerm(Prim.MATMUL, Attrs.NONE, x, w))};
     }
 
+    /** {max_pool2d(x), its jvp for the tangent t} in one kernel, or null where none applies. */
+    static Tensor[] maxPool2d(Attrs.Pool a, Tensor x, Tensor t) {
+        if (!allowed(x, t)) {
+            return null;
+        }
+        TensorAccess acc = TensorAccess.get();
+        Operand[] yt = NnKernels.maxPool2dJvp(a, acc.value(x), acc.value(t));
+        return yt == null ? null : new Tensor[] {acc.plain(yt[0]), acc.plain(yt[1])};
+    }
+
     /**
      * {@code conv2d(x, w)} with its tangent {@code conv2d(dx, w)} for a constant w as one
      * convolution of {@code [x; dx]} stacked along the batch: w is read once and the batch is twice

@@ -32,15 +32,7 @@ final class NnKernels {
         }
         Attrs.Pool pool = (Attrs.Pool) a;
         requireFloat4d(op, x);
-        long[] s = x.shape();
-        String where = " (input " + Shapes.str(s) + ", kernel " + Arrays.toString(pool.kernel()) + ", stride "
-                + Arrays.toString(pool.stride()) + ", padding " + Arrays.toString(pool.padding()) + ", dilation "
-                + Arrays.toString(pool.dilation()) + ")";
-        long oh = NnShapes.poolOut(op, s[2], pool.kernel()[0], pool.stride()[0], pool.padding()[0], pool.dilation()[0],
-                pool.ceilMode(), where);
-        long ow = NnShapes.poolOut(op, s[3], pool.kernel()[1], pool.stride()[1], pool.padding()[1], pool.dilation()[1],
-                pool.ceilMode(), where);
-        long[] os = {s[0], s[1], oh, ow};
+        long[] os = poolShape(op, pool, x.shape());
         return switch (p) {
             case MAX_POOL2D -> {
                 Operand out = Buffers.allocate(os, x.dtype(), x.device());
@@ -59,6 +51,36 @@ final class NnKernels {
             }
             default -> throw new AssertionError(p);
         };
+    }
+
+    /** The output shape of a pooling of an input of shape s, checking the geometry as PyTorch does. */
+    private static long[] poolShape(String op, Attrs.Pool pool, long[] s) {
+        String where = " (input " + Shapes.str(s) + ", kernel " + Arrays.toString(pool.kernel()) + ", stride "
+                + Arrays.toString(pool.stride()) + ", padding " + Arrays.toString(pool.padding()) + ", dilation "
+                + Arrays.toString(pool.dilation()) + ")";
+        long oh = NnShapes.poolOut(op, s[2], pool.kernel()[0], pool.stride()[0], pool.padding()[0], pool.dilation()[0],
+                pool.ceilMode(), where);
+        long ow = NnShapes.poolOut(op, s[3], pool.kernel()[1], pool.stride()[1], pool.padding()[1], pool.dilation()[1],
+                pool.ceilMode(), where);
+        return new long[] {s[0], s[1], oh, ow};
+    }
+
+    /**
+     * max_pool2d and its jvp for the input tangent t in one kernel ({@code Backend.maxPool2dJvp}):
+     * {y, ty}, or null when the backend has none for the case (nothing written then).
+     */
+    static Operand[] maxPool2dJvp(Attrs.Pool pool, Operand x, Operand t) {
+        String op = Prim.MAX_POOL2D.opName();
+        if (x.dim() != 4 || !x.dtype().isFloatingPoint() || t.dtype() != x.dtype() || !Arrays.equals(t.shape(), x.shape())
+                || !t.device().equals(x.device()) || !x.isContiguous() || !t.isContiguous()) {
+            return null;
+        }
+        long[] os = poolShape(op, pool, x.shape());
+        Operand y = Buffers.allocate(os, x.dtype(), x.device());
+        Operand ty = Buffers.allocate(os.clone(), x.dtype(), x.device());
+        boolean done = Launch.runFused(op, () -> x.backend().maxPool2dJvp(pool, x, t, y, ty), new Operand[] {x, t},
+                new Operand[] {y, ty}, null);
+        return done ? new Operand[] {y, ty} : ElementwiseKernels.declined(y, ty);
     }
 
     private static Operand conv2d(Attrs.Conv a, Operand x, Operand w) {

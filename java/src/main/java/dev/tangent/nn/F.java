@@ -170,7 +170,8 @@ public final class F {
 
     /**
      * Adaptive average pooling to (oh, ow): output cell i averages input rows floor(i H / oh) to
-     * ceil((i + 1) H / oh), as PyTorch; computed as P_h · x · P_wᵀ with the averaging matrices.
+     * ceil((i + 1) H / oh), as PyTorch; computed as P_h · x · P_wᵀ with the averaging matrices
+     * (to 1 x 1: the plane's mean).
      */
     public static Tensor adaptiveAvgPool2d(Tensor x, long oh, long ow) {
         if (x.dim() != 3 && x.dim() != 4) {
@@ -180,6 +181,11 @@ public final class F {
         if (oh < 1 || ow < 1) {
             throw new IllegalArgumentException("adaptive_avg_pool2d: output size must be positive, got (" + oh + ", "
                     + ow + ")");
+        }
+        if (oh == 1 && ow == 1) {
+            // global average pooling (ResNet's head): one mean over the plane; its jvp is the
+            // tangent's mean, where the matmul form's is two products plus a NaN term for P_h's absent tangent
+            return x.mean(new int[] {-2, -1}, true);
         }
         Tensor ph = averaging(x.size(-2), oh, x);
         Tensor pw = averaging(x.size(-1), ow, x);

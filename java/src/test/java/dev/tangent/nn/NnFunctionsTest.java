@@ -165,6 +165,8 @@ class NnFunctionsTest {
         cs.add(new Case("adaptive_avg_pool2d 5x7 -> 3x4", f1(x -> F.adaptiveAvgPool2d(x, 3, 4)), () -> randn(70, 1, 2, 5, 7)));
         cs.add(new Case("adaptive_avg_pool2d 3x3 -> 5x2 (windows overlap)", f1(x -> F.adaptiveAvgPool2d(x, 5, 2).sin()),
                 () -> randn(71, 2, 3, 3)));
+        cs.add(new Case("adaptive_avg_pool2d 5x7 -> 1x1 (the plane's mean)", f1(x -> F.adaptiveAvgPool2d(x, 1).sin()),
+                () -> randn(72, 2, 3, 5, 7)));
         return cs;
     }
 

@@ -51,10 +51,10 @@ public class tangent_cpu_h {
             .withTargetLayout(MemoryLayout.sequenceLayout(java.lang.Long.MAX_VALUE, JAVA_BYTE));
     public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
 
-    private static final int TANGENT_CPU_ABI_VERSION = (int)1L;
+    private static final int TANGENT_CPU_ABI_VERSION = (int)2L;
     /**
      * {@snippet lang=c :
-     * #define TANGENT_CPU_ABI_VERSION 1
+     * #define TANGENT_CPU_ABI_VERSION 2
      * }
      */
     public static int TANGENT_CPU_ABI_VERSION() {
@@ -259,6 +259,16 @@ public class tangent_cpu_h {
      */
     public static int TANGENT_CPU_GELU_TANH() {
         return TANGENT_CPU_GELU_TANH;
+    }
+
+    private static final int TANGENT_CPU_RELU = (int)10L;
+    /**
+     * {@snippet lang=c :
+     * enum tangent_cpu_unary_op.TANGENT_CPU_RELU = 10
+     * }
+     */
+    public static int TANGENT_CPU_RELU() {
+        return TANGENT_CPU_RELU;
     }
 
     private static final int TANGENT_CPU_GEMV_TRANS_W = (int)1L;
@@ -904,6 +914,82 @@ public class tangent_cpu_h {
                 traceDowncall("tangent_cpu_unary_jvp_f64", op, x, dx, y, dy, n);
             }
             return (int)mh$.invokeExact(op, x, dx, y, dy, n);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tangent_cpu_max_pool2d_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            tangent_cpu_h.C_INT,
+            tangent_cpu_h.C_POINTER,
+            tangent_cpu_h.C_POINTER,
+            tangent_cpu_h.C_POINTER,
+            tangent_cpu_h.C_POINTER,
+            tangent_cpu_h.C_LONG,
+            tangent_cpu_h.C_LONG,
+            tangent_cpu_h.C_LONG,
+            tangent_cpu_h.C_LONG,
+            tangent_cpu_h.C_LONG,
+            tangent_cpu_h.C_LONG,
+            tangent_cpu_h.C_LONG,
+            tangent_cpu_h.C_LONG,
+            tangent_cpu_h.C_LONG,
+            tangent_cpu_h.C_LONG,
+            tangent_cpu_h.C_LONG,
+            tangent_cpu_h.C_LONG,
+            tangent_cpu_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = tangent_cpu_h.findOrThrow("tangent_cpu_max_pool2d_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int tangent_cpu_max_pool2d_f32(const float *x, const float *dx, float *y, float *dy, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw)
+     * }
+     */
+    public static FunctionDescriptor tangent_cpu_max_pool2d_f32$descriptor() {
+        return tangent_cpu_max_pool2d_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int tangent_cpu_max_pool2d_f32(const float *x, const float *dx, float *y, float *dy, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw)
+     * }
+     */
+    public static MethodHandle tangent_cpu_max_pool2d_f32$handle() {
+        return tangent_cpu_max_pool2d_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int tangent_cpu_max_pool2d_f32(const float *x, const float *dx, float *y, float *dy, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw)
+     * }
+     */
+    public static MemorySegment tangent_cpu_max_pool2d_f32$address() {
+        return tangent_cpu_max_pool2d_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int tangent_cpu_max_pool2d_f32(const float *x, const float *dx, float *y, float *dy, int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw, int64_t dh, int64_t dw)
+     * }
+     */
+    public static int tangent_cpu_max_pool2d_f32(MemorySegment x, MemorySegment dx, MemorySegment y, MemorySegment dy, long planes, long h, long w, long oh, long ow, long kh, long kw, long sh, long sw, long ph, long pw, long dh, long dw) {
+        var mh$ = tangent_cpu_max_pool2d_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tangent_cpu_max_pool2d_f32", x, dx, y, dy, planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw);
+            }
+            return (int)mh$.invokeExact(x, dx, y, dy, planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

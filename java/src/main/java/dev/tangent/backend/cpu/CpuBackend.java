@@ -294,6 +294,12 @@ public final class CpuBackend implements Backend {
         }
     }
 
+    /** Tangent's own C kernel (libtangent_cpu), float32; declines otherwise. */
+    @Override
+    public boolean maxPool2dJvp(Attrs.Pool a, Operand x, Operand t, Operand out, Operand tout) {
+        return nativeKernels && NativeKernels.maxPool2d(a, x, t, out, tout);
+    }
+
     @Override
     public void maxPool2d(Attrs.Pool a, Operand x, Operand out, Operand indices) {
         CpuAccelerator acc = accelerator;

@@ -154,11 +154,11 @@ public final class CpuLinear {
         }
         long m = x.shape()[0];
         boolean done = false;
-        if (m == 1 && nat && (act == null || act == Prim.TANH || NativeKernels.covers(act))) {
+        if (m == 1 && nat && (act == null || act == Prim.TANH || fusesJvp(act))) {
             done = NativeKernels.linearRowJvp(x, dx, w, bias, act == Prim.TANH, y, dy)
                     && (act == null || act == Prim.TANH || NativeKernels.unaryJvp(act, y, dy, y, dy));
         }
-        if (!done && acc != null && nat && m >= stackFrom && m <= stackTo && act != null && NativeKernels.covers(act)) {
+        if (!done && acc != null && nat && m >= stackFrom && m <= stackTo && act != null && fusesJvp(act)) {
             done = stackedJvp(acc, x, dx, w, bias, act, y, dy);
         }
         if (!done && acc != null) {
@@ -183,7 +183,7 @@ public final class CpuLinear {
             return acc.linear(x, w, bias, act, null, y) && acc.activationSlope(act, y, s)
                     && acc.linear(dx, w, null, null, s, dy);
         }
-        return nat && NativeKernels.covers(act) && acc.linear(x, w, bias, null, null, y)
+        return nat && fusesJvp(act) && acc.linear(x, w, bias, null, null, y)
                 && acc.linear(dx, w, null, null, null, dy) && NativeKernels.unaryJvp(act, y, dy, y, dy);
     }
 
@@ -261,6 +261,15 @@ public final class CpuLinear {
                 as.setAtIndex(ValueLayout.JAVA_FLOAT, base + j, v);
             }
         }
+    }
+
+    /**
+     * Whether the native element-wise jvp of {@code act} may run after the matmuls here. Not relu:
+     * its tangent masks (zero where y <= 0, even a NaN), and {@link #absentTangentRows} writes the
+     * NaN of x's non-finite rows after the activation, where relu would have zeroed it.
+     */
+    private static boolean fusesJvp(Prim act) {
+        return act != Prim.RELU && NativeKernels.covers(act);
     }
 
     /** PyTorch's {@code x @ 0} for W's absent tangent: NaN in every row of dy whose row of x holds NaN or ±inf. */

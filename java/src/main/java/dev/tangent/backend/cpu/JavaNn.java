@@ -160,30 +160,42 @@ final class JavaNn {
         }
     }
 
+    /**
+     * Each window's maximum (PyTorch: a NaN wins, the last one seen; among equals the first
+     * position does) and its flat index. The window's in-bounds taps are worked out once per row and
+     * column (no test per tap) and the input read with its dtype's layout directly; same scan order.
+     */
     static void maxPool2d(Attrs.Pool a, Operand xo, Operand outo, Operand idxo) {
         Operand shapeOf = outo != null ? outo : idxo;
         Nchw x = Nchw.of(xo);
         Nchw out = outo == null ? null : Nchw.of(outo);
         Nchw idx = idxo == null ? null : Nchw.of(idxo);
         long[] os = shapeOf.shape();
+        boolean f32 = x.dt == DType.FLOAT32;
+        long[] ky0 = new long[(int) os[2]];
+        long[] ky1 = new long[(int) os[2]];
+        long[] kx0 = new long[(int) os[3]];
+        long[] kx1 = new long[(int) os[3]];
+        taps(os[2], a.kernel()[0], a.stride()[0], a.padding()[0], a.dilation()[0], x.h, ky0, ky1);
+        taps(os[3], a.kernel()[1], a.stride()[1], a.padding()[1], a.dilation()[1], x.w, kx0, kx1);
+        long dy = a.dilation()[0];
+        long dx = a.dilation()[1];
         for (long n = 0; n < os[0]; n++) {
             for (long c = 0; c < os[1]; c++) {
-                for (long oy = 0; oy < os[2]; oy++) {
-                    for (long ox = 0; ox < os[3]; ox++) {
+                long base = x.at(n, c, 0, 0);
+                for (int oy = 0; oy < os[2]; oy++) {
+                    long iy0 = oy * a.stride()[0] - a.padding()[0];
+                    for (int ox = 0; ox < os[3]; ox++) {
+                        long ix0 = ox * a.stride()[1] - a.padding()[1];
                         double best = Double.NEGATIVE_INFINITY;
                         long bestAt = -1;
-                        for (long ky = 0; ky < a.kernel()[0]; ky++) {
-                            long iy = oy * a.stride()[0] - a.padding()[0] + ky * a.dilation()[0];
-                            if (iy < 0 || iy >= x.h) {
-                                continue;
-                            }
-                            for (long kx = 0; kx < a.kernel()[1]; kx++) {
-                                long ix = ox * a.stride()[1] - a.padding()[1] + kx * a.dilation()[1];
-                                if (ix < 0 || ix >= x.w) {
-                                    continue;
-                                }
-                                double v = x.read(n, c, iy, ix);
-                                // PyTorch: a NaN wins (the last one seen); among equals the first position does.
+                        for (long ky = ky0[oy]; ky < ky1[oy]; ky++) {
+                            long iy = iy0 + ky * dy;
+                            long row = base + iy * x.sh;
+                            for (long kx = kx0[ox]; kx < kx1[ox]; kx++) {
+                                long ix = ix0 + kx * dx;
+                                long at = row + ix * x.sw;
+                                double v = f32 ? x.seg.getAtIndex(Elements.F32, at) : get(x.seg, x.dt, at);
                                 if (bestAt < 0 || v > best || Double.isNaN(v)) {
                                     best = v;
                                     bestAt = iy * x.w + ix;
@@ -199,6 +211,23 @@ final class JavaNn {
                     }
                 }
             }
+        }
+    }
+
+    /** For each output position o along one axis, the kernel taps k in [lo[o], hi[o]) whose input o*s - p + k*d is in [0, size). */
+    private static void taps(long outSize, long k, long s, long p, long d, long size, long[] lo, long[] hi) {
+        for (int o = 0; o < outSize; o++) {
+            long i0 = o * s - p;
+            long first = 0;
+            while (first < k && i0 + first * d < 0) {
+                first++;
+            }
+            long last = first;
+            while (last < k && i0 + last * d < size) {
+                last++;
+            }
+            lo[o] = first;
+            hi[o] = last;
         }
     }
 

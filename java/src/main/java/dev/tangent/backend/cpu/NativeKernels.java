@@ -36,6 +36,7 @@ final class NativeKernels {
             case ERF -> UnaryOp.ERF;
             case GELU -> UnaryOp.GELU;
             case GELU_TANH -> UnaryOp.GELU_TANH;
+            case RELU -> UnaryOp.RELU;
             default -> null;
         };
     }
@@ -84,6 +85,27 @@ final class NativeKernels {
         } else {
             NativeCpuLibrary.unaryJvpF64(op, mem(x), mem(dx), mem(y), mem(dy), n);
         }
+        return true;
+    }
+
+    /**
+     * max_pool2d of a contiguous float32 NCHW x into y and, with dx (then dy), its jvp dy = dx at
+     * each window's maximum, in one pass (PyTorch's winners: a NaN, the last one; among equals the
+     * first tap). dx and dy may be null; those given are contiguous with x's and y's shapes.
+     */
+    static boolean maxPool2d(dev.tangent.ops.Attrs.Pool a, Operand x, Operand dx, Operand y, Operand dy) {
+        if (!ENABLED || x.dtype() != DType.FLOAT32 || y.dtype() != DType.FLOAT32 || x.dim() != 4 || !dense(x)
+                || !dense(y) || (dx != null && (dx.dtype() != DType.FLOAT32 || !dense(dx)
+                || !java.util.Arrays.equals(dx.shape(), x.shape())))
+                || (dy != null && (dy.dtype() != DType.FLOAT32 || !dense(dy) || !java.util.Arrays.equals(dy.shape(), y.shape())))
+                || (dx == null) != (dy == null)) {
+            return false;
+        }
+        long[] s = x.shape();
+        long[] os = y.shape();
+        NativeCpuLibrary.maxPool2dF32(mem(x), dx == null ? null : mem(dx), mem(y), dy == null ? null : mem(dy),
+                s[0] * s[1], s[2], s[3], os[2], os[3], new long[] {a.kernel()[0], a.kernel()[1], a.stride()[0],
+                    a.stride()[1], a.padding()[0], a.padding()[1], a.dilation()[0], a.dilation()[1]});
         return true;
     }
 

@@ -32,10 +32,13 @@ final class NnRules {
      * PyTorch's forward AD computes an absent tangent as zeros: {@code p(u, 0)} (absent = 1) or
      * {@code p(0, v)} (absent = 0), NaN wherever the zeros meet a NaN or ±inf of the other operand
      * (padding included, as its im2col multiplies the padded zeros). For conv2d, without a second
-     * convolution of the full size: {@code conv2d(x, 0)} is a grouped convolution of x * 0 summed
-     * over each group's channels with a kernel of ones, and {@code conv2d(0, w)} is NaN in every
-     * position of an output channel whose weights hold a non-finite value. The adjoints (used in
-     * higher orders only) compute {@code p} on materialised zeros.
+     * convolution of the full size: {@code conv2d(u, 0)} holds one value per group (every output
+     * channel of a group has the same zero weights), so it is {@code u} convolved with zero weights
+     * of one output channel per group — 1/(out channels per group) of the convolution's work, and
+     * returned as [N, 1, oh, ow] for one group, which broadcasts over the output channels;
+     * {@code conv2d(0, w)} is NaN in every position of an output channel whose weights hold a
+     * non-finite value. The adjoints (used in higher orders only) compute {@code p} on
+     * materialised zeros.
      */
     static Tensor absentTangentTerm(Prim p, Attrs a, Tensor u, Tensor v, int absent) {
         if (p == Prim.CONV2D) {
@@ -45,9 +48,11 @@ final class NnRules {
             }
             long n = u.size(0);
             long g = c.groups();
-            Tensor zg = u.mul(0.0).reshape(n, g, u.size(1) / g, u.size(2), u.size(3)).sum(2);
-            Tensor ones = Tensor.full(1, u.dtype(), u.device(), g, 1, v.size(2), v.size(3));
-            Tensor s = Dispatch.apply(Prim.CONV2D, new Attrs.Conv(c.stride(), c.padding(), c.dilation(), g), zg, ones);
+            Tensor zeros = Tensor.full(0, v.dtype(), v.device(), g, v.size(1), v.size(2), v.size(3));
+            Tensor s = Dispatch.apply(Prim.CONV2D, c, u, zeros);
+            if (g == 1) {
+                return s;
+            }
             long o = v.size(0);
             return s.reshape(n, g, 1, s.size(2), s.size(3)).expand(n, g, o / g, s.size(2), s.size(3))
                     .reshape(n, o, s.size(2), s.size(3));

@@ -39,7 +39,7 @@ public final class NativeCpuLibrary {
 
     /** Element-wise ops, with the codes of tangent_cpu.h (never ordinals). */
     public enum UnaryOp {
-        SIN(1), COS(2), EXP(3), LOG(4), TANH(5), SIGMOID(6), ERF(7), GELU(8), GELU_TANH(9);
+        SIN(1), COS(2), EXP(3), LOG(4), TANH(5), SIGMOID(6), ERF(7), GELU(8), GELU_TANH(9), RELU(10);
 
         private final int code;
 
@@ -166,6 +166,7 @@ public final class NativeCpuLibrary {
             case ERF -> TANGENT_CPU_ERF();
             case GELU -> TANGENT_CPU_GELU();
             case GELU_TANH -> TANGENT_CPU_GELU_TANH();
+            case RELU -> TANGENT_CPU_RELU();
         };
     }
 
@@ -241,6 +242,30 @@ public final class NativeCpuLibrary {
         need(y, n, 8, "y");
         need(dy, n, 8, "dy");
         check(tangent_cpu_unary_jvp_f64(op.code(), x, dx, y, dy, n), "tangent_cpu_unary_jvp_f64");
+    }
+
+    /**
+     * Max pooling of {@code planes} contiguous float32 h x w planes into oh x ow ones, PyTorch's
+     * max_pool2d (a NaN wins, the last one; among equals the first tap), and with {@code dx} (then
+     * {@code dy} too; both may be null) its jvp: {@code dy} = {@code dx} at each window's winner.
+     * {@code geom} = {kh, kw, sh, sw, ph, pw, dh, dw}.
+     */
+    public static void maxPool2dF32(MemorySegment x, MemorySegment dx, MemorySegment y, MemorySegment dy, long planes,
+                                    long h, long w, long oh, long ow, long[] geom) {
+        requireAvailable();
+        if (geom.length != 8 || (dx == null) != (dy == null)) {
+            throw new IllegalArgumentException("max_pool2d: expected 8 geometry values and dx, dy both given or both null");
+        }
+        long nin = planes * h * w;
+        long nout = planes * oh * ow;
+        need(x, nin, 4, "x");
+        need(y, nout, 4, "y");
+        if (dx != null) {
+            need(dx, nin, 4, "dx");
+            need(dy, nout, 4, "dy");
+        }
+        check(tangent_cpu_max_pool2d_f32(x, orNull(dx), y, orNull(dy), planes, h, w, oh, ow, geom[0], geom[1], geom[2],
+                geom[3], geom[4], geom[5], geom[6], geom[7]), "tangent_cpu_max_pool2d_f32");
     }
 
     // ------------------------------------------------------------------------------ helpers
