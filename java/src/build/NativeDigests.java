@@ -29,7 +29,10 @@ import java.util.zip.ZipFile;
  * path inside the jar. The first classpath element holding RESOURCE wins, as for a class loader.
  * Fails the build when a resource is nowhere on the classpath, unless its KEY starts with
  * {@code ?} (a library the build may skip, like Tangent's own CPU kernels where there is no C
- * compiler or SLEEF): then it is left out of the file.
+ * compiler or SLEEF): then it is left out of the file. A folder may contain {@code {digest}}: it is
+ * replaced by the first 12 hex digits of a SHA-256 over the digests of every library with that
+ * folder, so a folder's name changes with its contents (two builds of one SNAPSHOT version never
+ * share a folder, and one JVM never replaces a library another has loaded).
  */
 public final class NativeDigests {
     private NativeDigests() {}
@@ -52,6 +55,7 @@ public final class NativeDigests {
         StringBuilder text = new StringBuilder("# SHA-256 of the native libraries Tangent extracts and loads, by"
                 + " <cache folder>/<file>;\n# written by the Maven build (java/src/build/NativeDigests.java)"
                 + " from the jar entries on the build's classpath.\n");
+        java.util.Map<String, String> digests = new java.util.LinkedHashMap<>();
         for (int i = 2; i < args.length; i++) {
             int eq = args[i].indexOf('=');
             String key = args[i].substring(0, eq);
@@ -67,14 +71,48 @@ public final class NativeDigests {
             if (found == null) {
                 throw new IllegalStateException("NativeDigests: " + resource + " is on no classpath element: " + classpath);
             }
-            text.append(key).append('=').append(found[0]).append('\n');
+            digests.put(key, found[0]);
             System.out.printf("tangent: SHA-256 of %s (from %s) = %s, %.0f ms%n", resource, found[1], found[0],
                     (System.nanoTime() - t0) / 1e6);
+        }
+        for (var e : contentKeyed(digests).entrySet()) {
+            text.append(e.getKey()).append('=').append(e.getValue()).append('\n');
         }
         Files.createDirectories(out.getParent());
         Path tmp = Files.createTempFile(out.getParent(), out.getFileName().toString(), ".part");
         Files.writeString(tmp, text, StandardCharsets.UTF_8);
         Files.move(tmp, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    /** The keys with each {@code {digest}} folder replaced by the digest of its libraries' digests (in key order). */
+    static java.util.Map<String, String> contentKeyed(java.util.Map<String, String> digests) throws IOException {
+        java.util.Map<String, StringBuilder> byFolder = new java.util.TreeMap<>();
+        for (var e : new java.util.TreeMap<>(digests).entrySet()) {
+            String folder = e.getKey().substring(0, e.getKey().lastIndexOf('/'));
+            byFolder.computeIfAbsent(folder, f -> new StringBuilder()).append(e.getKey()).append('=')
+                    .append(e.getValue()).append('\n');
+        }
+        java.util.Map<String, String> out = new java.util.LinkedHashMap<>();
+        for (var e : digests.entrySet()) {
+            String key = e.getKey();
+            String folder = key.substring(0, key.lastIndexOf('/'));
+            if (folder.contains("{digest}")) {
+                String d = sha256(new java.io.ByteArrayInputStream(
+                        byFolder.get(folder).toString().getBytes(StandardCharsets.UTF_8))).substring(0, 12);
+                key = key.replace("{digest}", d);
+            }
+            out.put(key, e.getValue());
+        }
+        return out;
+    }
+
+    /** Whether {@code written} is {@code asked} with any {@code {digest}} in it filled in. */
+    static boolean sameKey(String asked, String written) {
+        if (!asked.contains("{digest}")) {
+            return asked.equals(written);
+        }
+        String re = java.util.regex.Pattern.quote(asked).replace("{digest}", "\\E[0-9a-f]{12}\\Q");
+        return written.matches(re);
     }
 
     /**
@@ -105,7 +143,12 @@ public final class NativeDigests {
             keys.add(key.startsWith("?") ? key.substring(1) : key);
             newest = Math.max(newest, Files.getLastModifiedTime(from).toMillis());
         }
-        return keys.equals(old.stringPropertyNames()) && Files.getLastModifiedTime(out).toMillis() > newest;
+        Set<String> written = old.stringPropertyNames();
+        if (keys.size() != written.size()
+                || !keys.stream().allMatch(k -> written.stream().anyMatch(w -> sameKey(k, w)))) {
+            return false;
+        }
+        return Files.getLastModifiedTime(out).toMillis() > newest;
     }
 
     /** The classpath element (folder's file, or jar) that holds the resource, or null. */

@@ -175,7 +175,7 @@ class FaultTest {
             }
             Path dir;
             try (Stream<Path> s = Files.list(cache)) {
-                // oneDNN's folder (Tangent's own CPU kernels have theirs, tangent-cpu-<version>)
+                // oneDNN's folder (Tangent's own CPU kernels have theirs, tangent-cpu-<version>-<digest>)
                 List<Path> dirs = s.filter(d -> d.getFileName().toString().startsWith("dnnl-")).toList();
                 assertEquals(1, dirs.size(), dirs.toString());
                 dir = dirs.get(0);

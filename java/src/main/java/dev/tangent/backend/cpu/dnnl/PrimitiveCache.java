@@ -174,12 +174,16 @@ final class PrimitiveCache {
     }
 
     boolean run(PrimitiveKey key, Builder builder, Operand... tensors) {
+        // The team size is applied before the primitive is looked up or created, and is part of its
+        // key: oneDNN fixes a primitive's thread count when it creates it (a matmul created while the
+        // OpenMP team was 2 runs 2 threads even after the team is set to 1), so a primitive must be
+        // created under the team it is run with.
+        PerThread pt = local.get();
+        key.threads(pt.ensureThreads());
         Entry e = lookup(key, builder);
         if (!e.implemented()) {
             return false;
         }
-        PerThread pt = local.get();
-        pt.ensureThreads();
         lock.readLock().lock();
         try {
             if (e.evicted) {
@@ -295,12 +299,14 @@ final class PrimitiveCache {
             CLEANER.register(this, state);
         }
 
-        void ensureThreads() {
+        /** Applies the team size {@link ThreadBudget} granted this kernel (if it changed) and returns it. */
+        int ensureThreads() {
             int want = ThreadBudget.granted();
             if (want != state.appliedThreads) {
                 threadCount.apply(want);
                 state.appliedThreads = want;
             }
+            return want;
         }
     }
 

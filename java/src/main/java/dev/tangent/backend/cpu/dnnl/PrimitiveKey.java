@@ -3,10 +3,14 @@ package dev.tangent.backend.cpu.dnnl;
 import dev.tangent.backend.Operand;
 import java.util.Arrays;
 
-/** Cache key: op family, its attributes, and each operand's shape and strides. */
+/**
+ * Cache key: op family, its attributes, each operand's shape and strides, and the OpenMP team size
+ * the primitive is created and run with ({@link #threads(int)}, set by the cache before lookup).
+ */
 final class PrimitiveKey {
     private final long[] data;
-    private final int hash;
+    private int hash;
+    private int threads;
 
     PrimitiveKey(int family, long[] attrs, Operand... ts) {
         int len = 2 + attrs.length;
@@ -33,9 +37,15 @@ final class PrimitiveKey {
         this.hash = Arrays.hashCode(d);
     }
 
+    /** Sets the team size (once, before the key is used for a lookup). */
+    void threads(int n) {
+        hash = 31 * Arrays.hashCode(data) + n;
+        threads = n;
+    }
+
     @Override
     public boolean equals(Object o) {
-        return o instanceof PrimitiveKey k && k.hash == hash && Arrays.equals(k.data, data);
+        return o instanceof PrimitiveKey k && k.hash == hash && k.threads == threads && Arrays.equals(k.data, data);
     }
 
     @Override

@@ -414,4 +414,44 @@ class DnnlNnTest {
             assertTrue(defaults.convCutover() > 162);
         }
     }
+
+    /**
+     * oneDNN fixes a primitive's thread count when it creates it, so the cache creates each primitive
+     * under the OpenMP team it runs with and keys it by that team: the same matmul with a team of 1
+     * and a team of 2 makes two primitives, each reused.
+     */
+    @Test
+    void eachTeamSizeGetsItsOwnPrimitive() {
+        boolean wasFixed = dev.tangent.Tangent.threadsFixed();
+        int before = dev.tangent.Tangent.numThreads();
+        DnnlAccelerator fresh = new DnnlAccelerator(16);
+        fresh.cutovers(0, 0);
+        try (Scope s = Scope.open()) {
+            dev.tangent.Tangent.setNumThreads(2);
+            Tensor a = Tensor.randn(5, 8, 16);
+            Tensor b = Tensor.randn(6, 16, 4);
+            long m0 = fresh.cacheMisses();
+            boolean prev = dev.tangent.backend.ThreadBudget.serial(true); // a team of one
+            try {
+                assertTrue(fresh.matmul(o(a), o(b), o(zeros(new long[] {8, 4}))));
+                assertTrue(fresh.matmul(o(a), o(b), o(zeros(new long[] {8, 4}))));
+            } finally {
+                dev.tangent.backend.ThreadBudget.serial(prev);
+            }
+            assertEquals(m0 + 1, fresh.cacheMisses(), "one primitive for a team of 1, then reused");
+            Tensor want = zeros(new long[] {8, 4});
+            assertTrue(fresh.matmul(o(a), o(b), o(want))); // the fixed count: a team of 2
+            assertTrue(fresh.matmul(o(a), o(b), o(zeros(new long[] {8, 4}))));
+            assertEquals(m0 + 2, fresh.cacheMisses(), "a team of 2 gets its own primitive, then reused");
+            Tensor ref = zeros(new long[] {8, 4});
+            JAVA.matmul(o(a), o(b), o(ref));
+            assertClose(ref, want, 1e-5, "the team-of-2 primitive's result");
+        } finally {
+            if (wasFixed) {
+                dev.tangent.Tangent.setNumThreads(before);
+            } else {
+                dev.tangent.Tangent.adaptiveThreads();
+            }
+        }
+    }
 }

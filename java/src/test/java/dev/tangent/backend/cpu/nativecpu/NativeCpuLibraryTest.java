@@ -41,16 +41,26 @@ class NativeCpuLibraryTest {
     void loadedFromAPrivateFolderWithTheResourcesBytes() throws Exception {
         java.nio.file.Path lib = NativeCpuLibrary.libraryPath();
         java.nio.file.Path dir = lib.getParent();
-        assertTrue(dir.getFileName().toString().startsWith("tangent-cpu-"), dir.toString());
+        // the folder is named by its contents: two builds of one version never share it
+        assertTrue(dir.getFileName().toString().matches("tangent-cpu-.+-[0-9a-f]{12}"), dir.toString());
         assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(
                 java.nio.file.Files.getPosixFilePermissions(dir)), dir.toString());
+        StringBuilder digests = new StringBuilder();
         for (String name : List.of(NativeCpuLibrary.LIBRARY, NativeCpuLibrary.SLEEF)) {
             try (java.io.InputStream in = NativeCpuLibrary.class.getResourceAsStream(NativeCpuLibrary.RESOURCE_DIR + name)) {
                 java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
                 String expected = java.util.HexFormat.of().formatHex(md.digest(in.readAllBytes()));
                 assertEquals(expected, dev.tangent.backend.NativeLibraryLoader.sha256(dir.resolve(name)), name);
+                digests.append(dir.getFileName().toString().replaceAll("-[0-9a-f]{12}$", "-{digest}")).append('/')
+                        .append(name).append('=').append(expected).append('\n');
             }
         }
+        java.util.List<String> lines = new java.util.ArrayList<>(List.of(digests.toString().split("\n")));
+        java.util.Collections.sort(lines); // NativeDigests hashes the folder's "key=digest" lines in key order
+        String folderDigest = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest((String.join("\n", lines) + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        assertTrue(dir.getFileName().toString().endsWith("-" + folderDigest.substring(0, 12)),
+                dir + " is named by the digest of its libraries' digests");
     }
 
     @Test
