@@ -37,15 +37,18 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class ThreadBudget {
     /**
-     * Multiply-adds per thread below which a matmul or convolution is not split: 64 M (GrainProbe on
-     * the 2-core build machine, load average 0.4: 2 threads first won at [128,1024]x[1024,1024], 134 M
-     * multiply-adds, 1.74x; from 2 M to 67 M they were 0.96-1.07x, square matmuls up to 384^3 lost).
+     * Multiply-adds per thread below which a matmul or convolution is not split: 4 M, so a second
+     * thread joins from 8 M (GrainProbe on the quiet 2-core build machine, two runs, load average
+     * 0.9-1.2: [m,1024]x[1024,1024] gained 1.25-1.32x at m = 8 (8 M), 1.45-1.78x from m = 16 up,
+     * 0.94-1.06x at m = 4; square products lost below 256^3 (17 M: 0.96-0.98x) and gained from 320^3;
+     * a batch-1 784x1024 layer, 0.8 M, stays on the calling thread).
      */
-    public static final long MATMUL_GRAIN = Long.getLong("tangent.grain.matmul", 1L << 26);
+    public static final long MATMUL_GRAIN = Long.getLong("tangent.grain.matmul", 1L << 22);
     /**
-     * Elements per thread below which an element-wise, reduction or softmax kernel is not split: 2 M
-     * (GrainProbe, same run: 2 threads first won for tanh at 4 M elements, 1.01x; add never won up to
-     * 4 M, 0.98x there).
+     * Elements per thread below which an element-wise, reduction or softmax kernel is not split: 2 M,
+     * so a second thread joins from 4 M (GrainProbe, same runs: at 1 M elements tanh gained 1.18x but
+     * add 0.96-1.27x, at 4 M tanh 1.68x and add 0.99-1.55x; and the element-wise benchmark at 1 M
+     * elements ran slower on 2 threads than on 1: 1,860 against 1,595 us).
      */
     public static final long ELTWISE_GRAIN = Long.getLong("tangent.grain.eltwise", 1L << 21);
     /** Multiply-adds from which a matmul or convolution takes a core slot (a batch-1 784x1024 GEMV: 0.8 M). */
