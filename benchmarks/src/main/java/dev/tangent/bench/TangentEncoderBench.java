@@ -26,7 +26,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * params as {@link DjlEncoderBench}. The plan is compiled in {@code @Setup} only in the fork
  * that times it.
  *
- * Heavy workload: one fork per parameter set, 2×1 s warmup and 3×1 s measurement (a call longer
+ * Heavy workload: one fork per parameter set, 10×1 s warmup (the same for both engines: at 1
+ * thread the JIT compiler shares the pinned core until it settles) and 3×1 s measurement (a call longer
  * than an iteration makes that iteration one sample); run-bench.sh leaves these counts to the
  * annotations.
  */
@@ -34,7 +35,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(1)
-@Warmup(iterations = 2, time = 1)
+@Warmup(iterations = 10, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class TangentEncoderBench {
     @Param({"1", "2"})

@@ -20,15 +20,16 @@ import org.openjdk.jmh.infra.Blackhole;
  * ResNet-18 (torchvision layout, 3×224×224, BatchNorm in inference mode; see {@link Resnet18Spec}), Tangent reverse mode at batch 1: vjp and the hvp of 0.5·‖f(x)‖², as
  * {@link DjlResnet18ReverseBench}.
  *
- * Heavy workload: one fork per parameter set, 1×1 s warmup (one call of several seconds while
- * conv2d runs on Java loops is JIT warm-up enough) and 3×1 s measurement (a call longer than an
+ * Heavy workload: one fork per parameter set, 10×1 s warmup (at 1 thread the JVM, JIT compiler
+ * included, shares one core: with 1×1 s, C2 compiling during the measurement made a third of the
+ * calls take twice their CPU time) and 3×1 s measurement (a call longer than an
  * iteration makes that iteration one sample); run-bench.sh leaves these counts to the annotations.
  */
 @State(org.openjdk.jmh.annotations.Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(1)
-@Warmup(iterations = 1, time = 1)
+@Warmup(iterations = 10, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class TangentResnet18ReverseBench {
     @Param({"1", "2"})
