@@ -142,8 +142,8 @@ public final class Recording<R> implements AutoCloseable {
             }
             Set<Storage> visible = Collections.newSetFromMap(new IdentityHashMap<>());
             if (outputs != null) {
-                storages(variables, visible);
-                storages(outputs.apply(result), visible);
+                TensorAccess.addStorages(variables, visible);
+                TensorAccess.addStorages(outputs.apply(result), visible);
             }
             // Scratch memory is allocated into the open scope: the recording's own, or the caller's.
             plan = ChainPlanner.plan(kept(b, variables, outputs != null ? outputs.apply(result) : null),
@@ -219,20 +219,6 @@ public final class Recording<R> implements AutoCloseable {
             }
         }
         return kept;
-    }
-
-    /** Adds the storages of {@code ts} (and of their dual parts) to {@code into}. */
-    private static void storages(Collection<Tensor> ts, Set<Storage> into) {
-        TensorAccess acc = TensorAccess.get();
-        for (Tensor t : ts) {
-            for (Tensor p = t; p != null; p = acc.level(p) > 0 ? acc.primal(p) : null) {
-                into.add(acc.value(p).storage());
-                Tensor tan = acc.level(p) > 0 ? acc.tangent(p) : null;
-                if (tan != null) {
-                    storages(List.of(tan), into);
-                }
-            }
-        }
     }
 
     private static boolean touches(Storage[] s, Set<Storage> set) {

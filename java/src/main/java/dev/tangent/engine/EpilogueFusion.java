@@ -63,8 +63,8 @@ public final class EpilogueFusion {
             return;
         }
         Set<Storage> pinned = Collections.newSetFromMap(new IdentityHashMap<>());
-        storages(variables, pinned);
-        storages(outputs, pinned);
+        TensorAccess.addStorages(variables, pinned);
+        TensorAccess.addStorages(outputs, pinned);
         for (boolean changed = true; changed; ) {
             changed = false;
             for (int i = 0; i < list.size(); i++) {
@@ -99,20 +99,6 @@ public final class EpilogueFusion {
             }
         }
         return true;
-    }
-
-    /** Adds the storages of {@code ts} and of their dual parts to {@code into}. */
-    private static void storages(Collection<Tensor> ts, Set<Storage> into) {
-        TensorAccess acc = TensorAccess.get();
-        for (Tensor t : ts) {
-            for (Tensor p = t; p != null; p = acc.level(p) > 0 ? acc.primal(p) : null) {
-                into.add(acc.value(p).storage());
-                Tensor tan = acc.level(p) > 0 ? acc.tangent(p) : null;
-                if (tan != null) {
-                    storages(List.of(tan), into);
-                }
-            }
-        }
     }
 
     /** Merges kernel i with the sole reader of its primal output, when that is a bias add or the activation. */

@@ -52,6 +52,20 @@ public interface TensorAccess {
      */
     List<Storage> release(Scope scope, Object newOwner);
 
+    /** Adds the storages of {@code ts} and of their dual parts (primals and tangents, every level) to {@code into}. */
+    static void addStorages(java.util.Collection<Tensor> ts, java.util.Set<Storage> into) {
+        TensorAccess acc = get();
+        for (Tensor t : ts) {
+            for (Tensor p = t; p != null; p = acc.level(p) > 0 ? acc.primal(p) : null) {
+                into.add(acc.value(p).storage());
+                Tensor tan = acc.level(p) > 0 ? acc.tangent(p) : null;
+                if (tan != null) {
+                    addStorages(List.of(tan), into);
+                }
+            }
+        }
+    }
+
     /** The installed implementation (initialising {@code Tensor} installs it). */
     static TensorAccess get() {
         TensorAccess a = Slot.value;

@@ -65,25 +65,12 @@ final class JavaReductions {
                 (offs, len, inner) -> {
                     for (long j = 0; j < len; j++) {
                         long base = offs[0] + j * inner[0];
-                        double r = switch (op) {
-                            case SUM -> 0.0;
-                            case PROD -> 1.0;
-                            case AMAX -> Double.NEGATIVE_INFINITY;
-                            case AMIN -> Double.POSITIVE_INFINITY;
-                            default -> throw new IllegalArgumentException("not a reduction: " + op);
-                        };
-                        acc1[0] = r;
+                        acc1[0] = identity(op);
                         if (count > 0) {
                             StridedLoop.forEach(rShape, new long[][] {rStride}, new long[] {base}, (ro, rn, ri) -> {
                                 double v = acc1[0];
                                 for (long q = 0; q < rn; q++) {
-                                    double e = get(in, xt, ro[0] + q * ri[0]);
-                                    v = switch (op) {
-                                        case SUM -> v + e;
-                                        case PROD -> f32Prod ? (float) (v * e) : v * e;
-                                        case AMAX -> Double.isNaN(e) || e > v ? e : v;
-                                        default -> Double.isNaN(e) || e < v ? e : v;
-                                    };
+                                    v = step(op, f32Prod, v, get(in, xt, ro[0] + q * ri[0]));
                                 }
                                 acc1[0] = v;
                             });
@@ -91,6 +78,30 @@ final class JavaReductions {
                         set(o, ot, offs[1] + j * inner[1], acc1[0]);
                     }
                 });
+    }
+
+    /** The value a reduction starts from (what an empty reduction gives). */
+    private static double identity(Prim op) {
+        return switch (op) {
+            case SUM -> 0.0;
+            case PROD -> 1.0;
+            case AMAX -> Double.NEGATIVE_INFINITY;
+            case AMIN -> Double.POSITIVE_INFINITY;
+            default -> throw new IllegalArgumentException("not a reduction: " + op);
+        };
+    }
+
+    /**
+     * Folds element {@code e} into {@code v}: max/min propagate NaN as PyTorch's; float32 products
+     * are rounded to float32 at every step ({@code f32Prod}), as PyTorch accumulates them.
+     */
+    private static double step(Prim op, boolean f32Prod, double v, double e) {
+        return switch (op) {
+            case SUM -> v + e;
+            case PROD -> f32Prod ? (float) (v * e) : v * e;
+            case AMAX -> Double.isNaN(e) || e > v ? e : v;
+            default -> Double.isNaN(e) || e < v ? e : v;
+        };
     }
 
     /**
@@ -127,21 +138,9 @@ final class JavaReductions {
                 set(o, ot, i, CascadeSum.sumRow(in, base, count, cs));
                 continue;
             }
-            double v = switch (op) {
-                case SUM -> 0.0;
-                case PROD -> 1.0;
-                case AMAX -> Double.NEGATIVE_INFINITY;
-                case AMIN -> Double.POSITIVE_INFINITY;
-                default -> throw new IllegalArgumentException("not a reduction: " + op);
-            };
+            double v = identity(op);
             for (long q = 0; q < count; q++) {
-                double e = get(in, xt, base + q);
-                v = switch (op) {
-                    case SUM -> v + e;
-                    case PROD -> f32Prod ? (float) (v * e) : v * e;
-                    case AMAX -> Double.isNaN(e) || e > v ? e : v;
-                    default -> Double.isNaN(e) || e < v ? e : v;
-                };
+                v = step(op, f32Prod, v, get(in, xt, base + q));
             }
             set(o, ot, i, v);
         }

@@ -9,6 +9,7 @@ import java.util.Arrays;
  */
 final class PrimitiveKey {
     private final long[] data;
+    private final int dataHash;
     private int hash;
     private int threads;
 
@@ -34,12 +35,13 @@ final class PrimitiveKey {
             }
         }
         this.data = d;
-        this.hash = Arrays.hashCode(d);
+        this.dataHash = Arrays.hashCode(d);
+        this.hash = dataHash;
     }
 
     /** Sets the team size (once, before the key is used for a lookup). */
     void threads(int n) {
-        hash = 31 * Arrays.hashCode(data) + n;
+        hash = 31 * dataHash + n;
         threads = n;
     }
 
