@@ -54,6 +54,23 @@ public final class Tangent {
         return NativeMemory.liveBytes();
     }
 
+    /**
+     * Bytes of freed host blocks Tangent keeps for reuse (blocks of 256 KiB and more, up to
+     * {@code tangent.host_cache_mb} MiB, default 512, 0 turns the cache off; not counted in
+     * {@link #liveBytes()}). Reusing them spares each call the page faults of fresh memory.
+     */
+    public static long cachedBytes() {
+        return NativeMemory.cachedBytes();
+    }
+
+    /**
+     * Returns the cached free host blocks to the C allocator, like {@code torch.cuda.empty_cache()}
+     * does for PyTorch's GPU cache; memory held by live tensors is untouched. Thread-safe.
+     */
+    public static void releaseCachedMemory() {
+        NativeMemory.releaseCached();
+    }
+
     /** A one-line description of the CPU kernels in use, e.g. {@code oneDNN 3.x} or {@code Java (reason)}. */
     public static String cpuKernels() {
         return Backends.cpuKernels();

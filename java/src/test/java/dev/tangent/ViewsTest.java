@@ -153,6 +153,66 @@ class ViewsTest {
         assertEquals(12, w[3].storageOffset());
     }
 
+    /**
+     * Strided copies within one dtype move element bits: permuted float32 with a NaN payload, float64,
+     * int64 above 2^53 and bool, each checked element by element against the index arithmetic.
+     */
+    @Test
+    void stridedCopiesKeepEveryElementsBits() {
+        int n = 2 * 3 * 4 * 5;
+        float[] f = new float[n];
+        double[] d = new double[n];
+        long[] l = new long[n];
+        for (int i = 0; i < n; i++) {
+            f[i] = i == 7 ? Float.intBitsToFloat(0x7fc00123) : i * 0.5f - 3;
+            d[i] = i / 3.0;
+            l[i] = (1L << 53) + 1 + i;
+        }
+        Tensor[] xs = {Tensor.of(f, 2, 3, 4, 5), Tensor.of(d, 2, 3, 4, 5), Tensor.of(l, 2, 3, 4, 5),
+                Tensor.of(f, 2, 3, 4, 5).gt(0)};
+        for (Tensor x : xs) {
+            for (Tensor v : new Tensor[] {x.permute(0, 2, 1, 3), x.permute(3, 1, 0, 2), x.transpose(2, 3),
+                    x.slice(3, 0, 5, 2)}) {
+                Tensor c = v.contiguous();
+                assertTrue(c.isContiguous() && !v.isContiguous(), x.dtype() + " " + java.util.Arrays.toString(v.stride()));
+                long[] st = v.stride();
+                long[] sh = v.shape();
+                long[] got = bits(c);
+                long[] src = bits(x);
+                int[] idx = new int[sh.length];
+                for (int e = 0; e < got.length; e++) {
+                    long at = v.storageOffset();
+                    for (int k = 0, r = e; k < sh.length; k++) {
+                        long inner = 1;
+                        for (int j = k + 1; j < sh.length; j++) {
+                            inner *= sh[j];
+                        }
+                        idx[k] = (int) (r / inner);
+                        r %= inner;
+                        at += idx[k] * st[k];
+                    }
+                    assertEquals(src[(int) at], got[e], x.dtype() + " element " + e);
+                }
+            }
+        }
+    }
+
+    private static long[] bits(Tensor t) {
+        return switch (t.dtype()) {
+            case FLOAT32 -> {
+                float[] a = t.toFloatArray();
+                long[] r = new long[a.length];
+                for (int i = 0; i < a.length; i++) {
+                    r[i] = Float.floatToRawIntBits(a[i]);
+                }
+                yield r;
+            }
+            case FLOAT64 -> java.util.Arrays.stream(t.toDoubleArray()).mapToLong(Double::doubleToRawLongBits).toArray();
+            case INT64 -> t.toLongArray();
+            case BOOL -> java.util.Arrays.stream(t.toDoubleArray()).mapToLong(v -> (long) v).toArray();
+        };
+    }
+
     @Test
     void opsOnNonContiguousInputsMatchContiguousCopies() {
         same(Tensor::exp);

@@ -24,7 +24,10 @@ public final class Attention {
                     + " given");
         }
         double s = Double.isNaN(scale) ? 1.0 / Math.sqrt(q.size(-1)) : scale;
-        Tensor scores = q.matmul(k.mT()).mul(s);
+        // Scale whichever is smaller, a contiguous q [.., L, E] or the scores [.., L, S] (the same
+        // mathematically; a head-split view of q would be copied by the scaling).
+        Tensor scores = q.isContiguous() && q.size(-1) <= k.size(-2) ? q.mul(s).matmul(k.mT())
+                : q.matmul(k.mT()).mul(s);
         long l = q.size(-2);
         long sl = k.size(-2);
         if (isCausal) {

@@ -16,6 +16,7 @@ import java.util.function.DoubleBinaryOperator;
 import java.util.function.DoubleUnaryOperator;
 import dev.tangent.ops.Shapes;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /** Element-wise kernels as Java loops over native memory: every dtype and layout. */
 final class JavaElementwise {
@@ -290,6 +291,10 @@ final class JavaElementwise {
             MemorySegment.copy(s, src.offset() * srcT.byteSize(), d, dst.offset() * dstT.byteSize(), bytes);
             return;
         }
+        if (srcT == dstT) {
+            copyBits(src, dst, s, d, srcT.byteSize());
+            return;
+        }
         boolean longs = srcT == DType.INT64 && dstT == DType.INT64;
         StridedLoop.forEach(dst.shape(), new long[][] {src.strides(), dst.strides()},
                 new long[] {src.offset(), dst.offset()},
@@ -303,6 +308,43 @@ final class JavaElementwise {
                     }
                     for (long j = 0; j < len; j++) {
                         set(d, dstT, offs[1] + j * inner[1], get(s, srcT, offs[0] + j * inner[0]));
+                    }
+                });
+    }
+
+    /**
+     * A strided copy between operands of one dtype, element bits unchanged (NaN payloads and int64
+     * values above 2^53 included): rows contiguous on both sides as one block copy, others element
+     * by element as integers of the element's width (8, 4 or 1 bytes).
+     */
+    private static void copyBits(Operand src, Operand dst, MemorySegment s, MemorySegment d, int bs) {
+        StridedLoop.forEach(dst.shape(), new long[][] {src.strides(), dst.strides()},
+                new long[] {src.offset(), dst.offset()},
+                (offs, len, inner) -> {
+                    long a = offs[0];
+                    long b = offs[1];
+                    long sa = inner[0];
+                    long sb = inner[1];
+                    if (sa == 1 && sb == 1) {
+                        MemorySegment.copy(s, a * bs, d, b * bs, len * bs);
+                        return;
+                    }
+                    switch (bs) {
+                        case 4 -> {
+                            for (long j = 0; j < len; j++) {
+                                d.setAtIndex(ValueLayout.JAVA_INT, b + j * sb, s.getAtIndex(ValueLayout.JAVA_INT, a + j * sa));
+                            }
+                        }
+                        case 8 -> {
+                            for (long j = 0; j < len; j++) {
+                                d.setAtIndex(ValueLayout.JAVA_LONG, b + j * sb, s.getAtIndex(ValueLayout.JAVA_LONG, a + j * sa));
+                            }
+                        }
+                        default -> { // one-byte elements (bool)
+                            for (long j = 0; j < len; j++) {
+                                d.set(ValueLayout.JAVA_BYTE, b + j * sb, s.get(ValueLayout.JAVA_BYTE, a + j * sa));
+                            }
+                        }
                     }
                 });
     }

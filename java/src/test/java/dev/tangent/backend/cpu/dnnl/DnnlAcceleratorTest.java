@@ -227,6 +227,28 @@ class DnnlAcceleratorTest {
         }
     }
 
+    /**
+     * Between layouts (a head-split view into a fresh contiguous output) oneDNN's binary runs its
+     * reference kernel, 13x slower than Java's (benchmarks/ANALYSIS.md): the op declines there and
+     * takes it when input and output share the layout, transposed or not.
+     */
+    @Test
+    void binaryBetweenDifferentLayoutsDeclinesAndSameLayoutRuns() {
+        try (Scope s = Scope.open()) {
+            Tensor q = Tensor.randn(3, 1, 128, 4, 64).transpose(1, 2).reshape(4, 128, 64); // strides [64, 256, 1]
+            Tensor scale = Tensor.full(0.125f, 1, 1, 1).expand(4, 128, 64);
+            Tensor fresh = out(q.shape(), DType.FLOAT32);
+            assertTrue(!acc.binary(Prim.MUL, o(q), o(scale), o(fresh)), "permuted src0, contiguous dst");
+            assertTrue(!acc.binary(Prim.MUL, o(fresh), o(q), o(out(q.shape(), DType.FLOAT32))), "permuted src1");
+            assertTrue(!acc.unary(Prim.TANH, Attrs.Scalars.NONE, o(q), o(fresh)), "permuted eltwise src");
+            Tensor sameLayout = out(new long[] {1, 128, 4, 64}, DType.FLOAT32).transpose(1, 2).reshape(4, 128, 64);
+            assertTrue(acc.binary(Prim.MUL, o(q), o(scale), o(sameLayout)), "src0 and dst share the permuted layout");
+            Tensor e = out(q.shape(), DType.FLOAT32);
+            JAVA.binary(Prim.MUL, o(q), o(scale), o(e));
+            assertClose(e, sameLayout, 0, "mul in the permuted layout");
+        }
+    }
+
     static Stream<Arguments> reduceCases() {
         List<Arguments> r = new ArrayList<>();
         for (Prim op : List.of(Prim.SUM, Prim.PROD)) {
