@@ -6,6 +6,9 @@
 
 #include "tc_internal.h"
 
+/* Prefetch distance of the streaming loops (tc_template.inc), bytes. */
+#define TC_PF 2048
+
 static inline __m256i tc_mask8(int64_t n) {
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
@@ -124,4 +127,6 @@ const tc_kernels tc_kernels_avx2 = {
     unary_f64_avx2,
     unary_jvp_f32_avx2,
     unary_jvp_f64_avx2,
+    binary_f32_avx2,
+    sum_blocks_f32_avx2,
 };

@@ -6,6 +6,9 @@
 
 #include "tc_internal.h"
 
+/* Prefetch distance of the streaming loops (tc_template.inc), bytes. */
+#define TC_PF 2048
+
 /* ---- float32 ---- */
 #define T float
 #define V __m512
@@ -112,4 +115,6 @@ const tc_kernels tc_kernels_avx512 = {
     unary_f64_avx512,
     unary_jvp_f32_avx512,
     unary_jvp_f64_avx512,
+    binary_f32_avx512,
+    sum_blocks_f32_avx512,
 };

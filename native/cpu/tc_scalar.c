@@ -83,4 +83,6 @@ const tc_kernels tc_kernels_scalar = {
     unary_f64_scalar,
     unary_jvp_f32_scalar,
     unary_jvp_f64_scalar,
+    binary_f32_scalar,
+    sum_blocks_f32_scalar,
 };

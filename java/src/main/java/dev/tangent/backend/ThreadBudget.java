@@ -51,6 +51,14 @@ public final class ThreadBudget {
      * elements ran slower on 2 threads than on 1: 1,860 against 1,595 us).
      */
     public static final long ELTWISE_GRAIN = Long.getLong("tangent.grain.eltwise", 1L << 21);
+    /**
+     * Elements per thread below which Tangent's own element-wise, binary and sum kernels
+     * (libtangent_cpu, contiguous float operands) are not split: 256 K, so a second thread joins
+     * from 512 K. They split into 64 K-element chunks that the threads take in turn (a helper that
+     * wakes late takes fewer), unlike oneDNN's static OpenMP split, so they pay for a second thread
+     * at sizes where oneDNN's kernels do not (see README "Threads and serving").
+     */
+    public static final long NATIVE_ELTWISE_GRAIN = Long.getLong("tangent.grain.native_eltwise", 1L << 18);
     /** Multiply-adds from which a matmul or convolution takes a core slot (a batch-1 784x1024 GEMV: 0.8 M). */
     public static final long MATMUL_GATE = Long.getLong("tangent.gate.matmul", 1L << 18);
     /** Elements from which an element-wise, reduction or softmax kernel takes a core slot. */
