@@ -48,7 +48,8 @@ public final class ThreadBudget {
      * Elements per thread below which an element-wise, reduction or softmax kernel is not split: 2 M,
      * so a second thread joins from 4 M (GrainProbe, same runs: at 1 M elements tanh gained 1.18x but
      * add 0.96-1.27x, at 4 M tanh 1.68x and add 0.99-1.55x; and the element-wise benchmark at 1 M
-     * elements ran slower on 2 threads than on 1: 1,860 against 1,595 us).
+     * elements ran slower on 2 threads than on 1: 1,860 against 1,595 us, before Tangent's own
+     * kernels took its ops; those use {@link #NATIVE_ELTWISE_GRAIN}).
      */
     public static final long ELTWISE_GRAIN = Long.getLong("tangent.grain.eltwise", 1L << 21);
     /**
