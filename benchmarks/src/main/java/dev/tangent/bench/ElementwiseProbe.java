@@ -21,8 +21,9 @@ import java.util.function.Supplier;
  * and the process's minor page faults per call.
  *
  * <pre>
- * taskset -c 0,1 java --enable-native-access=ALL-UNNAMED -cp &lt;benchmarks classpath&gt; dev.tangent.bench.ElementwiseProbe [rounds [ms] [threads,...]]
+ * taskset -c 0,1 java --enable-native-access=ALL-UNNAMED [-Dprobe.n=elements] -cp &lt;benchmarks classpath&gt; dev.tangent.bench.ElementwiseProbe [rounds [ms] [threads,...]]
  * </pre>
+ * ({@code -Dprobe.n}: another size than 2^20.)
  */
 public final class ElementwiseProbe {
     private ElementwiseProbe() {}
@@ -49,8 +50,9 @@ public final class ElementwiseProbe {
         double ms = args.length > 1 ? Double.parseDouble(args[1]) : 200;
         String[] counts = (args.length > 2 ? args[2] : "1,2,default").split(",");
         System.out.println("# ElementwiseProbe: " + Tangent.cpuKernels() + "; loadavg at start " + loadavg() + "; "
-                + rounds + " rounds x " + ms + " ms per cell");
-        Tensor x = TangentMlp.gaussian(31, 1f, 1 << 20);
+                + rounds + " rounds x " + ms + " ms per cell; " + Long.getLong("probe.n", 1L << 20) + " elements");
+        long n = Long.getLong("probe.n", 1L << 20);
+        Tensor x = TangentMlp.gaussian(31, 1f, n);
         Tensor s = x.sin();
         Tensor e = x.exp();
         Tensor p = s.mul(e);
