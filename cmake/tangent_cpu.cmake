@@ -41,9 +41,9 @@ target_compile_options(tangent_cpu PRIVATE -O3 -std=c11 -ffp-contract=off -fno-s
                        -Wall -Wextra)
 target_compile_definitions(tangent_cpu PRIVATE TANGENT_CPU_BUILD)
 target_include_directories(tangent_cpu PRIVATE "${TANGENT_CPU_DIR}" "${TANGENT_SLEEF_INCLUDE}")
-set_source_files_properties("${TANGENT_CPU_DIR}/tc_avx2.c" PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma")
+set_source_files_properties("${TANGENT_CPU_DIR}/tc_avx2.c" PROPERTIES COMPILE_OPTIONS "-mavx2;-mfma;-mprfchw")
 set_source_files_properties("${TANGENT_CPU_DIR}/tc_avx512.c" PROPERTIES COMPILE_OPTIONS
-                            "-mavx2;-mfma;-mavx512f;-mavx512dq")
+                            "-mavx2;-mfma;-mavx512f;-mavx512dq;-mprfchw")
 set_target_properties(tangent_cpu PROPERTIES
   C_VISIBILITY_PRESET hidden
   OUTPUT_NAME tangent_cpu

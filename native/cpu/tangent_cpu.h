@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped on any incompatible change of this header; tangent_cpu_abi_version() returns it. */
-#define TANGENT_CPU_ABI_VERSION 2
+#define TANGENT_CPU_ABI_VERSION 3
 
 /* Status codes. */
 enum tangent_cpu_status {
@@ -85,6 +85,14 @@ enum tangent_cpu_gemv_flags {
     TANGENT_CPU_GEMV_TANH = 2
 };
 
+/* Binary element-wise ops (explicit values, as the unary ones). */
+enum tangent_cpu_binary_op {
+    TANGENT_CPU_ADD = 1,
+    TANGENT_CPU_SUB = 2,
+    TANGENT_CPU_MUL = 3,
+    TANGENT_CPU_DIV = 4
+};
+
 /* TANGENT_CPU_ABI_VERSION of the library that was loaded (compare with the header's). */
 TANGENT_CPU_API int tangent_cpu_abi_version(void);
 
@@ -127,6 +135,17 @@ TANGENT_CPU_API int tangent_cpu_unary_jvp_f32(int op, const float *x, const floa
                                               float *dy, int64_t n);
 TANGENT_CPU_API int tangent_cpu_unary_jvp_f64(int op, const double *x, const double *dx, double *y,
                                               double *dy, int64_t n);
+
+/* y[i] = a[i] op b[i] for i < n (TANGENT_CPU_ADD, ...), float32, one IEEE operation each. y may
+ * be a or b (in place); a partial overlap is ERR_ALIAS. */
+TANGENT_CPU_API int tangent_cpu_binary_f32(int op, const float *a, const float *b, float *y, int64_t n);
+
+/* partials[j] = the float32 sum of x[j * block, min((j + 1) * block, n)) for j < ceil(n / block):
+ * a fixed order per block (four vector accumulators in a 4-level cascade, see tc_stream.inc), so
+ * a caller that splits the blocks between threads gets the same partials on any number of
+ * threads. block > 0; partials must not overlap x. Summing the partials with block >= their count
+ * gives the total. */
+TANGENT_CPU_API int tangent_cpu_sum_f32(const float *x, int64_t n, int64_t block, float *partials);
 
 /* 2-d max pooling of `planes` contiguous h x w float32 planes (N * C of an NCHW tensor) into
  * oh x ow planes, with PyTorch's max_pool2d semantics: output (i, j) is the maximum over the taps

@@ -220,6 +220,29 @@ TANGENT_CPU_API int tangent_cpu_unary_jvp_f64(int op, const double *x, const dou
     return TANGENT_CPU_OK;
 }
 
+TANGENT_CPU_API int tangent_cpu_binary_f32(int op, const float *a, const float *b, float *y, int64_t n) {
+    if (op < TANGENT_CPU_ADD || op > TANGENT_CPU_DIV) return TANGENT_CPU_ERR_OP;
+    if (n < 0 || n > TC_MAX_ELEMS(sizeof(float))) return TANGENT_CPU_ERR_SIZE;
+    if (n == 0) return TANGENT_CPU_OK;
+    if (a == NULL || b == NULL || y == NULL) return TANGENT_CPU_ERR_NULL;
+    if (misaligned(a, 4) || misaligned(b, 4) || misaligned(y, 4)) return TANGENT_CPU_ERR_ALIGN;
+    range ra = rng(a, n, 4), rb = rng(b, n, 4), ry = rng(y, n, 4);
+    if (overlap_partly(ry, ra) || overlap_partly(ry, rb)) return TANGENT_CPU_ERR_ALIAS;
+    kernels()->binary_f32(op, a, b, y, n);
+    return TANGENT_CPU_OK;
+}
+
+TANGENT_CPU_API int tangent_cpu_sum_f32(const float *x, int64_t n, int64_t block, float *partials) {
+    if (n < 0 || block <= 0 || n > TC_MAX_ELEMS(sizeof(float))) return TANGENT_CPU_ERR_SIZE;
+    if (n == 0) return TANGENT_CPU_OK;
+    if (x == NULL || partials == NULL) return TANGENT_CPU_ERR_NULL;
+    if (misaligned(x, 4) || misaligned(partials, 4)) return TANGENT_CPU_ERR_ALIGN;
+    int64_t blocks = (n - 1) / block + 1;
+    if (overlap(rng(partials, blocks, 4), rng(x, n, 4))) return TANGENT_CPU_ERR_ALIAS;
+    kernels()->sum_blocks_f32(x, n, block, partials);
+    return TANGENT_CPU_OK;
+}
+
 /* ------------------------------------------------------------------ max pooling */
 
 /* best, at = v, q where v > best or v is NaN. Without branches on x86-64 (compilers turn the plain

@@ -20,6 +20,8 @@ typedef struct tc_kernels {
     void (*unary_f64)(int op, const double *x, double *y, int64_t n);
     void (*unary_jvp_f32)(int op, const float *x, const float *dx, float *y, float *dy, int64_t n);
     void (*unary_jvp_f64)(int op, const double *x, const double *dx, double *y, double *dy, int64_t n);
+    void (*binary_f32)(int op, const float *a, const float *b, float *y, int64_t n);
+    void (*sum_blocks_f32)(const float *x, int64_t n, int64_t block, float *partials);
 } tc_kernels;
 
 TC_HIDDEN extern const tc_kernels tc_kernels_scalar;

@@ -30,8 +30,8 @@
 #define V_GE0_SEL(x, a, b) ((x) >= 0 ? (a) : (b))
 #define V_HSUM(v) (v)
 #define V_SINCOS(a, s, c) do { Sleef_float2 sc_ = Sleef_sincosf_u10(a); (s) = sc_.x; (c) = sc_.y; } while (0)
-#define V_SIN(a) Sleef_sinf_u10(a)
-#define V_COS(a) Sleef_cosf_u10(a)
+#define V_SIN(a) Sleef_sinf_u35(a)
+#define V_COS(a) Sleef_cosf_u35(a)
 #define V_EXP(a) Sleef_expf_u10(a)
 #define V_LOG(a) Sleef_logf_u10(a)
 #define V_TANH(a) Sleef_tanhf_u35(a)
@@ -83,4 +83,6 @@ const tc_kernels tc_kernels_scalar = {
     unary_f64_scalar,
     unary_jvp_f32_scalar,
     unary_jvp_f64_scalar,
+    binary_f32_scalar,
+    sum_blocks_f32_scalar,
 };

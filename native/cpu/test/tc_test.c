@@ -124,7 +124,8 @@ typedef struct {
 static double tol_y(int op, LD x, int dbl) {
     static const double base[] = {0, 1.5, 1.5, 1.5, 1.5, 1.5, 3.5, 2, 4, 6};
     double t = base[op];
-    if (!dbl && op == TANGENT_CPU_TANH) t = 3.5; /* SLEEF's u35 tanh for float32 */
+    if (!dbl && (op == TANGENT_CPU_TANH || op == TANGENT_CPU_SIN || op == TANGENT_CPU_COS))
+        t = 3.5; /* SLEEF's u35 tanh, sin, cos for float32 */
     if (op == TANGENT_CPU_GELU && x < 0) t += 0.1 * (double)(x * x); /* erfc near underflow */
     if (op == TANGENT_CPU_GELU_TANH && x < 0) t += 8 * (double)fabsl(SQRT_2_PI * (x + KAPPA * x * x * x));
     return t;
@@ -132,7 +133,7 @@ static double tol_y(int op, LD x, int dbl) {
 static double tol_dy(int op, LD x, int dbl) {
     static const double base[] = {0, 2.5, 2.5, 2.5, 2.5, 6, 4, 4, 6, 8};
     double t = base[op];
-    (void)dbl;
+    if (!dbl && (op == TANGENT_CPU_SIN || op == TANGENT_CPU_COS)) t = 4; /* dx times a 3.5-ulp u35 cos/sin */
     if (op == TANGENT_CPU_GELU_TANH) t += 8 * (double)fabsl(SQRT_2_PI * (x + KAPPA * x * x * x));
     return t;
 }
@@ -491,6 +492,79 @@ static void abi_tests(void) {
               dy[1] == 0 && dy[2] == 0, "gemv k=0");
 }
 
+/* Binary ops bitwise against C's float arithmetic (specials, in place, every tail); sums against a
+ * long double bound, block splits against one block, argument checks. */
+static void stream_tests(int isa_mask) {
+    const int isas[] = {TANGENT_CPU_ISA_SCALAR, TANGENT_CPU_ISA_AVX2, TANGENT_CPU_ISA_AVX512};
+    const float sp[] = {0.f, -0.f, 1.f, -2.5f, INFINITY, -INFINITY, NAN, FLT_MAX, 1e-45f, 3.f};
+    enum { N = 1000 };
+    float *a = malloc(N * 4), *b = malloc(N * 4), *y = malloc(N * 4), *x = malloc((1 << 18) * 4), part[64];
+    for (int q = 0; q < 3; q++) {
+        if (!(isa_mask & (1 << q)) || tangent_cpu_set_isa(isas[q]) != 0) continue;
+        int before = g_fail;
+        for (int op = TANGENT_CPU_ADD; op <= TANGENT_CPU_DIV; op++)
+            for (int n = 0; n <= 70; n += (n < 40 ? 1 : 29)) {
+                for (int i = 0; i < n; i++) {
+                    a[i] = i < 10 ? sp[i] : (float)(rnd_unit() * 8 - 4);
+                    b[i] = i >= 5 && i < 15 ? sp[i - 5] : (float)(rnd_unit() * 8 - 4);
+                }
+                y[n] = 42.f; /* a guard past the end */
+                CHECK(tangent_cpu_binary_f32(op, a, b, y, n) == 0 && y[n] == 42.f, "binary op %d n %d", op, n);
+                int bad = 0;
+                for (int i = 0; i < n; i++) {
+                    float w = op == TANGENT_CPU_ADD ? a[i] + b[i] : op == TANGENT_CPU_SUB ? a[i] - b[i]
+                            : op == TANGENT_CPU_MUL ? a[i] * b[i] : a[i] / b[i];
+                    bad += !(isnan(w) ? isnan(y[i]) : memcmp(&w, &y[i], 4) == 0);
+                }
+                CHECK(bad == 0, "binary op %d n %d [%s]: %d elements differ from C's", op, n, tangent_cpu_isa(), bad);
+                memcpy(y, a, (size_t)n * 4);
+                float *z = malloc((size_t)(n + 1) * 4);
+                tangent_cpu_binary_f32(op, a, b, z, n);
+                CHECK(tangent_cpu_binary_f32(op, y, b, y, n) == 0 && !memcmp(y, z, (size_t)n * 4), "binary in place");
+                free(z);
+            }
+        /* sums: the bound (n + 2) 2^-24 sum|x| of any order; splits into blocks add up to the same */
+        for (int n = 1; n <= (1 << 18); n = n < 300 ? n + 1 : n * 3) {
+            LD exact = 0, mag = 0;
+            for (int i = 0; i < n; i++) { x[i] = (float)(rnd_unit() * 2 - 0.7); exact += x[i]; mag += fabsl(x[i]); }
+            float s1;
+            CHECK(tangent_cpu_sum_f32(x, n, n, &s1) == 0, "sum n %d", n);
+            CHECK(fabsl(s1 - exact) <= (n + 2) * mag / 16777216.0L, "sum n %d [%s]: %g vs %Lg", n, tangent_cpu_isa(), s1, exact);
+            int64_t blk = n / 7 + 1, nb = (n - 1) / blk + 1;
+            if (nb <= 64) {
+                float s2;
+                CHECK(tangent_cpu_sum_f32(x, n, blk, part) == 0 && tangent_cpu_sum_f32(part, nb, nb, &s2) == 0, "blocks");
+                for (int j = 0; j < nb; j++) {
+                    float t;
+                    tangent_cpu_sum_f32(x + j * blk, j == nb - 1 ? n - j * blk : blk, blk, &t);
+                    CHECK(memcmp(&t, &part[j], 4) == 0, "block %d of n %d", j, n);
+                }
+                CHECK(fabsl(s2 - exact) <= (n + 2) * mag / 16777216.0L, "blocked sum n %d", n);
+            }
+        }
+        float s;
+        x[0] = 1.f; x[1] = NAN; x[2] = 2.f;
+        CHECK(tangent_cpu_sum_f32(x, 3, 3, &s) == 0 && isnan(s), "sum with NaN");
+        for (int i = 0; i < 100; i++) x[i] = i == 77 ? -INFINITY : 1.f;
+        CHECK(tangent_cpu_sum_f32(x, 100, 100, &s) == 0 && s == -INFINITY, "sum with -inf");
+        for (int i = 0; i < 100; i++) x[i] = FLT_MAX;
+        CHECK(tangent_cpu_sum_f32(x, 100, 100, &s) == 0 && s == INFINITY, "float32 overflow to inf");
+        for (int i = 0; i < 37; i++) x[i] = -0.f;
+        CHECK(tangent_cpu_sum_f32(x, 37, 37, &s) == 0 && s == 0 && !signbit(s), "sum of -0s is +0");
+        printf("binary, sum [%s]: %s\n", tangent_cpu_isa(), g_fail == before ? "ok" : "FAILED");
+    }
+    tangent_cpu_set_isa(TANGENT_CPU_ISA_AUTO);
+    CHECK(tangent_cpu_binary_f32(0, a, b, y, 4) == TANGENT_CPU_ERR_OP && tangent_cpu_binary_f32(5, a, b, y, 4) ==
+              TANGENT_CPU_ERR_OP, "binary op codes");
+    CHECK(tangent_cpu_binary_f32(TANGENT_CPU_ADD, a, NULL, y, 4) == TANGENT_CPU_ERR_NULL, "binary NULL");
+    CHECK(tangent_cpu_binary_f32(TANGENT_CPU_ADD, a, b, a + 1, 4) == TANGENT_CPU_ERR_ALIAS, "binary overlap");
+    CHECK(tangent_cpu_binary_f32(TANGENT_CPU_ADD, a, b, y, -1) == TANGENT_CPU_ERR_SIZE, "binary n<0");
+    CHECK(tangent_cpu_sum_f32(x, 4, 0, part) == TANGENT_CPU_ERR_SIZE, "sum block 0");
+    CHECK(tangent_cpu_sum_f32(x, 4, 1, x + 2) == TANGENT_CPU_ERR_ALIAS, "sum partials overlap x");
+    CHECK(tangent_cpu_sum_f32(NULL, 0, 1, NULL) == 0, "sum n=0");
+    free(a); free(b); free(y); free(x);
+}
+
 int main(int argc, char **argv) {
     const char *env = getenv("TC_TEST_POINTS");
     long points = argc > 1 ? atol(argv[1]) : env ? atol(env) : (1L << 20);
@@ -504,6 +578,7 @@ int main(int argc, char **argv) {
     abi_tests();
     specials(isa_mask);
     gemv_tests(isa_mask);
+    stream_tests(isa_mask);
     accuracy(points, isa_mask);
     printf("%d passed, %d failed\n", g_pass, g_fail);
     return g_fail ? 1 : 0;

@@ -48,9 +48,22 @@ public final class ThreadBudget {
      * Elements per thread below which an element-wise, reduction or softmax kernel is not split: 2 M,
      * so a second thread joins from 4 M (GrainProbe, same runs: at 1 M elements tanh gained 1.18x but
      * add 0.96-1.27x, at 4 M tanh 1.68x and add 0.99-1.55x; and the element-wise benchmark at 1 M
-     * elements ran slower on 2 threads than on 1: 1,860 against 1,595 us).
+     * elements ran slower on 2 threads than on 1: 1,860 against 1,595 us, before Tangent's own
+     * kernels took its ops; those use {@link #NATIVE_ELTWISE_GRAIN}).
      */
     public static final long ELTWISE_GRAIN = Long.getLong("tangent.grain.eltwise", 1L << 21);
+    /**
+     * Elements per thread below which Tangent's own element-wise, binary and sum kernels
+     * (libtangent_cpu, contiguous float operands) are not split: 256 K, so a second thread joins
+     * from 512 K. They split into 64 K-element chunks that the threads take in turn (a helper that
+     * wakes late takes fewer), unlike oneDNN's static OpenMP split, so they pay for a second thread
+     * at sizes where oneDNN's kernels do not (see README "Threads and serving"). Measured with
+     * ElementwiseProbe (benchmarks; {@code taskset -c 0,1}, 7 rounds, medians, 2 cores otherwise
+     * idle): the eager {@code (x.sin()*x.exp()).sum()} at 512 K elements 492 us on 1 thread, 360 on
+     * 2; at 256 K 208 and 205 (the helper wakes too late to take one of the 4 chunks: no loss); at
+     * 1 M (JMH) 1,227 and 649.
+     */
+    public static final long NATIVE_ELTWISE_GRAIN = Long.getLong("tangent.grain.native_eltwise", 1L << 18);
     /** Multiply-adds from which a matmul or convolution takes a core slot (a batch-1 784x1024 GEMV: 0.8 M). */
     public static final long MATMUL_GATE = Long.getLong("tangent.gate.matmul", 1L << 18);
     /** Elements from which an element-wise, reduction or softmax kernel takes a core slot. */

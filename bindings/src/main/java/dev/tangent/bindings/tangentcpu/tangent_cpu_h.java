@@ -51,10 +51,10 @@ public class tangent_cpu_h {
             .withTargetLayout(MemoryLayout.sequenceLayout(java.lang.Long.MAX_VALUE, JAVA_BYTE));
     public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
 
-    private static final int TANGENT_CPU_ABI_VERSION = (int)2L;
+    private static final int TANGENT_CPU_ABI_VERSION = (int)3L;
     /**
      * {@snippet lang=c :
-     * #define TANGENT_CPU_ABI_VERSION 2
+     * #define TANGENT_CPU_ABI_VERSION 3
      * }
      */
     public static int TANGENT_CPU_ABI_VERSION() {
@@ -289,6 +289,46 @@ public class tangent_cpu_h {
      */
     public static int TANGENT_CPU_GEMV_TANH() {
         return TANGENT_CPU_GEMV_TANH;
+    }
+
+    private static final int TANGENT_CPU_ADD = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum tangent_cpu_binary_op.TANGENT_CPU_ADD = 1
+     * }
+     */
+    public static int TANGENT_CPU_ADD() {
+        return TANGENT_CPU_ADD;
+    }
+
+    private static final int TANGENT_CPU_SUB = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum tangent_cpu_binary_op.TANGENT_CPU_SUB = 2
+     * }
+     */
+    public static int TANGENT_CPU_SUB() {
+        return TANGENT_CPU_SUB;
+    }
+
+    private static final int TANGENT_CPU_MUL = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum tangent_cpu_binary_op.TANGENT_CPU_MUL = 3
+     * }
+     */
+    public static int TANGENT_CPU_MUL() {
+        return TANGENT_CPU_MUL;
+    }
+
+    private static final int TANGENT_CPU_DIV = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * enum tangent_cpu_binary_op.TANGENT_CPU_DIV = 4
+     * }
+     */
+    public static int TANGENT_CPU_DIV() {
+        return TANGENT_CPU_DIV;
     }
 
     private static class tangent_cpu_abi_version {
@@ -990,6 +1030,133 @@ public class tangent_cpu_h {
                 traceDowncall("tangent_cpu_max_pool2d_f32", x, dx, y, dy, planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw);
             }
             return (int)mh$.invokeExact(x, dx, y, dy, planes, h, w, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tangent_cpu_binary_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            tangent_cpu_h.C_INT,
+            tangent_cpu_h.C_INT,
+            tangent_cpu_h.C_POINTER,
+            tangent_cpu_h.C_POINTER,
+            tangent_cpu_h.C_POINTER,
+            tangent_cpu_h.C_LONG
+        );
+
+        public static final MemorySegment ADDR = tangent_cpu_h.findOrThrow("tangent_cpu_binary_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int tangent_cpu_binary_f32(int op, const float *a, const float *b, float *y, int64_t n)
+     * }
+     */
+    public static FunctionDescriptor tangent_cpu_binary_f32$descriptor() {
+        return tangent_cpu_binary_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int tangent_cpu_binary_f32(int op, const float *a, const float *b, float *y, int64_t n)
+     * }
+     */
+    public static MethodHandle tangent_cpu_binary_f32$handle() {
+        return tangent_cpu_binary_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int tangent_cpu_binary_f32(int op, const float *a, const float *b, float *y, int64_t n)
+     * }
+     */
+    public static MemorySegment tangent_cpu_binary_f32$address() {
+        return tangent_cpu_binary_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int tangent_cpu_binary_f32(int op, const float *a, const float *b, float *y, int64_t n)
+     * }
+     */
+    public static int tangent_cpu_binary_f32(int op, MemorySegment a, MemorySegment b, MemorySegment y, long n) {
+        var mh$ = tangent_cpu_binary_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tangent_cpu_binary_f32", op, a, b, y, n);
+            }
+            return (int)mh$.invokeExact(op, a, b, y, n);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tangent_cpu_sum_f32 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            tangent_cpu_h.C_INT,
+            tangent_cpu_h.C_POINTER,
+            tangent_cpu_h.C_LONG,
+            tangent_cpu_h.C_LONG,
+            tangent_cpu_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = tangent_cpu_h.findOrThrow("tangent_cpu_sum_f32");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int tangent_cpu_sum_f32(const float *x, int64_t n, int64_t block, float *partials)
+     * }
+     */
+    public static FunctionDescriptor tangent_cpu_sum_f32$descriptor() {
+        return tangent_cpu_sum_f32.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int tangent_cpu_sum_f32(const float *x, int64_t n, int64_t block, float *partials)
+     * }
+     */
+    public static MethodHandle tangent_cpu_sum_f32$handle() {
+        return tangent_cpu_sum_f32.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int tangent_cpu_sum_f32(const float *x, int64_t n, int64_t block, float *partials)
+     * }
+     */
+    public static MemorySegment tangent_cpu_sum_f32$address() {
+        return tangent_cpu_sum_f32.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int tangent_cpu_sum_f32(const float *x, int64_t n, int64_t block, float *partials)
+     * }
+     */
+    public static int tangent_cpu_sum_f32(MemorySegment x, long n, long block, MemorySegment partials) {
+        var mh$ = tangent_cpu_sum_f32.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tangent_cpu_sum_f32", x, n, block, partials);
+            }
+            return (int)mh$.invokeExact(x, n, block, partials);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

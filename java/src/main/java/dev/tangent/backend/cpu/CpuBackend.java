@@ -89,7 +89,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void unary(Prim op, Attrs.Scalars attrs, Operand x, Operand out) {
         CpuAccelerator acc = accelerator;
-        ThreadBudget.enterEltwise(out.numel());
+        enterEltwise(out.numel(), nativeKernels && !acceleratorFirst(op, x) && NativeKernels.takesUnary(op, x, out));
         try {
             if (acceleratorFirst(op, x) && acc.unary(op, attrs, x, out)) {
                 return;
@@ -108,7 +108,8 @@ public final class CpuBackend implements Backend {
     @Override
     public boolean unaryJvp(Prim op, Attrs.Scalars attrs, Operand x, Operand t, Operand y, Operand ty) {
         CpuAccelerator acc = accelerator;
-        ThreadBudget.enterEltwise(y.numel());
+        enterEltwise(y.numel(), nativeKernels && !acceleratorFirst(op, x) && NativeKernels.takesUnary(op, x, y)
+                && NativeKernels.takesUnary(op, t, ty));
         try {
             if (acceleratorFirst(op, x) && acc.unaryJvp(op, attrs, x, t, y, ty)) {
                 return true;
@@ -123,6 +124,16 @@ public final class CpuBackend implements Backend {
         } finally {
             ThreadBudget.exit();
         }
+    }
+
+    /**
+     * {@link ThreadBudget#enterEltwise} for {@code elements}, with Tangent's own kernels' grain
+     * ({@link ThreadBudget#NATIVE_ELTWISE_GRAIN}) where {@code nativeKernel} says one takes the call:
+     * they split into chunks taken in turn ({@link CpuTeam}), so a late second thread costs little.
+     */
+    private static void enterEltwise(long elements, boolean nativeKernel) {
+        ThreadBudget.enter(elements, nativeKernel ? ThreadBudget.NATIVE_ELTWISE_GRAIN : ThreadBudget.ELTWISE_GRAIN,
+                ThreadBudget.ELTWISE_GATE);
     }
 
     /**
@@ -141,8 +152,11 @@ public final class CpuBackend implements Backend {
     @Override
     public void binary(Prim op, Operand a, Operand b, Operand out) {
         CpuAccelerator acc = accelerator;
-        ThreadBudget.enterEltwise(out.numel());
+        enterEltwise(out.numel(), nativeKernels && NativeKernels.takesBinary(op, a, b, out));
         try {
+            if (nativeKernels && NativeKernels.binary(op, a, b, out)) {
+                return;
+            }
             if (acc == null || !acc.binary(op, a, b, out)) {
                 JavaElementwise.binary(op, a, b, out);
             }
@@ -159,8 +173,11 @@ public final class CpuBackend implements Backend {
     @Override
     public void reduce(Prim op, Operand x, Operand out) {
         CpuAccelerator acc = accelerator;
-        ThreadBudget.enterEltwise(x.numel());
+        enterEltwise(x.numel(), nativeKernels && NativeKernels.takesSum(op, x, out));
         try {
+            if (nativeKernels && NativeKernels.sum(op, x, out)) {
+                return;
+            }
             if (acc == null || !acc.reduce(op, x, out)) {
                 JavaReductions.reduce(op, x, out);
             }

@@ -1,8 +1,11 @@
 package dev.tangent.backend.cpu;
 
 import dev.tangent.DType;
+import dev.tangent.backend.NativeMemory;
 import dev.tangent.backend.Operand;
+import dev.tangent.backend.ThreadBudget;
 import dev.tangent.backend.cpu.nativecpu.NativeCpuLibrary;
+import dev.tangent.backend.cpu.nativecpu.NativeCpuLibrary.BinaryOp;
 import dev.tangent.backend.cpu.nativecpu.NativeCpuLibrary.UnaryOp;
 import dev.tangent.ops.Prim;
 import java.lang.foreign.MemorySegment;
@@ -11,12 +14,25 @@ import java.lang.foreign.MemorySegment;
  * Tangent's own C kernels ({@code native/cpu}, libtangent_cpu.so) on operands: SLEEF-vectorised
  * element-wise functions with their fused jvps (float32 and float64, PyTorch's values at NaN, ±inf
  * and ±0), and the batch-1 matrix-vector products that read the weights once for a primal and its
- * tangent. Each method returns false, doing nothing, where the library is absent or the case is not
- * one it covers (a layout, a dtype, an op); the caller then runs the next kernel in line.
+ * tangent; same-shape float32 add/sub/mul/div and the full float32 sum. Each method returns false,
+ * doing nothing, where the library is absent or the case is not one it covers (a layout, a dtype,
+ * an op, a size); the caller then runs the next kernel in line. Element-wise, binary and sum
+ * kernels split their range over the team {@link ThreadBudget} granted ({@link CpuTeam}).
  */
 final class NativeKernels {
     private static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("tangent.cpu.native", "true"))
             && NativeCpuLibrary.isAvailable();
+    /**
+     * Elements from which the native binary ops and sum take float32 work (below, the Java kernels:
+     * the sum's order is then PyTorch's cascade, {@link CascadeSum}); oneDNN's element-wise cut-over.
+     * {@code -Dtangent.cpu.native.stream=false} leaves binary ops and sums to oneDNN (A/B).
+     */
+    static final long STREAM_MIN = Long.getLong("tangent.cpu.native.stream_min", 4096);
+    private static final boolean STREAM = Boolean.parseBoolean(System.getProperty("tangent.cpu.native.stream", "true"));
+    /** Elements per partial sum: the sum's order, independent of the number of threads. */
+    static final long SUM_BLOCK = 1L << 16;
+    /** Chunks of a split call ({@link CpuTeam}): a multiple of 16 elements, so no cache line is written by two threads. */
+    private static final long CHUNK = Math.max(16, CpuTeam.CHUNK / 16 * 16);
 
     private NativeKernels() {}
 
@@ -60,12 +76,21 @@ final class NativeKernels {
         if (n == 0) {
             return true;
         }
-        if (dt == DType.FLOAT32) {
-            NativeCpuLibrary.unaryF32(op, mem(x), mem(y), n);
-        } else {
-            NativeCpuLibrary.unaryF64(op, mem(x), mem(y), n);
-        }
+        MemorySegment xm = mem(x);
+        MemorySegment ym = mem(y);
+        long es = dt.byteSize();
+        CpuTeam.forRange(ThreadBudget.granted(), n, CHUNK, (from, to) -> {
+            if (dt == DType.FLOAT32) {
+                NativeCpuLibrary.unaryF32(op, part(xm, from, to, es), part(ym, from, to, es), to - from);
+            } else {
+                NativeCpuLibrary.unaryF64(op, part(xm, from, to, es), part(ym, from, to, es), to - from);
+            }
+        });
         return true;
+    }
+
+    private static MemorySegment part(MemorySegment m, long from, long to, long es) {
+        return m.asSlice(from * es, (to - from) * es);
     }
 
     /** y = op(x), dy = op'(x)·dx in one pass. */
@@ -80,10 +105,76 @@ final class NativeKernels {
         if (n == 0) {
             return true;
         }
-        if (dt == DType.FLOAT32) {
-            NativeCpuLibrary.unaryJvpF32(op, mem(x), mem(dx), mem(y), mem(dy), n);
-        } else {
-            NativeCpuLibrary.unaryJvpF64(op, mem(x), mem(dx), mem(y), mem(dy), n);
+        MemorySegment xm = mem(x);
+        MemorySegment dxm = mem(dx);
+        MemorySegment ym = mem(y);
+        MemorySegment dym = mem(dy);
+        long es = dt.byteSize();
+        CpuTeam.forRange(ThreadBudget.granted(), n, CHUNK, (from, to) -> {
+            if (dt == DType.FLOAT32) {
+                NativeCpuLibrary.unaryJvpF32(op, part(xm, from, to, es), part(dxm, from, to, es), part(ym, from, to, es),
+                        part(dym, from, to, es), to - from);
+            } else {
+                NativeCpuLibrary.unaryJvpF64(op, part(xm, from, to, es), part(dxm, from, to, es), part(ym, from, to, es),
+                        part(dym, from, to, es), to - from);
+            }
+        });
+        return true;
+    }
+
+    /**
+     * out = a op b for ADD, SUB, MUL, DIV on contiguous float32 operands of out's shape (no
+     * broadcasting) from {@link #STREAM_MIN} elements: one IEEE operation per element, as the Java
+     * kernel's.
+     */
+    static boolean binary(Prim p, Operand a, Operand b, Operand out) {
+        if (!takesBinary(p, a, b, out)) {
+            return false;
+        }
+        BinaryOp op = switch (p) {
+            case ADD -> BinaryOp.ADD;
+            case SUB -> BinaryOp.SUB;
+            case MUL -> BinaryOp.MUL;
+            default -> BinaryOp.DIV;
+        };
+        long n = out.numel();
+        MemorySegment am = mem(a);
+        MemorySegment bm = mem(b);
+        MemorySegment ym = mem(out);
+        CpuTeam.forRange(ThreadBudget.granted(), n, CHUNK, (from, to) ->
+                NativeCpuLibrary.binaryF32(op, part(am, from, to, 4), part(bm, from, to, 4), part(ym, from, to, 4), to - from));
+        return true;
+    }
+
+    /**
+     * The SUM of a contiguous float32 x of at least {@link #STREAM_MIN} elements into a one-element
+     * float32 out: partial sums of {@link #SUM_BLOCK} elements (each in the library's fixed
+     * cascade order), then the sum of the partials in order, so the result is the same on any
+     * number of threads; accumulated in float32, overflowing to ±inf as PyTorch's float32 sum does.
+     */
+    static boolean sum(Prim p, Operand x, Operand out) {
+        if (!takesSum(p, x, out)) {
+            return false;
+        }
+        long n = x.numel();
+        MemorySegment xm = mem(x);
+        MemorySegment om = mem(out);
+        long blocks = (n - 1) / SUM_BLOCK + 1;
+        if (blocks == 1) {
+            NativeCpuLibrary.sumF32(xm, n, SUM_BLOCK, om);
+            return true;
+        }
+        MemorySegment partials = NativeMemory.allocate(blocks * 4);
+        try {
+            CpuTeam.forRange(ThreadBudget.granted(), n, SUM_BLOCK, (from, to) -> {
+                if (to > from) {
+                    NativeCpuLibrary.sumF32(part(xm, from, to, 4), to - from, SUM_BLOCK,
+                            partials.asSlice(from / SUM_BLOCK * 4, ((to - from - 1) / SUM_BLOCK + 1) * 4));
+                }
+            });
+            NativeCpuLibrary.sumF32(partials, blocks, blocks, om);
+        } finally {
+            NativeMemory.free(partials);
         }
         return true;
     }
@@ -177,6 +268,26 @@ final class NativeKernels {
         }
         NativeCpuLibrary.gemv(mem(x), weight(w, wl), biasRow(bias, n), mem(y), k, n, wl[0], wl[1] == 1, tanh);
         return true;
+    }
+
+    /** Whether {@link #unary} takes this call (then it splits over the team, see {@link CpuBackend}). */
+    static boolean takesUnary(Prim p, Operand x, Operand y) {
+        DType dt = x.dtype();
+        return ENABLED && op(p) != null && dt.isFloatingPoint() && y.dtype() == dt && dense(x) && dense(y);
+    }
+
+    /** Whether {@link #binary} takes this call. */
+    static boolean takesBinary(Prim p, Operand a, Operand b, Operand out) {
+        return ENABLED && STREAM && (p == Prim.ADD || p == Prim.SUB || p == Prim.MUL || p == Prim.DIV)
+                && out.numel() >= STREAM_MIN && a.dtype() == DType.FLOAT32 && b.dtype() == DType.FLOAT32
+                && out.dtype() == DType.FLOAT32 && java.util.Arrays.equals(a.shape(), out.shape())
+                && java.util.Arrays.equals(b.shape(), out.shape()) && dense(a) && dense(b) && dense(out);
+    }
+
+    /** Whether {@link #sum} takes this call. */
+    static boolean takesSum(Prim p, Operand x, Operand out) {
+        return ENABLED && STREAM && p == Prim.SUM && x.numel() >= STREAM_MIN && x.dtype() == DType.FLOAT32
+                && out.dtype() == DType.FLOAT32 && out.numel() == 1 && dense(x) && dense(out);
     }
 
     /** Whether {@link #unary} and {@link #unaryJvp} cover {@code p}. */

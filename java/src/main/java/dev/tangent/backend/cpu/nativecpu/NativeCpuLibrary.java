@@ -53,6 +53,22 @@ public final class NativeCpuLibrary {
         }
     }
 
+    /** Binary element-wise ops on same-length float32 arrays, with the codes of tangent_cpu.h. */
+    public enum BinaryOp {
+        ADD(1), SUB(2), MUL(3), DIV(4);
+
+        private final int code;
+
+        BinaryOp(int code) {
+            this.code = code;
+        }
+
+        /** The op code the C ABI uses (checked against the generated constants at load). */
+        public int code() {
+            return code;
+        }
+    }
+
     private NativeCpuLibrary() {}
 
     private record LoadResult(Path library, String isa, String failure) {}
@@ -149,6 +165,17 @@ public final class NativeCpuLibrary {
                     return new LoadResult(path, null, "op code of " + op + " disagrees with tangent_cpu.h");
                 }
             }
+            for (BinaryOp op : BinaryOp.values()) {
+                int generated = switch (op) {
+                    case ADD -> TANGENT_CPU_ADD();
+                    case SUB -> TANGENT_CPU_SUB();
+                    case MUL -> TANGENT_CPU_MUL();
+                    case DIV -> TANGENT_CPU_DIV();
+                };
+                if (op.code() != generated) {
+                    return new LoadResult(path, null, "op code of " + op + " disagrees with tangent_cpu.h");
+                }
+            }
             return new LoadResult(path, tangent_cpu_isa().getString(0), null);
         } catch (IllegalArgumentException | UnsatisfiedLinkError | ExceptionInInitializerError e) {
             return new LoadResult(path, null, "cannot load " + path + ": " + e);
@@ -242,6 +269,31 @@ public final class NativeCpuLibrary {
         need(y, n, 8, "y");
         need(dy, n, 8, "dy");
         check(tangent_cpu_unary_jvp_f64(op.code(), x, dx, y, dy, n), "tangent_cpu_unary_jvp_f64");
+    }
+
+    /** {@code y[i] = a[i] op b[i]}, float32, n elements ({@code y} may be {@code a} or {@code b}). */
+    public static void binaryF32(BinaryOp op, MemorySegment a, MemorySegment b, MemorySegment y, long n) {
+        requireAvailable();
+        need(a, n, 4, "a");
+        need(b, n, 4, "b");
+        need(y, n, 4, "y");
+        check(tangent_cpu_binary_f32(op.code(), a, b, y, n), "tangent_cpu_binary_f32");
+    }
+
+    /**
+     * {@code partials[j]} = the float32 sum of elements {@code [j*block, min((j+1)*block, n))} of
+     * {@code x}, in the library's fixed order (so blocks split between threads give the same
+     * partials as one call); {@code ceil(n / block)} partials. A call with {@code block >= n} writes
+     * the sum of all n into {@code partials[0]}.
+     */
+    public static void sumF32(MemorySegment x, long n, long block, MemorySegment partials) {
+        requireAvailable();
+        if (block <= 0) {
+            throw new IllegalArgumentException("sum: block " + block + " <= 0");
+        }
+        need(x, n, 4, "x");
+        need(partials, n == 0 ? 0 : (n - 1) / block + 1, 4, "partials");
+        check(tangent_cpu_sum_f32(x, n, block, partials), "tangent_cpu_sum_f32");
     }
 
     /**

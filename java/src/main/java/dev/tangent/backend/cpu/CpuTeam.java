@@ -1,0 +1,134 @@
+package dev.tangent.backend.cpu;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Splits one call of Tangent's own native kernels (libtangent_cpu: element-wise, binary, sum) over
+ * the team {@link dev.tangent.backend.ThreadBudget} granted the kernel. The range is cut into
+ * chunks of {@link #CHUNK} elements that the calling thread and up to team - 1 pooled helper
+ * threads (one per core at most, made on demand, daemon) take in turn from a shared counter, so a
+ * helper that is late (its core busy with another process, or just waking up) takes fewer chunks
+ * or none, and the call is never much slower than on the calling thread alone; the call returns
+ * once every chunk taken has ended (a helper that starts after that finds none and touches no
+ * memory). The native kernels run on the threads that call them (no OpenMP inside); oneDNN's
+ * kernels keep their own OpenMP team.
+ */
+final class CpuTeam {
+    /** Elements a chunk: 64 K (a float32 sin of them ~40 µs, more than a helper's wake-up). */
+    static final long CHUNK = Long.getLong("tangent.cpu.native.chunk", 1L << 16);
+    private static volatile ExecutorService pool;
+
+    /** The work of elements {@code [from, to)}. */
+    @FunctionalInterface
+    interface Range {
+        void run(long from, long to);
+    }
+
+    private CpuTeam() {}
+
+    /**
+     * Runs {@code body} over {@code [0, n)}: on the calling thread alone when {@code team} is 1 or
+     * n is at most two chunks, else in chunks of {@code chunk} elements (a multiple of the caller's
+     * alignment) shared with up to {@code team - 1} helpers. Rethrows the first failure once every
+     * chunk taken has ended.
+     */
+    static void forRange(int team, long n, long chunk, Range body) {
+        long chunks = (n + chunk - 1) / chunk;
+        if (team <= 1 || chunks <= 2) {
+            body.run(0, n);
+            return;
+        }
+        Job job = new Job(n, chunk, (int) Math.min(chunks, Integer.MAX_VALUE), body, Thread.currentThread());
+        ExecutorService ex = pool();
+        int helpers = (int) Math.min(team - 1, chunks - 1);
+        for (int h = 0; h < helpers; h++) {
+            ex.execute(job::work);
+        }
+        job.work();
+        job.awaitTaken();
+        Throwable failure = job.failure.get();
+        if (failure instanceof RuntimeException r) {
+            throw r;
+        }
+        if (failure instanceof Error e) {
+            throw e;
+        }
+        if (failure != null) {
+            throw new IllegalStateException(failure);
+        }
+    }
+
+    /** One split call: the chunk counter, the chunks ended, the first failure. */
+    private static final class Job {
+        final long n;
+        final long chunk;
+        final int chunks;
+        final Range body;
+        final Thread caller;
+        final AtomicInteger next = new AtomicInteger();
+        final AtomicInteger ended = new AtomicInteger();
+        final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+        Job(long n, long chunk, int chunks, Range body, Thread caller) {
+            this.n = n;
+            this.chunk = chunk;
+            this.chunks = chunks;
+            this.body = body;
+            this.caller = caller;
+        }
+
+        void work() {
+            int c;
+            while ((c = next.getAndIncrement()) < chunks) {
+                try {
+                    if (failure.get() == null) {
+                        long from = c * chunk;
+                        body.run(from, Math.min(n, from + chunk));
+                    }
+                } catch (Throwable e) {
+                    failure.compareAndSet(null, e);
+                } finally {
+                    if (ended.incrementAndGet() == chunks && Thread.currentThread() != caller) {
+                        LockSupport.unpark(caller);
+                    }
+                }
+            }
+        }
+
+        /** Waits (spinning briefly, then parked) until every chunk has ended. */
+        void awaitTaken() {
+            for (int spins = 0; ended.get() < chunks; spins++) {
+                if (spins < 2000) {
+                    Thread.onSpinWait();
+                } else {
+                    LockSupport.parkNanos(this, 50_000);
+                }
+            }
+        }
+    }
+
+    private static ExecutorService pool() {
+        ExecutorService p = pool;
+        if (p == null) {
+            synchronized (CpuTeam.class) {
+                p = pool;
+                if (p == null) {
+                    int cores = Runtime.getRuntime().availableProcessors();
+                    p = new ThreadPoolExecutor(cores, cores, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                        Thread t = new Thread(r, "tangent-cpu-team");
+                        t.setDaemon(true);
+                        return t;
+                    });
+                    pool = p;
+                }
+            }
+        }
+        return p;
+    }
+}
