@@ -64,7 +64,7 @@ if [ "$mode" = test ]; then
   echo "tangent: native CPU kernel test ($build_dir/tc_test, TC_TEST_POINTS=${TC_TEST_POINTS:-131072})"
   TC_TEST_POINTS=${TC_TEST_POINTS:-131072} "$build_dir/tc_test" > "$build_dir.test.log" 2>&1 \
     || { cat "$build_dir.test.log"; echo "tangent: native CPU kernel test FAILED (log: $build_dir.test.log)" >&2; exit 1; }
-  grep -E "^(FAIL|libtangent_cpu|gemv |binary, sum )" "$build_dir.test.log" || true
+  grep -E "^(FAIL|libtangent_cpu|gemv )" "$build_dir.test.log" || true
   tail -1 "$build_dir.test.log"
 else
   echo "tangent: libtangent_cpu.so and libsleef.so.3 -> $out_dir"

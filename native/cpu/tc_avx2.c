@@ -45,8 +45,8 @@ static inline float tc_hsum8(__m256 v) {
 #define V_GE0_SEL(x, a, b) _mm256_blendv_ps((b), (a), _mm256_cmp_ps((x), _mm256_setzero_ps(), _CMP_GE_OQ))
 #define V_HSUM(v) tc_hsum8(v)
 #define V_SINCOS(a, s, c) do { Sleef___m256_2 sc_ = Sleef_sincosf8_u10avx2(a); (s) = sc_.x; (c) = sc_.y; } while (0)
-#define V_SIN(a) Sleef_sinf8_u35avx2(a) /* 3.5 ulp, 1.7x faster than u10 */
-#define V_COS(a) Sleef_cosf8_u35avx2(a)
+#define V_SIN(a) Sleef_sinf8_u10avx2(a)
+#define V_COS(a) Sleef_cosf8_u10avx2(a)
 #define V_EXP(a) Sleef_expf8_u10avx2(a)
 #define V_LOG(a) Sleef_logf8_u10avx2(a)
 #define V_TANH(a) Sleef_tanhf8_u35avx2(a) /* 3.5 ulp, 3x faster than u10 */

@@ -32,8 +32,8 @@
 #define V_GE0_SEL(x, a, b) _mm512_mask_blend_ps(_mm512_cmp_ps_mask((x), _mm512_setzero_ps(), _CMP_GE_OQ), (b), (a))
 #define V_HSUM(v) _mm512_reduce_add_ps(v)
 #define V_SINCOS(a, s, c) do { Sleef___m512_2 sc_ = Sleef_sincosf16_u10avx512f(a); (s) = sc_.x; (c) = sc_.y; } while (0)
-#define V_SIN(a) Sleef_sinf16_u35avx512f(a) /* 3.5 ulp, 1.7x faster than u10 */
-#define V_COS(a) Sleef_cosf16_u35avx512f(a)
+#define V_SIN(a) Sleef_sinf16_u10avx512f(a)
+#define V_COS(a) Sleef_cosf16_u10avx512f(a)
 #define V_EXP(a) Sleef_expf16_u10avx512f(a)
 #define V_LOG(a) Sleef_logf16_u10avx512f(a)
 #define V_TANH(a) Sleef_tanhf16_u35avx512f(a) /* 3.5 ulp, 3x faster than u10 */
