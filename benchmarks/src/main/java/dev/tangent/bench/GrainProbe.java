@@ -27,8 +27,9 @@ import java.util.function.Supplier;
  * over its 2-thread time. The cut-over is the smallest work at which 2 threads win and from which
  * they lose at most one larger size of the family; the grain ThreadBudget wants is half of it (it
  * grants 2 threads from 2 grains of work). A kernel is timed back to back, so the second OpenMP thread is spinning, not
- * asleep, when the next call starts (with the passive wait policy Tangent sets, see
- * OpenMpWaitPolicy, it sleeps between calls anyway). Run it on an otherwise idle machine: with more
+ * asleep, when the next call starts (the grains in ThreadBudget were measured under the passive wait
+ * policy, where it slept between calls anyway; Tangent now bounds the spin instead, see
+ * OpenMpWaitPolicy). Run it on an otherwise idle machine: with more
  * runnable threads than cores a second thread gains little.
  */
 public final class GrainProbe {

@@ -33,8 +33,9 @@ import java.util.Properties;
  * oneDNN 3.x. That is the user's own choice: it is loaded as given (after an ELF structure check),
  * with no digest or folder checks.
  *
- * <p>Before libgomp loads, {@link OpenMpWaitPolicy} makes its idle threads wait passively (unless
- * the user chose a policy).
+ * <p>Before libgomp loads, {@link OpenMpWaitPolicy} bounds how long its idle threads spin (unless
+ * the user chose a policy; an invalid {@code tangent.omp.wait} or {@code tangent.omp.spincount} makes
+ * oneDNN unavailable, with the reason).
  *
  * <p>Nothing here throws while loading: when oneDNN cannot be loaded {@link #isAvailable()} is
  * false, {@link #unavailableReason()} says why and how to fix it, and the reason is logged once.

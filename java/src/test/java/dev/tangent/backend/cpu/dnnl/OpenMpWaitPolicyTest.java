@@ -11,7 +11,7 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import org.junit.jupiter.api.Test;
 
-/** oneDNN's libgomp is loaded with OMP_WAIT_POLICY=passive unless the user chose a policy. */
+/** oneDNN's libgomp is loaded with a bounded spin count (GOMP_SPINCOUNT) unless the user chose a policy. */
 class OpenMpWaitPolicyTest {
     private static String nativeGetenv(String name) throws Throwable {
         Linker linker = Linker.nativeLinker();
@@ -24,17 +24,24 @@ class OpenMpWaitPolicyTest {
     }
 
     @Test
-    void libgompSeesThePassivePolicyWhenLoaded() throws Throwable {
+    void libgompSeesTheBoundedSpinCountWhenLoaded() throws Throwable {
         assertTrue(DnnlLibrary.isAvailable(), () -> DnnlLibrary.unavailableReason().orElse(""));
         String user = System.getenv("OMP_WAIT_POLICY");
         String spin = System.getenv("GOMP_SPINCOUNT");
-        if (user != null || spin != null || "false".equals(System.getProperty("tangent.omp.passive"))) {
+        String mode = System.getProperty("tangent.omp.wait", "spin");
+        if (user != null || spin != null || mode.equals("libgomp")) {
             assertEquals(user, nativeGetenv("OMP_WAIT_POLICY"), "the user's choice is kept");
+            assertEquals(spin, nativeGetenv("GOMP_SPINCOUNT"), "the user's choice is kept");
             assertTrue(OpenMpWaitPolicy.outcome().startsWith("left"), OpenMpWaitPolicy.outcome());
-        } else {
+        } else if (mode.equals("passive")) {
             assertEquals("passive", nativeGetenv("OMP_WAIT_POLICY"));
-            assertEquals("passive (set by Tangent)", OpenMpWaitPolicy.outcome());
-            assertEquals(null, System.getenv("OMP_WAIT_POLICY"), "Java's environment (and children's) unchanged");
+            assertEquals("OMP_WAIT_POLICY=passive (set by Tangent)", OpenMpWaitPolicy.outcome());
+        } else {
+            String n = Long.toString(Long.getLong("tangent.omp.spincount", OpenMpWaitPolicy.DEFAULT_SPIN));
+            assertEquals(n, nativeGetenv("GOMP_SPINCOUNT"));
+            assertEquals(null, nativeGetenv("OMP_WAIT_POLICY"));
+            assertEquals("GOMP_SPINCOUNT=" + n + " (set by Tangent)", OpenMpWaitPolicy.outcome());
+            assertEquals(null, System.getenv("GOMP_SPINCOUNT"), "Java's environment (and children's) unchanged");
         }
     }
 }
