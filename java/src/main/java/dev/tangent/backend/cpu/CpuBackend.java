@@ -244,7 +244,13 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void copy(Operand src, Operand dst) {
-        JavaElementwise.copy(src, dst);
+        // A copy is memory-bound like Tangent's own streaming kernels: their grain splits it.
+        ThreadBudget.enter(dst.numel(), ThreadBudget.NATIVE_ELTWISE_GRAIN, ThreadBudget.ELTWISE_GATE);
+        try {
+            JavaElementwise.copy(src, dst);
+        } finally {
+            ThreadBudget.exit();
+        }
     }
 
     @Override

@@ -318,8 +318,28 @@ final class JavaElementwise {
      * by element as integers of the element's width (8, 4 or 1 bytes).
      */
     private static void copyBits(Operand src, Operand dst, MemorySegment s, MemorySegment d, int bs) {
-        StridedLoop.forEach(dst.shape(), new long[][] {src.strides(), dst.strides()},
-                new long[] {src.offset(), dst.offset()},
+        long[] shape = dst.shape();
+        long[] ss = src.strides();
+        long[] ds = dst.strides();
+        int team = dev.tangent.backend.ThreadBudget.granted();
+        if (shape.length > 1 && team > 1 && shape[0] > 1) {
+            // Split over the outermost dim: each part is a copy of rows [from, to) of it.
+            long[] part = shape.clone();
+            long rowElements = dst.numel() / shape[0];
+            long rowsPerChunk = Math.max(1, CpuTeam.CHUNK / Math.max(1, rowElements));
+            CpuTeam.forRange(team, shape[0], rowsPerChunk, (from, to) -> {
+                long[] sh = part.clone();
+                sh[0] = to - from;
+                copyRows(sh, ss, ds, src.offset() + from * ss[0], dst.offset() + from * ds[0], s, d, bs);
+            });
+            return;
+        }
+        copyRows(shape, ss, ds, src.offset(), dst.offset(), s, d, bs);
+    }
+
+    private static void copyRows(long[] shape, long[] ss, long[] ds, long srcOffset, long dstOffset,
+            MemorySegment s, MemorySegment d, int bs) {
+        StridedLoop.forEach(shape, new long[][] {ss, ds}, new long[] {srcOffset, dstOffset},
                 (offs, len, inner) -> {
                     long a = offs[0];
                     long b = offs[1];
