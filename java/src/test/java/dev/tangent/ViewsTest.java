@@ -197,6 +197,32 @@ class ViewsTest {
         }
     }
 
+    /** A copy large enough to be split over two threads (by its outermost dim) equals the one-thread copy, bit for bit. */
+    @Test
+    void largeStridedCopiesOnTwoThreadsEqualOneThreads() {
+        boolean fixed = Tangent.threadsFixed();
+        int before = Tangent.numThreads();
+        try {
+            Tensor x = Tensor.randn(5, 9, 300, 256);
+            Tensor[] views = {x.permute(0, 2, 1), x.slice(0, 1, 9, 2).transpose(1, 2), x.permute(2, 0, 1)};
+            for (Tensor v : views) {
+                Tangent.setNumThreads(1);
+                float[] one = v.contiguous().toFloatArray();
+                Tangent.setNumThreads(2);
+                float[] two = v.contiguous().toFloatArray();
+                assertArrayEquals(one, two, java.util.Arrays.toString(v.shape()) + " " + java.util.Arrays.toString(v.stride()));
+                assertEquals(x.toFloatArray()[(int) (v.storageOffset() + 3 * v.stride()[0] + 5 * v.stride()[1]
+                        + 7 * v.stride()[2])], one[(int) ((3 * v.size(1) + 5) * v.size(2) + 7)]);
+            }
+        } finally {
+            if (fixed) {
+                Tangent.setNumThreads(before);
+            } else {
+                Tangent.adaptiveThreads();
+            }
+        }
+    }
+
     private static long[] bits(Tensor t) {
         return switch (t.dtype()) {
             case FLOAT32 -> {
