@@ -4,14 +4,12 @@ import dev.tangent.DType;
 import dev.tangent.backend.Operand;
 import dev.tangent.backend.Storage;
 import dev.tangent.backend.ThreadBudget;
+import dev.tangent.backend.WorkerPool;
 import dev.tangent.ops.Prim;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -53,7 +51,6 @@ final class ChunkedChain implements Runnable {
 
     private static final long[] UNIT = {1};
     private static final long[] ZERO = {0};
-    private static volatile ExecutorService pool;
 
     /** One kernel of the chain: its description and, per operand, how a block sees it. */
     record Step(Elementwise what, Operand[] ins, Mode[] inModes, int[] inSlots, Operand[] outs, Mode[] outModes,
@@ -138,7 +135,7 @@ final class ChunkedChain implements Runnable {
 
     private void runTeam(int team) {
         List<Future<?>> helpers = new ArrayList<>();
-        ExecutorService p = pool();
+        ExecutorService p = WorkerPool.get();
         for (int t = 1; t < team; t++) {
             int member = t;
             int from = (int) ((long) blocks * t / team);
@@ -179,26 +176,6 @@ final class ChunkedChain implements Runnable {
         if (failure != null) {
             throw new IllegalStateException(failure);
         }
-    }
-
-    private static ExecutorService pool() {
-        ExecutorService p = pool;
-        if (p == null) {
-            synchronized (ChunkedChain.class) {
-                p = pool;
-                if (p == null) {
-                    // Threads that stay (one per core, made on demand): each keeps a oneDNN stream.
-                    int cores = Runtime.getRuntime().availableProcessors();
-                    p = new ThreadPoolExecutor(cores, cores, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-                        Thread t = new Thread(r, "tangent-chunks");
-                        t.setDaemon(true);
-                        return t;
-                    });
-                    pool = p;
-                }
-            }
-        }
-        return p;
     }
 
     /** Blocks [from, to) on this thread, team member {@code member}'s scratch. */

@@ -1,9 +1,7 @@
 package dev.tangent.backend.cpu;
 
+import dev.tangent.backend.WorkerPool;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -11,8 +9,8 @@ import java.util.concurrent.locks.LockSupport;
 /**
  * Splits one call of Tangent's own native kernels (libtangent_cpu: element-wise, binary, sum) over
  * the team {@link dev.tangent.backend.ThreadBudget} granted the kernel. The range is cut into
- * chunks of {@link #CHUNK} elements that the calling thread and up to team - 1 pooled helper
- * threads (one per core at most, made on demand, daemon) take in turn from a shared counter, so a
+ * chunks of {@link #CHUNK} elements that the calling thread and up to team - 1 helpers (threads
+ * of the process's {@link WorkerPool}) take in turn from a shared counter, so a
  * helper that is late (its core busy with another process, or just waking up) takes fewer chunks
  * or none, and the call is never much slower than on the calling thread alone; the call returns
  * once every chunk taken has ended (a helper that starts after that finds none and touches no
@@ -22,7 +20,6 @@ import java.util.concurrent.locks.LockSupport;
 final class CpuTeam {
     /** Elements a chunk: 64 K (a float32 sin of them ~40 µs, more than a helper's wake-up). */
     static final long CHUNK = Long.getLong("tangent.cpu.native.chunk", 1L << 16);
-    private static volatile ExecutorService pool;
 
     /** The work of elements {@code [from, to)}. */
     @FunctionalInterface
@@ -45,7 +42,7 @@ final class CpuTeam {
             return;
         }
         Job job = new Job(n, chunk, (int) Math.min(chunks, Integer.MAX_VALUE), body, Thread.currentThread());
-        ExecutorService ex = pool();
+        ExecutorService ex = WorkerPool.get();
         int helpers = (int) Math.min(team - 1, chunks - 1);
         for (int h = 0; h < helpers; h++) {
             ex.execute(job::work);
@@ -111,24 +108,5 @@ final class CpuTeam {
                 }
             }
         }
-    }
-
-    private static ExecutorService pool() {
-        ExecutorService p = pool;
-        if (p == null) {
-            synchronized (CpuTeam.class) {
-                p = pool;
-                if (p == null) {
-                    int cores = Runtime.getRuntime().availableProcessors();
-                    p = new ThreadPoolExecutor(cores, cores, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-                        Thread t = new Thread(r, "tangent-cpu-team");
-                        t.setDaemon(true);
-                        return t;
-                    });
-                    pool = p;
-                }
-            }
-        }
-        return p;
     }
 }

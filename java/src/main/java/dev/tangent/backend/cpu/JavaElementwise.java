@@ -324,11 +324,10 @@ final class JavaElementwise {
         int team = dev.tangent.backend.ThreadBudget.granted();
         if (shape.length > 1 && team > 1 && shape[0] > 1) {
             // Split over the outermost dim: each part is a copy of rows [from, to) of it.
-            long[] part = shape.clone();
             long rowElements = dst.numel() / shape[0];
             long rowsPerChunk = Math.max(1, CpuTeam.CHUNK / Math.max(1, rowElements));
             CpuTeam.forRange(team, shape[0], rowsPerChunk, (from, to) -> {
-                long[] sh = part.clone();
+                long[] sh = shape.clone();
                 sh[0] = to - from;
                 copyRows(sh, ss, ds, src.offset() + from * ss[0], dst.offset() + from * ds[0], s, d, bs);
             });
