@@ -88,16 +88,9 @@ public final class CpuBackend implements Backend {
 
     @Override
     public void unary(Prim op, Attrs.Scalars attrs, Operand x, Operand out) {
-        CpuAccelerator acc = accelerator;
         enterEltwise(out.numel(), nativeKernels && !acceleratorFirst(op, x) && NativeKernels.takesUnary(op, x, out));
         try {
-            if (acceleratorFirst(op, x) && acc.unary(op, attrs, x, out)) {
-                return;
-            }
-            if (nativeKernels && NativeKernels.unary(op, x, out)) {
-                return;
-            }
-            if (acc == null || !acc.unary(op, attrs, x, out)) {
+            if (!unaryAccelerated(op, attrs, x, out)) {
                 JavaElementwise.unary(op, attrs, x, out);
             }
         } finally {
@@ -120,10 +113,29 @@ public final class CpuBackend implements Backend {
             if (acc != null && acc.unaryJvp(op, attrs, x, t, y, ty)) {
                 return true;
             }
-            return JavaElementwise.unaryJvp(op, attrs, x, t, y, ty);
+            if (!JavaElementwise.unaryJvp(op, attrs, x, t, y, ty)) {
+                return false;
+            }
+            // No fused kernel of the family that computes this forward took the call (a broadcast
+            // tangent, an op whose jvp oneDNN lacks): y must still be bit for bit what unary() gives,
+            // so the forward kernel rewrites it (the Java tangent needs only closeness).
+            unaryAccelerated(op, attrs, x, y);
+            return true;
         } finally {
             ThreadBudget.exit();
         }
+    }
+
+    /** The forward's kernels other than Java's, in unary()'s order: true when one wrote out. */
+    private boolean unaryAccelerated(Prim op, Attrs.Scalars attrs, Operand x, Operand out) {
+        CpuAccelerator acc = accelerator;
+        if (acceleratorFirst(op, x) && acc.unary(op, attrs, x, out)) {
+            return true;
+        }
+        if (nativeKernels && NativeKernels.unary(op, x, out)) {
+            return true;
+        }
+        return acc != null && acc.unary(op, attrs, x, out);
     }
 
     /**

@@ -64,6 +64,9 @@ final class DnnlDescriptors {
     }
 
     private static boolean contiguousFinite(Operand t, boolean noNegativeZero) {
+        if (t.numel() == 0) {
+            return true; // nothing to read (an empty view's offset may lie past its storage's end)
+        }
         MemorySegment seg = t.storage().segment().asSlice(t.byteOffset(), t.numel() * Float.BYTES);
         long n = t.numel();
         int acc = 0;
