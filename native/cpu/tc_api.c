@@ -245,29 +245,6 @@ TANGENT_CPU_API int tangent_cpu_sum_f32(const float *x, int64_t n, int64_t block
 
 /* ------------------------------------------------------------------ max pooling */
 
-/* best, at = v, q where v > best or v is NaN. Without branches on x86-64 (compilers turn the plain
- * form into a jump per tap, mispredicted on every other one of real data): an SSE mask picks the
- * value, the mask's bit the index. */
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#define TC_POOL_TAKE(v, q, best, at)                                                              \
-    do {                                                                                          \
-        __m128 v_ = _mm_set_ss(v), b_ = _mm_set_ss(best);                                         \
-        __m128 m_ = _mm_or_ps(_mm_cmpgt_ss(v_, b_), _mm_cmpunord_ss(v_, v_));                     \
-        int64_t k_ = -(int64_t)(_mm_movemask_ps(m_) & 1);                                         \
-        best = _mm_cvtss_f32(_mm_or_ps(_mm_and_ps(m_, v_), _mm_andnot_ps(m_, b_)));               \
-        at = ((q) & k_) | ((at) & ~k_);                                                           \
-    } while (0)
-#else
-#define TC_POOL_TAKE(v, q, best, at)                                                              \
-    do {                                                                                          \
-        if ((v) > (best) || (v) != (v)) {                                                         \
-            best = (v);                                                                           \
-            at = (q);                                                                             \
-        }                                                                                         \
-    } while (0)
-#endif
-
 /* For each output position o along one axis, the taps k in [lo[o], hi[o]) whose input o s - p + k d
  * lies in [0, size). */
 static void pool_taps(int64_t out, int64_t k, int64_t s, int64_t p, int64_t d, int64_t size, int64_t *lo, int64_t *hi) {
@@ -302,58 +279,18 @@ TANGENT_CPU_API int tangent_cpu_max_pool2d_f32(const float *x, const float *dx, 
     if (overlap(ry, rx) || overlap(ry, rdx) || overlap(ry, rdy) || overlap(rdy, rx) || overlap(rdy, rdx))
         return TANGENT_CPU_ERR_ALIAS;
     int64_t *t = malloc(sizeof(int64_t) * 2 * (size_t)(oh + ow));
-    if (t == NULL) return TANGENT_CPU_ERR_SIZE;
+    float *scratch = malloc(sizeof(float) * 2 * (size_t)(h > 0 ? h : 1) * (size_t)ow);
+    if (t == NULL || scratch == NULL) {
+        free(t);
+        free(scratch);
+        return TANGENT_CPU_ERR_SIZE;
+    }
     int64_t *ylo = t, *yhi = t + oh, *xlo = t + 2 * oh, *xhi = t + 2 * oh + ow;
     pool_taps(oh, kh, sh, ph, dh, h, ylo, yhi);
     pool_taps(ow, kw, sw, pw, dw, w, xlo, xhi);
-    for (int64_t p = 0; p < planes; p++) {
-        const float *xp = x + p * in_plane;
-        for (int64_t i = 0; i < oh; i++) {
-            int64_t iy0 = i * sh - ph;
-            for (int64_t j = 0; j < ow; j++) {
-                int64_t ix0 = j * sw - pw;
-                int64_t o = p * out_plane + i * ow + j;
-                if (j + 1 < ow && xlo[j] == xlo[j + 1] && xhi[j] == xhi[j + 1] && ylo[i] < yhi[i] && xlo[j] < xhi[j]) {
-                    /* two neighbouring windows with the same taps: two independent chains */
-                    int64_t at0 = (iy0 + ylo[i] * dh) * w + ix0 + xlo[j] * dw, at1 = at0 + sw;
-                    float b0 = xp[at0], b1 = xp[at1];
-                    for (int64_t a = ylo[i]; a < yhi[i]; a++) {
-                        int64_t row = (iy0 + a * dh) * w + ix0;
-                        for (int64_t b = xlo[j]; b < xhi[j]; b++) {
-                            int64_t q0 = row + b * dw, q1 = q0 + sw;
-                            float v0 = xp[q0], v1 = xp[q1];
-                            TC_POOL_TAKE(v0, q0, b0, at0);
-                            TC_POOL_TAKE(v1, q1, b1, at1);
-                        }
-                    }
-                    y[o] = b0;
-                    y[o + 1] = b1;
-                    if (jvp) {
-                        dy[o] = dx[p * in_plane + at0];
-                        dy[o + 1] = dx[p * in_plane + at1];
-                    }
-                    j++;
-                    continue;
-                }
-                float best = -INFINITY;
-                int64_t at = -1;
-                if (ylo[i] < yhi[i] && xlo[j] < xhi[j]) {
-                    at = (iy0 + ylo[i] * dh) * w + ix0 + xlo[j] * dw; /* the first tap */
-                    best = xp[at];
-                }
-                for (int64_t a = ylo[i]; a < yhi[i]; a++) {
-                    int64_t row = (iy0 + a * dh) * w;
-                    for (int64_t b = xlo[j]; b < xhi[j]; b++) {
-                        int64_t q = row + ix0 + b * dw;
-                        float v = xp[q];
-                        TC_POOL_TAKE(v, q, best, at);
-                    }
-                }
-                y[o] = best;
-                if (jvp) dy[o] = at < 0 ? 0.0f : dx[p * in_plane + at];
-            }
-        }
-    }
+    kernels()->max_pool2d_f32(x, jvp ? dx : NULL, y, jvp ? dy : NULL, planes, h, w, oh, ow, kw, sh, sw, ph, pw, dh, dw,
+                              ylo, yhi, xlo, xhi, scratch);
+    free(scratch);
     free(t);
     return TANGENT_CPU_OK;
 }

@@ -119,6 +119,10 @@ static inline float tc_hsum8(__m256 v) {
 #define V_ERFC(a) Sleef_erfcd4_u15avx2(a)
 #include "tc_template.inc"
 
+#define TC_POOL_NAME max_pool2d_f32_avx2
+#include "tc_pool.inc"
+#undef TC_POOL_NAME
+
 const tc_kernels tc_kernels_avx2 = {
     "avx2",
     gemv_f32_avx2,
@@ -129,4 +133,5 @@ const tc_kernels tc_kernels_avx2 = {
     unary_jvp_f64_avx2,
     binary_f32_avx2,
     sum_blocks_f32_avx2,
+    max_pool2d_f32_avx2,
 };

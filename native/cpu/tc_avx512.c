@@ -107,6 +107,10 @@
 #define V_ERFC(a) Sleef_erfcd8_u15avx512f(a)
 #include "tc_template.inc"
 
+#define TC_POOL_NAME max_pool2d_f32_avx512
+#include "tc_pool.inc"
+#undef TC_POOL_NAME
+
 const tc_kernels tc_kernels_avx512 = {
     "avx512",
     gemv_f32_avx512,
@@ -117,4 +121,5 @@ const tc_kernels tc_kernels_avx512 = {
     unary_jvp_f64_avx512,
     binary_f32_avx512,
     sum_blocks_f32_avx512,
+    max_pool2d_f32_avx512,
 };

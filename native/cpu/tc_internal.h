@@ -22,6 +22,11 @@ typedef struct tc_kernels {
     void (*unary_jvp_f64)(int op, const double *x, const double *dx, double *y, double *dy, int64_t n);
     void (*binary_f32)(int op, const float *a, const float *b, float *y, int64_t n);
     void (*sum_blocks_f32)(const float *x, int64_t n, int64_t block, float *partials);
+    /* tc_pool.inc; scratch: 2 h ow floats. */
+    void (*max_pool2d_f32)(const float *x, const float *dx, float *y, float *dy, int64_t planes, int64_t h,
+                           int64_t w, int64_t oh, int64_t ow, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
+                           int64_t pw, int64_t dh, int64_t dw, const int64_t *ylo, const int64_t *yhi,
+                           const int64_t *xlo, const int64_t *xhi, float *scratch);
 } tc_kernels;
 
 TC_HIDDEN extern const tc_kernels tc_kernels_scalar;

@@ -75,6 +75,10 @@
 #define V_ERFC(a) Sleef_erfc_u15(a)
 #include "tc_template.inc"
 
+#define TC_POOL_NAME max_pool2d_f32_scalar
+#include "tc_pool.inc"
+#undef TC_POOL_NAME
+
 const tc_kernels tc_kernels_scalar = {
     "scalar",
     gemv_f32_scalar,
@@ -85,4 +89,5 @@ const tc_kernels tc_kernels_scalar = {
     unary_jvp_f64_scalar,
     binary_f32_scalar,
     sum_blocks_f32_scalar,
+    max_pool2d_f32_scalar,
 };

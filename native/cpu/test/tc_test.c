@@ -427,6 +427,74 @@ static void gemv_tests(int isa_mask) {
     tangent_cpu_set_isa(TANGENT_CPU_ISA_AUTO);
 }
 
+/* ------------------------------------------------------------------ max pooling */
+
+/* The definition (tangent_cpu.h): each window scanned row by row from its first tap; a tap wins
+ * when it compares greater or is NaN. Bits compared, so ties (+0/-0) and NaN payloads count. */
+static void pool_ref(const float *x, const float *dx, float *y, float *dy, int64_t planes, int64_t h, int64_t w,
+                     int64_t oh, int64_t ow, int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph, int64_t pw,
+                     int64_t dh, int64_t dw) {
+    for (int64_t p = 0; p < planes; p++)
+        for (int64_t i = 0; i < oh; i++)
+            for (int64_t j = 0; j < ow; j++) {
+                float best = -INFINITY, db = 0.0f;
+                int first = 1;
+                for (int64_t a = 0; a < kh; a++)
+                    for (int64_t b = 0; b < kw; b++) {
+                        int64_t r = i * sh - ph + a * dh, c = j * sw - pw + b * dw;
+                        if (r < 0 || r >= h || c < 0 || c >= w) continue;
+                        float v = x[(p * h + r) * w + c];
+                        if (first || v > best || v != v) {
+                            best = v;
+                            db = dx[(p * h + r) * w + c];
+                        }
+                        first = 0;
+                    }
+                y[(p * oh + i) * ow + j] = best;
+                dy[(p * oh + i) * ow + j] = db;
+            }
+}
+
+static void pool_tests(int isa_mask) {
+    /* kh kw sh sw ph pw dh dw h w */
+    static const int64_t g[][10] = {
+        {3, 3, 2, 2, 1, 1, 1, 1, 11, 70}, {3, 3, 1, 1, 1, 1, 1, 1, 6, 53}, {2, 3, 3, 3, 0, 1, 1, 1, 8, 100},
+        {3, 3, 1, 2, 1, 1, 2, 2, 9, 41},  {2, 2, 2, 2, 0, 0, 1, 1, 8, 9},  {1, 1, 1, 1, 0, 0, 1, 1, 3, 37},
+        {3, 2, 1, 2, 1, 0, 1, 1, 7, 90},  {5, 5, 2, 2, 2, 2, 1, 1, 12, 67}};
+    const int isas[] = {TANGENT_CPU_ISA_SCALAR, TANGENT_CPU_ISA_AVX2, TANGENT_CPU_ISA_AVX512};
+    const float special[] = {NAN, -NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 1.0f, 2.0f};
+    uint64_t s = 12345;
+    for (size_t c = 0; c < sizeof g / sizeof g[0]; c++) {
+        int64_t planes = 3, h = g[c][8], w = g[c][9];
+        int64_t oh = (h + 2 * g[c][4] - g[c][6] * (g[c][0] - 1) - 1) / g[c][2] + 1;
+        int64_t ow = (w + 2 * g[c][5] - g[c][7] * (g[c][1] - 1) - 1) / g[c][3] + 1;
+        int64_t n = planes * h * w, m = planes * oh * ow;
+        float *x = malloc(4 * n), *dx = malloc(4 * n), *y = malloc(4 * m), *dy = malloc(4 * m), *ey = malloc(4 * m),
+              *edy = malloc(4 * m);
+        for (int64_t i = 0; i < n; i++) {
+            s = s * 6364136223846793005ULL + 1442695040888963407ULL;
+            unsigned r = (unsigned)(s >> 33);
+            x[i] = r % 16 == 0 ? special[(r >> 4) % 8] : (float)((int)((r >> 8) % 7) - 3); /* many ties */
+            dx[i] = (float)i;
+        }
+        pool_ref(x, dx, ey, edy, planes, h, w, oh, ow, g[c][0], g[c][1], g[c][2], g[c][3], g[c][4], g[c][5], g[c][6],
+                 g[c][7]);
+        for (int q = 0; q < 3; q++) {
+            if (!(isa_mask & (1 << q)) || tangent_cpu_set_isa(isas[q]) != 0) continue;
+            for (int jvp = 0; jvp < 2; jvp++) {
+                int rc = tangent_cpu_max_pool2d_f32(x, jvp ? dx : NULL, y, jvp ? dy : NULL, planes, h, w, oh, ow,
+                                                    g[c][0], g[c][1], g[c][2], g[c][3], g[c][4], g[c][5], g[c][6],
+                                                    g[c][7]);
+                int ok = rc == 0 && !memcmp(y, ey, 4 * m) && (!jvp || !memcmp(dy, edy, 4 * m));
+                CHECK(ok, "max_pool2d geometry %zu jvp %d [%s]: rc %d", c, jvp, tangent_cpu_isa(), rc);
+            }
+        }
+        tangent_cpu_set_isa(TANGENT_CPU_ISA_AUTO);
+        free(x); free(dx); free(y); free(dy); free(ey); free(edy);
+    }
+    printf("max_pool2d: checked against the window scan on every code path\n");
+}
+
 /* ------------------------------------------------------------------ ABI and argument checks */
 
 static void abi_tests(void) {
@@ -578,6 +646,7 @@ int main(int argc, char **argv) {
     specials(isa_mask);
     gemv_tests(isa_mask);
     stream_tests(isa_mask);
+    pool_tests(isa_mask);
     accuracy(points, isa_mask);
     printf("%d passed, %d failed\n", g_pass, g_fail);
     return g_fail ? 1 : 0;

@@ -194,9 +194,19 @@ final class NativeKernels {
         }
         long[] s = x.shape();
         long[] os = y.shape();
-        NativeCpuLibrary.maxPool2dF32(mem(x), dx == null ? null : mem(dx), mem(y), dy == null ? null : mem(dy),
-                s[0] * s[1], s[2], s[3], os[2], os[3], new long[] {a.kernel()[0], a.kernel()[1], a.stride()[0],
-                    a.stride()[1], a.padding()[0], a.padding()[1], a.dilation()[0], a.dilation()[1]});
+        long[] geom = {a.kernel()[0], a.kernel()[1], a.stride()[0], a.stride()[1], a.padding()[0], a.padding()[1],
+            a.dilation()[0], a.dilation()[1]};
+        long in = s[2] * s[3];
+        long out = os[2] * os[3];
+        MemorySegment xm = mem(x);
+        MemorySegment dxm = dx == null ? null : mem(dx);
+        MemorySegment ym = mem(y);
+        MemorySegment dym = dy == null ? null : mem(dy);
+        // planes are independent: the team takes chunks of whole planes, about CHUNK input elements each
+        CpuTeam.forRange(ThreadBudget.granted(), s[0] * s[1], Math.max(1, CHUNK / Math.max(1, in)), (from, to) ->
+                NativeCpuLibrary.maxPool2dF32(part(xm, from * in, to * in, 4), dxm == null ? null : part(dxm, from * in, to * in, 4),
+                        part(ym, from * out, to * out, 4), dym == null ? null : part(dym, from * out, to * out, 4),
+                        to - from, s[2], s[3], os[2], os[3], geom));
         return true;
     }
 

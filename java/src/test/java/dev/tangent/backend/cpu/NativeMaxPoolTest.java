@@ -29,7 +29,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * reference, bit for bit: the values against {@code JavaNn.maxPool2d}, the tangent against the
  * input tangent gathered at the Java kernel's indices. Inputs hold NaN (several per window), ±inf,
  * ±0 and many ties (small integers), so that "a NaN wins, the last one; among equals the first tap"
- * is exercised; geometries cover padding, stride, dilation, ceil mode and non-square windows.
+ * is exercised; geometries cover padding, stride, dilation, ceil mode and non-square windows, rows
+ * wide enough for the vectorised interior columns, and enough planes to split between threads.
  * End to end, {@code Functional.jvp} of {@code F.maxPool2d} (the fused kernel) equals the
  * Java kernels' indices-and-gather rule.
  */
@@ -56,6 +57,12 @@ class NativeMaxPoolTest {
         a.add(Arguments.of(pool(3, 3, 1, 2, 1, 1, 2, 2, false), new long[] {1, 3, 9, 10}));   // dilated and padded
         a.add(Arguments.of(pool(3, 3, 3, 3, 1, 1, 1, 1, true), new long[] {1, 2, 10, 8}));
         a.add(Arguments.of(pool(1, 1, 1, 1, 0, 0, 1, 1, false), new long[] {1, 1, 1, 1}));
+        // wide rows: the vectorised runs of interior columns (stride 2, 1 and 3) and their tails
+        a.add(Arguments.of(pool(3, 3, 2, 2, 1, 1, 1, 1, false), new long[] {2, 3, 9, 70}));
+        a.add(Arguments.of(pool(3, 3, 1, 1, 1, 1, 1, 1, false), new long[] {1, 2, 6, 53}));
+        a.add(Arguments.of(pool(2, 3, 3, 3, 0, 1, 1, 1, true), new long[] {1, 2, 8, 100}));
+        // enough planes for the kernel's team to split them (409,600 elements)
+        a.add(Arguments.of(pool(3, 3, 2, 2, 1, 1, 1, 1, false), new long[] {4, 64, 40, 40}));
         return a.stream();
     }
 
