@@ -338,6 +338,45 @@ public final class DnnlAccelerator implements CpuAccelerator {
         return true;
     }
 
+    /**
+     * Elements per output below which, or a layout in which, a sum stays on Java. oneDNN's reduction
+     * is fast only over a long run of trailing elements: it took 110 ms to sum [32, 64, 56, 56]
+     * over dim 1 (Java: 12 ms), 26 ms for dim 0 of [1024, 1024] (Java 5.9), 4.3 ms for dims (2, 3)
+     * of [32, 512, 7, 7] (49 elements an output; Java 0.29), 0.60 ms for the last dim of [4096, 64]
+     * (Java 0.25), but 0.37 ms for the last dim of [1024, 1024] (Java 1.17) and 1.1 ms for the last
+     * of [2048, 3136] (Java 7.7); at 128 and 256 elements the two were level (SumQ probe, 1 thread).
+     */
+    static final long MIN_REDUCED_SUFFIX = 512;
+
+    /**
+     * The elements each output sums when x and out are contiguous and the reduced dims are exactly
+     * x's trailing dims (after dims of size 1): their product; else 0.
+     */
+    static long reducedSuffix(Operand x, Operand out) {
+        if (!x.isContiguous() || !out.isContiguous()) {
+            return 0;
+        }
+        long[] xs = x.shape();
+        long[] os = out.shape();
+        long run = 1;
+        boolean kept = false;
+        for (int d = xs.length - 1; d >= 0; d--) {
+            if (xs[d] == 1) {
+                continue;
+            }
+            boolean reduced = os[d] == 1;
+            if (reduced && kept) {
+                return 0; // a reduced dim before a kept one: not a suffix
+            }
+            if (reduced) {
+                run *= xs[d];
+            } else {
+                kept = true;
+            }
+        }
+        return run;
+    }
+
     @Override
     public boolean reduce(Prim op, Operand x, Operand out) {
         if (!f32(x, out) || x.numel() < eltwiseCutover || x.dim() == 0
@@ -353,6 +392,9 @@ public final class DnnlAccelerator implements CpuAccelerator {
         };
         if (alg < 0 || op == Prim.AMAX || op == Prim.AMIN || op == Prim.PROD) {
             return false; // max/min: NaN propagation differs from PyTorch; prod flushes subnormals
+        }
+        if (reducedSuffix(x, out) < MIN_REDUCED_SUFFIX) {
+            return false;
         }
         PrimitiveKey key = new PrimitiveKey(3, new long[] {alg}, x, out);
         return cache.run(key, arena -> {
