@@ -92,6 +92,65 @@ final class CascadeSum {
         return scratch.sum();
     }
 
+    /** Floats of scratch {@link #sumColumns} needs for {@code n} columns. */
+    static int columnScratch(int n) {
+        return LANES * LEVELS * n;
+    }
+
+    /**
+     * The cascade sums of {@code n} columns at once: column i sums {@code in[base + r * stride + i]}
+     * over rows {@code r < rows}, each bit for bit what {@link #add}ing its elements in row order to
+     * a reset instance and taking {@link #sum()} give. Every column has the same count, so their
+     * lanes and carries move together and each row is one add over n contiguous floats (which the
+     * JIT vectorises), where a strided walk per column added one element at a time.
+     *
+     * @param scratch {@link #columnScratch}(n) floats or more, overwritten
+     * @param row n floats or more, overwritten
+     * @param out receives the n sums
+     */
+    static void sumColumns(MemorySegment in, long base, long rows, long stride, int n, float[] scratch, float[] row,
+            float[] out) {
+        // Levels a carry can reach in `rows` rows; the others stay +0, and adding +0 to a lane changes
+        // nothing (a lane that starts at +0 is never -0), so they are neither cleared nor summed.
+        int levels = 1;
+        while (levels < LEVELS && ((rows >>> 2) >>> (STEP_BITS * levels)) != 0) {
+            levels++;
+        }
+        Arrays.fill(scratch, 0, LANES * levels * n, 0f);
+        for (long r = 0; r < rows; r++) {
+            MemorySegment.copy(in, Elements.F32, (base + r * stride) * Float.BYTES, row, 0, n);
+            int lane = (int) (r & (LANES - 1));
+            int a = lane * n;
+            for (int i = 0; i < n; i++) {
+                scratch[a + i] += row[i];
+            }
+            if (lane == LANES - 1) {
+                long rounds = (r + 1) >>> 2;
+                for (int level = 1; level < levels && (rounds & ((1L << (STEP_BITS * level)) - 1)) == 0; level++) {
+                    for (int k = 0; k < LANES; k++) {
+                        int lo = ((level - 1) * LANES + k) * n;
+                        int hi = (level * LANES + k) * n;
+                        for (int i = 0; i < n; i++) {
+                            scratch[hi + i] += scratch[lo + i];
+                            scratch[lo + i] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+        for (int i = 0; i < n; i++) {
+            float total = 0f;
+            for (int k = 0; k < LANES; k++) {
+                float lane = scratch[k * n + i];
+                for (int level = 1; level < levels; level++) {
+                    lane += scratch[(level * LANES + k) * n + i];
+                }
+                total = k == 0 ? lane : total + lane;
+            }
+            out[i] = total;
+        }
+    }
+
     /** The sum of the elements added since the last {@link #reset()} (+0 for none). */
     float sum() {
         float total = 0f;

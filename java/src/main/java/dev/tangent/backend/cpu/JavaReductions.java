@@ -55,7 +55,9 @@ final class JavaReductions {
             return;
         }
         if (op == Prim.SUM && xt == DType.FLOAT32) {
-            sumFloat32(in, o, ot, os, kStride, out.strides(), x.offset(), rShape, rStride, count);
+            if (!sumColumns(in, x.offset(), xs, xst, o, ot, os, out.strides())) {
+                sumFloat32(in, o, ot, os, kStride, out.strides(), x.offset(), rShape, rStride, count);
+            }
             return;
         }
         // float32 products are accumulated in float32, as PyTorch: [max, 2, 0.5] overflows to inf there
@@ -168,6 +170,62 @@ final class JavaReductions {
                         set(o, ot, offs[1] + j * inner[1], cs.sum());
                     }
                 });
+    }
+
+    /** Output columns summed together by {@link #sumColumns}: their scratch (32 floats each) stays in L2. */
+    private static final int COLUMN_TILE = 1024;
+
+    /**
+     * A float32 sum of contiguous x over one run of dims followed by kept ones ([outer, reduced,
+     * inner] after merging dims: a sum over dim 0 or 1 of an NCHW tensor, a bias gradient) by
+     * {@link CascadeSum#sumColumns}, a tile of inner columns at a time: the same values, bit for
+     * bit, as {@link #sumFloat32}'s strided walk per output, which read one element a cache line
+     * (dim 1 of float32 [32, 64, 3136]: 12-19 ms on one thread). False, computing nothing, for
+     * other layouts.
+     */
+    private static boolean sumColumns(MemorySegment in, long offset, long[] xs, long[] xst, MemorySegment o, DType ot,
+            long[] os, long[] ost) {
+        if (!Shapes.isContiguous(xs, xst) || !Shapes.isContiguous(os, ost)) {
+            return false;
+        }
+        long outer = 1;
+        long reduced = 1;
+        long inner = 1;
+        int part = 0; // 0: leading kept dims, 1: the reduced run, 2: trailing kept dims
+        for (int d = 0; d < xs.length; d++) {
+            if (xs[d] == 1) {
+                continue;
+            }
+            if (os[d] == 1) {
+                if (part == 2) {
+                    return false; // a second reduced run
+                }
+                part = 1;
+                reduced *= xs[d];
+            } else if (part == 0) {
+                outer *= xs[d];
+            } else {
+                part = 2;
+                inner *= xs[d];
+            }
+        }
+        if (part != 2 || outer * reduced * inner == 0) {
+            return false;
+        }
+        int tile = (int) Math.min(COLUMN_TILE, inner);
+        float[] scratch = new float[CascadeSum.columnScratch(tile)];
+        float[] row = new float[tile];
+        float[] sums = new float[tile];
+        for (long q = 0; q < outer; q++) {
+            for (long t = 0; t < inner; t += tile) {
+                int n = (int) Math.min(tile, inner - t);
+                CascadeSum.sumColumns(in, offset + q * reduced * inner + t, reduced, inner, n, scratch, row, sums);
+                for (int i = 0; i < n; i++) {
+                    set(o, ot, q * inner + t + i, sums[i]);
+                }
+            }
+        }
+        return true;
     }
 
     /** int64 reductions in long arithmetic, wrapping on overflow as PyTorch. */

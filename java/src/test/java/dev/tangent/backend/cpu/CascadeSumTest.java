@@ -123,4 +123,41 @@ class CascadeSumTest {
         };
         return r.toDoubleArray();
     }
+
+    /**
+     * A sum over a run of dims followed by kept ones, on a contiguous tensor (summed a tile of
+     * output columns at a time) equals, bit for bit, the same sum over a transposed view of the
+     * same values (the strided walk per output): a partial second tile, carries into levels 1 and
+     * 2 of the cascade, NaN, ±inf, -0 and overflowing partial sums.
+     */
+    @Test
+    void columnTilesEqualTheStridedWalkBitForBit() {
+        long[][] cases = {{3, 37, 1500}, {2, 1100, 40}, {1, 4100, 3}};
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, MAX, -MAX};
+        for (long[] c : cases) {
+            int o = (int) c[0];
+            int r = (int) c[1];
+            int n = (int) c[2];
+            float[] x = new float[o * r * n];
+            java.util.Random rnd = new java.util.Random(o * 31L + r);
+            for (int k = 0; k < x.length; k++) {
+                x[k] = k % 997 == 5 ? special[(k / 997) % special.length] : (float) (rnd.nextGaussian() * (1 + k % 7));
+            }
+            float[] z = new float[x.length]; // [o, n, r]: z[q][i][j] = x[q][j][i]
+            for (int q = 0; q < o; q++) {
+                for (int j = 0; j < r; j++) {
+                    for (int i = 0; i < n; i++) {
+                        z[(q * n + i) * r + j] = x[(q * r + j) * n + i];
+                    }
+                }
+            }
+            float[] tiles = onJavaKernels(() -> Tensor.of(x, o, r, n).sum(1).toFloatArray());
+            float[] walk = onJavaKernels(() -> Tensor.of(z, o, n, r).transpose(1, 2).sum(1).toFloatArray());
+            assertEquals(walk.length, tiles.length);
+            for (int k = 0; k < walk.length; k++) {
+                assertEquals(Float.floatToRawIntBits(walk[k]), Float.floatToRawIntBits(tiles[k]),
+                        java.util.Arrays.toString(c) + " output " + k + ": " + walk[k] + " vs " + tiles[k]);
+            }
+        }
+    }
 }
