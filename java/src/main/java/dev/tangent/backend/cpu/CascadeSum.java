@@ -39,14 +39,57 @@ final class CascadeSum {
         acc[lane] += e;
         count++;
         if (lane == LANES - 1) {
-            long rows = count >>> 2; // complete rounds of the 4 lanes
-            for (int level = 1; level < LEVELS && (rows & ((1L << (STEP_BITS * level)) - 1)) == 0; level++) {
-                int lo = (level - 1) * LANES;
-                int hi = level * LANES;
-                for (int k = 0; k < LANES; k++) {
-                    acc[hi + k] += acc[lo + k];
-                    acc[lo + k] = 0f;
-                }
+            carry(count >>> 2); // complete rounds of the 4 lanes
+        }
+    }
+
+    /**
+     * Adds the contiguous float32 elements {@code [base, base + len)} of {@code in} in order: the
+     * same state, bit for bit (a NaN's sign aside, which Java leaves to the JIT), as {@link #add}ing
+     * them one by one. Whole rounds of the 4 lanes
+     * between two carries are added in 4 local accumulators (each lane's additions in the same
+     * order), and the carries happen where {@link #add} would make them.
+     */
+    void addRun(MemorySegment in, long base, long len) {
+        long q = 0;
+        while (q < len && (count & (LANES - 1)) != 0) {
+            add(in.getAtIndex(Elements.F32, base + q++));
+        }
+        long step = 1L << STEP_BITS;
+        while (len - q >= LANES) {
+            long done = count >>> 2;
+            long rounds = Math.min(step - (done & (step - 1)), (len - q) >>> 2);
+            float l0 = acc[0];
+            float l1 = acc[1];
+            float l2 = acc[2];
+            float l3 = acc[3];
+            long end = q + rounds * LANES;
+            for (; q < end; q += LANES) {
+                l0 += in.getAtIndex(Elements.F32, base + q);
+                l1 += in.getAtIndex(Elements.F32, base + q + 1);
+                l2 += in.getAtIndex(Elements.F32, base + q + 2);
+                l3 += in.getAtIndex(Elements.F32, base + q + 3);
+            }
+            acc[0] = l0;
+            acc[1] = l1;
+            acc[2] = l2;
+            acc[3] = l3;
+            count += rounds * LANES;
+            carry(count >>> 2);
+        }
+        while (q < len) {
+            add(in.getAtIndex(Elements.F32, base + q++));
+        }
+    }
+
+    /** After a round of the 4 lanes completes as round number {@code rows}: the carries up the levels. */
+    private void carry(long rows) {
+        for (int level = 1; level < LEVELS && (rows & ((1L << (STEP_BITS * level)) - 1)) == 0; level++) {
+            int lo = (level - 1) * LANES;
+            int hi = level * LANES;
+            for (int k = 0; k < LANES; k++) {
+                acc[hi + k] += acc[lo + k];
+                acc[lo + k] = 0f;
             }
         }
     }
@@ -86,9 +129,7 @@ final class CascadeSum {
             return ((l0 + l1) + l2) + l3;
         }
         scratch.reset();
-        for (long q = 0; q < count; q++) {
-            scratch.add(in.getAtIndex(Elements.F32, base + q));
-        }
+        scratch.addRun(in, base, count);
         return scratch.sum();
     }
 

@@ -162,8 +162,12 @@ final class JavaReductions {
                         if (count > 0) {
                             StridedLoop.forEach(rShape, new long[][] {rStride}, new long[] {offs[0] + j * inner[0]},
                                     (ro, rn, ri) -> {
-                                        for (long q = 0; q < rn; q++) {
-                                            cs.add(in.getAtIndex(F32, ro[0] + q * ri[0]));
+                                        if (ri[0] == 1) {
+                                            cs.addRun(in, ro[0], rn); // a contiguous run (e.g. H x W of NCHW)
+                                        } else {
+                                            for (long q = 0; q < rn; q++) {
+                                                cs.add(in.getAtIndex(F32, ro[0] + q * ri[0]));
+                                            }
                                         }
                                     });
                         }

@@ -126,7 +126,7 @@ class CascadeSumTest {
 
     /**
      * A sum over a run of dims followed by kept ones, on a contiguous tensor (summed a tile of
-     * output columns at a time) equals, bit for bit, the same sum over a transposed view of the
+     * output columns at a time) equals, bit for bit (any NaN alike), the same sum over a transposed view of the
      * same values (the strided walk per output): a partial second tile, carries into levels 1 and
      * 2 of the cascade, NaN, ±inf, -0 and overflowing partial sums.
      */
@@ -155,8 +155,48 @@ class CascadeSumTest {
             float[] walk = onJavaKernels(() -> Tensor.of(z, o, n, r).transpose(1, 2).sum(1).toFloatArray());
             assertEquals(walk.length, tiles.length);
             for (int k = 0; k < walk.length; k++) {
-                assertEquals(Float.floatToRawIntBits(walk[k]), Float.floatToRawIntBits(tiles[k]),
+                // floatToIntBits: every NaN alike (Java leaves a NaN's sign and payload to the hardware
+                // and the JIT, which may swap an addition's operands), -0 and +0 apart
+                assertEquals(Float.floatToIntBits(walk[k]), Float.floatToIntBits(tiles[k]),
                         java.util.Arrays.toString(c) + " output " + k + ": " + walk[k] + " vs " + tiles[k]);
+            }
+        }
+    }
+
+    /**
+     * A sum whose innermost reduced dim is a contiguous run (dims 0 and 2 of [a, b, c], as batch
+     * norm sums NCHW over N, H, W: whole rounds of the 4 lanes added at once) equals, bit for bit (any NaN alike),
+     * the same sum over a view where that dim is strided (one element at a time): runs that start
+     * mid-round, carries up to level 2, NaN, ±inf, -0 and overflow.
+     */
+    @Test
+    void contiguousRunsEqualElementByElementBitForBit() {
+        long[][] cases = {{5, 3, 3137}, {70, 2, 65}, {1, 4, 4101}, {3, 2, 3}};
+        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, MAX, -MAX};
+        for (long[] c : cases) {
+            int a = (int) c[0];
+            int b = (int) c[1];
+            int n = (int) c[2];
+            float[] x = new float[a * b * n];
+            java.util.Random rnd = new java.util.Random(a * 131L + n);
+            for (int k = 0; k < x.length; k++) {
+                x[k] = k % 1009 == 7 ? special[(k / 1009) % special.length] : (float) (rnd.nextGaussian() * (1 + k % 5));
+            }
+            float[] z = new float[x.length]; // [a, n, b]: z[p][i][q] = x[p][q][i]
+            for (int p = 0; p < a; p++) {
+                for (int q = 0; q < b; q++) {
+                    for (int i = 0; i < n; i++) {
+                        z[(p * n + i) * b + q] = x[(p * b + q) * n + i];
+                    }
+                }
+            }
+            int[] dims = {0, 2};
+            float[] runs = onJavaKernels(() -> Tensor.of(x, a, b, n).sum(dims, false).toFloatArray());
+            float[] single = onJavaKernels(() -> Tensor.of(z, a, n, b).transpose(1, 2).sum(dims, false).toFloatArray());
+            assertEquals(single.length, runs.length);
+            for (int k = 0; k < single.length; k++) {
+                assertEquals(Float.floatToIntBits(single[k]), Float.floatToIntBits(runs[k]),
+                        java.util.Arrays.toString(c) + " output " + k + ": " + single[k] + " vs " + runs[k]);
             }
         }
     }
