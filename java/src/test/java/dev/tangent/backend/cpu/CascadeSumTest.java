@@ -126,78 +126,62 @@ class CascadeSumTest {
 
     /**
      * A sum over a run of dims followed by kept ones, on a contiguous tensor (summed a tile of
-     * output columns at a time) equals, bit for bit (any NaN alike), the same sum over a transposed view of the
-     * same values (the strided walk per output): a partial second tile, carries into levels 1 and
-     * 2 of the cascade, NaN, ±inf, -0 and overflowing partial sums.
+     * output columns at a time) equals, bit for bit (any NaN alike), the same sum over a transposed
+     * view of the same values (the strided walk per output): a partial second tile, carries into
+     * levels 1 and 2 of the cascade, NaN, ±inf, -0 and overflowing partial sums.
      */
     @Test
     void columnTilesEqualTheStridedWalkBitForBit() {
-        long[][] cases = {{3, 37, 1500}, {2, 1100, 40}, {1, 4100, 3}};
-        float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, MAX, -MAX};
-        for (long[] c : cases) {
-            int o = (int) c[0];
-            int r = (int) c[1];
-            int n = (int) c[2];
-            float[] x = new float[o * r * n];
-            java.util.Random rnd = new java.util.Random(o * 31L + r);
-            for (int k = 0; k < x.length; k++) {
-                x[k] = k % 997 == 5 ? special[(k / 997) % special.length] : (float) (rnd.nextGaussian() * (1 + k % 7));
-            }
-            float[] z = new float[x.length]; // [o, n, r]: z[q][i][j] = x[q][j][i]
-            for (int q = 0; q < o; q++) {
-                for (int j = 0; j < r; j++) {
-                    for (int i = 0; i < n; i++) {
-                        z[(q * n + i) * r + j] = x[(q * r + j) * n + i];
-                    }
-                }
-            }
-            float[] tiles = onJavaKernels(() -> Tensor.of(x, o, r, n).sum(1).toFloatArray());
-            float[] walk = onJavaKernels(() -> Tensor.of(z, o, n, r).transpose(1, 2).sum(1).toFloatArray());
-            assertEquals(walk.length, tiles.length);
-            for (int k = 0; k < walk.length; k++) {
-                // floatToIntBits: every NaN alike (Java leaves a NaN's sign and payload to the hardware
-                // and the JIT, which may swap an addition's operands), -0 and +0 apart
-                assertEquals(Float.floatToIntBits(walk[k]), Float.floatToIntBits(tiles[k]),
-                        java.util.Arrays.toString(c) + " output " + k + ": " + walk[k] + " vs " + tiles[k]);
-            }
+        for (long[] c : new long[][] {{3, 37, 1500}, {2, 1100, 40}, {1, 4100, 3}}) {
+            assertSameSums(c, new int[] {1});
         }
     }
 
     /**
      * A sum whose innermost reduced dim is a contiguous run (dims 0 and 2 of [a, b, c], as batch
-     * norm sums NCHW over N, H, W: whole rounds of the 4 lanes added at once) equals, bit for bit (any NaN alike),
-     * the same sum over a view where that dim is strided (one element at a time): runs that start
-     * mid-round, carries up to level 2, NaN, ±inf, -0 and overflow.
+     * norm sums NCHW over N, H, W: whole rounds of the 4 lanes added at once) equals, bit for bit
+     * (any NaN alike), the same sum over a view where that dim is strided (one element at a time):
+     * runs that start mid-round, carries up to level 2, NaN, ±inf, -0 and overflow.
      */
     @Test
     void contiguousRunsEqualElementByElementBitForBit() {
-        long[][] cases = {{5, 3, 3137}, {70, 2, 65}, {1, 4, 4101}, {3, 2, 3}};
+        for (long[] c : new long[][] {{5, 3, 3137}, {70, 2, 65}, {1, 4, 4101}, {3, 2, 3}}) {
+            assertSameSums(c, new int[] {0, 2});
+        }
+    }
+
+    /**
+     * Sums {@code dims} of a contiguous [a, b, n] tensor and of a view with the same values whose
+     * dims 1 and 2 are swapped in memory (x[p][q][i] stored at z[p][i][q]), which the Java kernel
+     * walks element by element, and requires the same floats: {@code floatToIntBits} takes every
+     * NaN alike (Java leaves a NaN's sign and payload to the hardware and the JIT, which may swap an
+     * addition's operands) and keeps -0 and +0 apart.
+     */
+    private static void assertSameSums(long[] shape, int[] dims) {
+        int a = (int) shape[0];
+        int b = (int) shape[1];
+        int n = (int) shape[2];
         float[] special = {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, -0f, MAX, -MAX};
-        for (long[] c : cases) {
-            int a = (int) c[0];
-            int b = (int) c[1];
-            int n = (int) c[2];
-            float[] x = new float[a * b * n];
-            java.util.Random rnd = new java.util.Random(a * 131L + n);
-            for (int k = 0; k < x.length; k++) {
-                x[k] = k % 1009 == 7 ? special[(k / 1009) % special.length] : (float) (rnd.nextGaussian() * (1 + k % 5));
-            }
-            float[] z = new float[x.length]; // [a, n, b]: z[p][i][q] = x[p][q][i]
-            for (int p = 0; p < a; p++) {
-                for (int q = 0; q < b; q++) {
-                    for (int i = 0; i < n; i++) {
-                        z[(p * n + i) * b + q] = x[(p * b + q) * n + i];
-                    }
+        float[] x = new float[a * b * n];
+        java.util.Random rnd = new java.util.Random(a * 131L + b * 7L + n);
+        for (int k = 0; k < x.length; k++) {
+            x[k] = k % 997 == 5 ? special[(k / 997) % special.length] : (float) (rnd.nextGaussian() * (1 + k % 7));
+        }
+        float[] z = new float[x.length];
+        for (int p = 0; p < a; p++) {
+            for (int q = 0; q < b; q++) {
+                for (int i = 0; i < n; i++) {
+                    z[(p * n + i) * b + q] = x[(p * b + q) * n + i];
                 }
             }
-            int[] dims = {0, 2};
-            float[] runs = onJavaKernels(() -> Tensor.of(x, a, b, n).sum(dims, false).toFloatArray());
-            float[] single = onJavaKernels(() -> Tensor.of(z, a, n, b).transpose(1, 2).sum(dims, false).toFloatArray());
-            assertEquals(single.length, runs.length);
-            for (int k = 0; k < single.length; k++) {
-                assertEquals(Float.floatToIntBits(single[k]), Float.floatToIntBits(runs[k]),
-                        java.util.Arrays.toString(c) + " output " + k + ": " + single[k] + " vs " + runs[k]);
-            }
+        }
+        float[] fast = onJavaKernels(() -> Tensor.of(x, a, b, n).sum(dims, false).toFloatArray());
+        float[] walk = onJavaKernels(() -> Tensor.of(z, a, n, b).transpose(1, 2).sum(dims, false).toFloatArray());
+        assertEquals(walk.length, fast.length);
+        for (int k = 0; k < walk.length; k++) {
+            assertEquals(Float.floatToIntBits(walk[k]), Float.floatToIntBits(fast[k]),
+                    java.util.Arrays.toString(shape) + " sum " + java.util.Arrays.toString(dims) + " output " + k + ": "
+                            + walk[k] + " vs " + fast[k]);
         }
     }
 }
