@@ -345,7 +345,7 @@ public final class DnnlAccelerator implements CpuAccelerator {
      * of [1024, 1024] (Java 5.9, since 0.78), 4.3 ms for dims (2, 3)
      * of [32, 512, 7, 7] (49 elements an output; Java 0.29), 0.60 ms for the last dim of [4096, 64]
      * (Java 0.25), but 0.37 ms for the last dim of [1024, 1024] (Java 1.17) and 1.1 ms for the last
-     * of [2048, 3136] (Java 7.7); at 128 and 256 elements the two were level (SumQ probe, 1 thread).
+     * of [2048, 3136] (Java 7.7); at 128 and 256 elements the two were level (1 thread; the [32, 64, 56, 56] rows: KernelProbe sum with -Dtangent.dnnl=true/false).
      */
     static final long MIN_REDUCED_SUFFIX = 512;
 
