@@ -14,27 +14,23 @@ import java.util.concurrent.TimeUnit;
  * deadlock.
  */
 public final class WorkerPool {
-    private static volatile ExecutorService pool;
-
     private WorkerPool() {}
 
-    /** The shared pool, created on first use. */
+    /** The shared pool, created on first use (the JVM initialises the holder class once, thread-safely). */
     public static ExecutorService get() {
-        ExecutorService p = pool;
-        if (p == null) {
-            synchronized (WorkerPool.class) {
-                p = pool;
-                if (p == null) {
-                    int cores = Runtime.getRuntime().availableProcessors();
-                    p = new ThreadPoolExecutor(cores, cores, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
-                        Thread t = new Thread(r, "tangent-worker");
-                        t.setDaemon(true);
-                        return t;
-                    });
-                    pool = p;
-                }
-            }
+        return Holder.POOL;
+    }
+
+    private static final class Holder {
+        static final ExecutorService POOL = create();
+
+        private static ExecutorService create() {
+            int cores = Runtime.getRuntime().availableProcessors();
+            return new ThreadPoolExecutor(cores, cores, 0, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+                Thread t = new Thread(r, "tangent-worker");
+                t.setDaemon(true);
+                return t;
+            });
         }
-        return p;
     }
 }

@@ -25,6 +25,29 @@ public final class Shapes {
         return st;
     }
 
+    /**
+     * For a reduction of {@code shape} into {@code out} (its keepdim shape: size 1 on every reduced
+     * dim), the number of elements each output sums when the reduced dims are exactly the trailing
+     * ones, size-1 dims aside (1 when nothing is reduced); 0 when a kept dim follows a reduced one.
+     */
+    public static long trailingReduced(long[] shape, long[] out) {
+        long run = 1;
+        boolean kept = false;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            if (shape[d] == 1) {
+                continue;
+            }
+            if (out[d] != 1) {
+                kept = true;
+            } else if (kept) {
+                return 0; // a reduced dim before a kept one
+            } else {
+                run *= shape[d];
+            }
+        }
+        return run;
+    }
+
     /** True when a layout is row-major without gaps (size-1 dims may have any stride). */
     public static boolean isContiguous(long[] shape, long[] strides) {
         long expected = 1;

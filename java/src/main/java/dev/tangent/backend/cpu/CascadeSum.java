@@ -84,14 +84,37 @@ final class CascadeSum {
 
     /** After a round of the 4 lanes completes as round number {@code rows}: the carries up the levels. */
     private void carry(long rows) {
-        for (int level = 1; level < LEVELS && (rows & ((1L << (STEP_BITS * level)) - 1)) == 0; level++) {
-            int lo = (level - 1) * LANES;
-            int hi = level * LANES;
+        carry(acc, 1, LEVELS, rows);
+    }
+
+    /**
+     * The carries after round number {@code rows} completes, for {@code n} sums stored level-major
+     * ({@code acc[(level * LANES + lane) * n + i]}) that use their first {@code levels} levels.
+     */
+    private static void carry(float[] acc, int n, int levels, long rows) {
+        for (int level = 1; level < levels && (rows & ((1L << (STEP_BITS * level)) - 1)) == 0; level++) {
             for (int k = 0; k < LANES; k++) {
-                acc[hi + k] += acc[lo + k];
-                acc[lo + k] = 0f;
+                int lo = ((level - 1) * LANES + k) * n;
+                int hi = (level * LANES + k) * n;
+                for (int i = 0; i < n; i++) {
+                    acc[hi + i] += acc[lo + i];
+                    acc[lo + i] = 0f;
+                }
             }
         }
+    }
+
+    /** Sum i of {@code n} stored as in {@link #carry(float[], int, int, long)}: each lane's levels from 0 up, then the lanes in order. */
+    private static float total(float[] acc, int n, int levels, int i) {
+        float total = 0f;
+        for (int k = 0; k < LANES; k++) {
+            float lane = acc[k * n + i];
+            for (int level = 1; level < levels; level++) {
+                lane += acc[(level * LANES + k) * n + i];
+            }
+            total = k == 0 ? lane : total + lane;
+        }
+        return total;
     }
 
     /**
@@ -166,42 +189,16 @@ final class CascadeSum {
                 scratch[a + i] += row[i];
             }
             if (lane == LANES - 1) {
-                long rounds = (r + 1) >>> 2;
-                for (int level = 1; level < levels && (rounds & ((1L << (STEP_BITS * level)) - 1)) == 0; level++) {
-                    for (int k = 0; k < LANES; k++) {
-                        int lo = ((level - 1) * LANES + k) * n;
-                        int hi = (level * LANES + k) * n;
-                        for (int i = 0; i < n; i++) {
-                            scratch[hi + i] += scratch[lo + i];
-                            scratch[lo + i] = 0f;
-                        }
-                    }
-                }
+                carry(scratch, n, levels, (r + 1) >>> 2);
             }
         }
         for (int i = 0; i < n; i++) {
-            float total = 0f;
-            for (int k = 0; k < LANES; k++) {
-                float lane = scratch[k * n + i];
-                for (int level = 1; level < levels; level++) {
-                    lane += scratch[(level * LANES + k) * n + i];
-                }
-                total = k == 0 ? lane : total + lane;
-            }
-            out[i] = total;
+            out[i] = total(scratch, n, levels, i);
         }
     }
 
     /** The sum of the elements added since the last {@link #reset()} (+0 for none). */
     float sum() {
-        float total = 0f;
-        for (int k = 0; k < LANES; k++) {
-            float lane = acc[k];
-            for (int level = 1; level < LEVELS; level++) {
-                lane += acc[level * LANES + k];
-            }
-            total = k == 0 ? lane : total + lane;
-        }
-        return total;
+        return total(acc, 1, LEVELS, 0);
     }
 }

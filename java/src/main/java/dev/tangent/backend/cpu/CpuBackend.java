@@ -346,8 +346,7 @@ public final class CpuBackend implements Backend {
     @Override
     public void maxPool2d(Attrs.Pool a, Operand x, Operand out, Operand indices) {
         CpuAccelerator acc = accelerator;
-        boolean own = nativeKernels && out != null && indices == null;
-        if (own) {
+        if (nativeKernels && out != null && indices == null) {
             // the values alone: Tangent's kernel, the one the fused jvp runs (the same y), vectorised
             // (float32 [32, 64, 112, 112], 3x3/2: 26 ms on one thread, KernelProbe maxpool; oneDNN's plain-layout pooling 70 ms)
             enterEltwise(x.numel(), true);

@@ -112,18 +112,7 @@ final class JavaReductions {
      * {@code sum(-1)}, a full sum) and the strided walk can be skipped.
      */
     private static boolean trailingRows(long[] xs, long[] os, long[] xst, long[] ost) {
-        if (!Shapes.isContiguous(xs, xst) || !Shapes.isContiguous(os, ost)) {
-            return false;
-        }
-        boolean reducing = false;
-        for (int d = 0; d < xs.length; d++) {
-            if (os[d] == 1 && xs[d] != 1) {
-                reducing = true;
-            } else if (reducing && os[d] != 1) {
-                return false; // a kept dim after a reduced one
-            }
-        }
-        return true;
+        return Shapes.isContiguous(xs, xst) && Shapes.isContiguous(os, ost) && Shapes.trailingReduced(xs, os) != 0;
     }
 
     /**

@@ -13,6 +13,7 @@ import dev.tangent.backend.Operand;
 import dev.tangent.backend.cpu.CpuAccelerator;
 import dev.tangent.ops.Attrs;
 import dev.tangent.ops.Prim;
+import dev.tangent.ops.Shapes;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -354,28 +355,7 @@ public final class DnnlAccelerator implements CpuAccelerator {
      * x's trailing dims (after dims of size 1): their product; else 0.
      */
     static long reducedSuffix(Operand x, Operand out) {
-        if (!x.isContiguous() || !out.isContiguous()) {
-            return 0;
-        }
-        long[] xs = x.shape();
-        long[] os = out.shape();
-        long run = 1;
-        boolean kept = false;
-        for (int d = xs.length - 1; d >= 0; d--) {
-            if (xs[d] == 1) {
-                continue;
-            }
-            boolean reduced = os[d] == 1;
-            if (reduced && kept) {
-                return 0; // a reduced dim before a kept one: not a suffix
-            }
-            if (reduced) {
-                run *= xs[d];
-            } else {
-                kept = true;
-            }
-        }
-        return run;
+        return x.isContiguous() && out.isContiguous() ? Shapes.trailingReduced(x.shape(), out.shape()) : 0;
     }
 
     @Override
