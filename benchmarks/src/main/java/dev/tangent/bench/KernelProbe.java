@@ -3,7 +3,9 @@ package dev.tangent.bench;
 import dev.tangent.Scope;
 import dev.tangent.Tangent;
 import dev.tangent.Tensor;
+import dev.tangent.backend.cpu.dnnl.DnnlAccelerator;
 import dev.tangent.functional.Functional;
+import dev.tangent.functional.JvpPlan;
 import dev.tangent.nn.F;
 import java.util.Arrays;
 import java.util.function.Supplier;
@@ -13,12 +15,15 @@ import java.util.function.Supplier;
  * pooling (values, and values with the tangent), float32 sums over each dim pattern of an NCHW
  * tensor, and the pieces of a 3x3 convolution's jvp (layer 1 of ResNet-18: 64 channels, 56x56): the
  * convolution, two of them or one over the stacked [x; dx], the stacking copy, and the two ways of
- * computing the NaN term of the weight's absent tangent. Prints the least and the median time of {@code -Dreps} calls (default 40) after as many
+ * computing the NaN term of the weight's absent tangent; and ({@code pack}) the MLP workload's
+ * forward, plan jvp and eager jvp with weights packed for oneDNN's matmul and plain, alternating
+ * in rounds, then its GEMM floor: each layer's matmul with its epilogue alone on packed weights
+ * (the jvp's floor is twice the forward's: two GEMMs per layer). Prints the least and the median time of {@code -Dreps} calls (default 40) after as many
  * warm-up calls, one line each. {@code -Dtangent.dnnl=false} shows the Java kernels where oneDNN
  * would otherwise take a call.
  *
  * <p>Usage: {@code taskset -c 1 java --enable-native-access=ALL-UNNAMED -cp <benchmarks classpath>
- * dev.tangent.bench.KernelProbe maxpool|sum|conv [threads] [batch]} (threads default 1, batch default 32).
+ * dev.tangent.bench.KernelProbe maxpool|sum|conv|pack [threads] [batch]} (threads default 1, batch default 32).
  */
 public final class KernelProbe {
     private static final int REPS = Integer.getInteger("reps", 40);
@@ -63,11 +68,59 @@ public final class KernelProbe {
                 time("NaN term now: channel product, 1-channel 3x3 conv", () -> F.conv2d(
                         rowZeros.matmul(x.reshape(batch, 1, 64, 56 * 56)).reshape(batch, 1, 56, 56), tapZeros, null, 1, 1, 1, 1));
             }
-            default -> throw new IllegalArgumentException("KernelProbe: maxpool, sum or conv, got " + what);
+            case "pack" -> {
+                TangentMlp mlp = new TangentMlp(7);
+                Tensor x = TangentMlp.gaussian(21, 1f, batch, DjlMlp.IN);
+                Tensor v = TangentMlp.gaussian(22, 1f, batch, DjlMlp.IN);
+                long budget = DnnlAccelerator.packedWeightBudget();
+                double[][] best = new double[2][3];
+                for (double[] b : best) {
+                    Arrays.fill(b, Double.MAX_VALUE);
+                }
+                try (JvpPlan<Tensor, Tensor> plan = JvpPlan.compile(mlp::forward, x)) {
+                    for (int round = 0; round < 3; round++) {
+                        for (int packed = 0; packed < 2; packed++) {
+                            DnnlAccelerator.packedWeightBudget(packed == 1 ? budget : 0);
+                            String tag = (packed == 1 ? "packed" : "plain ") + " round " + round + ": MLP batch " + batch;
+                            double[][] t = {
+                                time(tag + " forward", () -> mlp.forward(x)),
+                                time(tag + " plan jvp", () -> plan.apply(x, v).jvp()),
+                                time(tag + " eager jvp", () -> Functional.jvp(mlp::forward, x, v).jvp())};
+                            for (int i = 0; i < 3; i++) {
+                                best[packed][i] = Math.min(best[packed][i], t[i][1]);
+                            }
+                        }
+                    }
+                } finally {
+                    DnnlAccelerator.packedWeightBudget(budget);
+                }
+                String[] names = {"forward", "plan jvp", "eager jvp"};
+                for (int i = 0; i < 3; i++) {
+                    System.out.printf("best median of the rounds, %-9s: plain %8.3f ms, packed %8.3f ms (%.2fx)%n",
+                            names[i], best[0][i], best[1][i], best[1][i] / best[0][i]);
+                }
+                // The floor: each layer's matmul with its epilogue alone (one oneDNN primitive on packed weights)
+                Tensor[] p = mlp.parameters();
+                Tensor h1 = F.linear(x, p[0].mT(), p[1], "tanh");
+                Tensor h2 = F.linear(h1, p[2].mT(), p[3], "tanh");
+                double[] l1 = time("floor: layer 1 alone, [" + batch + ",784] x [784,1024]", () -> F.linear(x, p[0].mT(), p[1], "tanh"));
+                double[] l2 = time("floor: layer 2 alone, [" + batch + ",1024] x [1024,1024]", () -> F.linear(h1, p[2].mT(), p[3], "tanh"));
+                double[] l3 = time("floor: layer 3 alone, [" + batch + ",1024] x [1024,10]", () -> F.linear(h2, p[4].mT(), p[5]));
+                double floor = l1[0] + l2[0] + l3[0];
+                double flops = 2.0 * batch * (784 * 1024 + 1024 * 1024 + 1024 * 10);
+                System.out.printf("floor (least times of the layers): forward %.3f ms (%.1f GFLOP/s), jvp twice that %.3f ms%n",
+                        floor, flops / floor / 1e6, 2 * floor);
+                System.out.printf("packed: forward %.2fx its floor, plan jvp %.2fx, eager jvp %.2fx (best medians)%n",
+                        best[1][0] / floor, best[1][1] / (2 * floor), best[1][2] / (2 * floor));
+                System.out.printf("packed weight copies alive: %d bytes, %d packings%n",
+                        DnnlAccelerator.packedWeightBytes(), DnnlAccelerator.packedWeightPacks());
+            }
+            default -> throw new IllegalArgumentException("KernelProbe: maxpool, sum, conv or pack, got " + what);
         }
     }
 
-    private static void time(String name, Supplier<Tensor> call) {
+    /** {least, median} in ms, printed. */
+    private static double[] time(String name, Supplier<Tensor> call) {
         double[] ms = new double[REPS];
         for (int i = 0; i < 2 * REPS; i++) {
             try (Scope s = Scope.open()) {
@@ -80,5 +133,6 @@ public final class KernelProbe {
         }
         Arrays.sort(ms);
         System.out.printf("%-60s least %8.3f ms, median %8.3f ms%n", name, ms[0], ms[REPS / 2]);
+        return new double[] {ms[0], ms[REPS / 2]};
     }
 }

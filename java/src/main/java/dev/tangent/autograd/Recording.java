@@ -28,7 +28,9 @@ import java.util.function.Supplier;
  * values in its variables: what compiled plans ({@code JvpPlan}) and {@code linearize} are built
  * on. Only the kernels that depend on a variable are kept — a kernel reading a buffer some kept
  * kernel writes (or writing one) is kept too — so work on constants (weights' transposes, a
- * linearized function's primal) ran once at record time and is not repeated.
+ * linearized function's primal) ran once at record time and is not repeated. The storages replays
+ * rewrite (the variables' and those the kept kernels write) are {@linkplain Storage#markMutable()
+ * marked mutable}, so nothing derived from their bytes at record time (a packed weight) is reused.
  *
  * <pre>{@code
  * try (Recording<Tensor> r = Recording.record(() -> List.of(Tensor.zeros(4)), v -> v.get(0).exp().sum(), true, false)) {
@@ -202,6 +204,10 @@ public final class Recording<R> implements AutoCloseable {
                     Collections.addAll(dynamic, b.writes.get(k));
                 }
             }
+        }
+        // replays rewrite these: nothing derived from their bytes (a packed weight) may be cached
+        for (Storage st : dynamic) {
+            st.markMutable();
         }
         if (outputs != null) {
             List<Runnable> before = new ArrayList<>(b.kernels);

@@ -5,6 +5,9 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A block of native memory (host or device) that tensors view. Closed exactly once: by the scope
@@ -16,6 +19,14 @@ import java.lang.ref.Cleaner;
  * but the memory goes back to its backend only when the last kernel holding it has released it,
  * so closing a scope while another thread computes with its tensors can never free memory under a
  * running kernel (as a shared {@code Arena} cannot be closed while a downcall holds its session).
+ *
+ * <p><b>Contents.</b> Tensors are immutable, so the bytes of a storage Tangent allocated do not
+ * change once the kernel that made them has returned, with two exceptions, which are
+ * {@linkplain #isMutable() mutable}: memory {@linkplain #wrap wrapped} from elsewhere (its owner may
+ * write it at any time), and buffers a recording rewrites on every replay (a compiled plan's
+ * inputs and intermediates, {@linkplain #markMutable() marked} when it is recorded). Only an
+ * immutable storage caches data {@linkplain #derive derived} from its bytes (a weight matrix
+ * packed in the layout a matmul prefers), freed with the memory.
  */
 public final class Storage {
     private static final Cleaner CLEANER = Cleaner.create();
@@ -103,6 +114,42 @@ public final class Storage {
                 + "or create it in an outer scope");
     }
 
+    /**
+     * True when the bytes may change after the kernel that wrote them returned: wrapped memory, or
+     * a buffer {@linkplain #markMutable() marked} by a recording that rewrites it.
+     */
+    public boolean isMutable() {
+        return block.foreign || block.mutable;
+    }
+
+    /**
+     * Declares that this storage's bytes will be rewritten (a recording's variable or a buffer one
+     * of its replayed kernels writes): from now on nothing is {@linkplain #derive derived} from
+     * them, and what was derived before is ignored (and freed with the memory).
+     */
+    public void markMutable() {
+        block.mutable = true;
+    }
+
+    /** Data computed from a storage's bytes, cached with it by {@link #derive} and freed with its memory. */
+    public interface Derived {
+        /** Frees what this holds; called once, when the storage's memory is returned. */
+        void free();
+    }
+
+    /**
+     * The data cached under {@code key}, made by {@code make} (under this storage's lock, so once)
+     * when there is none; null, and nothing made, when the storage is {@linkplain #isMutable()
+     * mutable} or its memory was already returned. Valid while the caller holds the storage (a
+     * kernel's {@link #acquire}): it is freed when the memory is.
+     */
+    public Derived derive(Object key, Supplier<? extends Derived> make) {
+        if (isMutable()) {
+            return null;
+        }
+        return block.derive(key, make);
+    }
+
     /** Owner token (a Scope, a plan), managed by {@code dev.tangent.Scope}. */
     public Object owner() {
         return owner;
@@ -143,7 +190,11 @@ public final class Storage {
         final boolean foreign;
         /** Bit 0: closed; bits 1..: twice the number of holds. */
         volatile long state;
+        /** Set by {@link Storage#markMutable()}. */
+        volatile boolean mutable;
         private boolean returned;
+        /** Data derived from the bytes; guarded by this. */
+        private Map<Object, Derived> derived;
 
         Block(Backend backend, MemorySegment segment, long bytes, boolean foreign) {
             this.backend = backend;
@@ -174,15 +225,38 @@ public final class Storage {
             }
         }
 
+        synchronized Derived derive(Object key, Supplier<? extends Derived> make) {
+            if (returned || mutable) {
+                return null;
+            }
+            if (derived == null) {
+                derived = new HashMap<>(4);
+            }
+            Derived d = derived.get(key);
+            if (d == null) {
+                d = make.get();
+                derived.put(key, d);
+            }
+            return d;
+        }
+
         private void returnMemory() {
+            Map<Object, Derived> gone;
             synchronized (this) {
                 if (returned) {
                     return;
                 }
                 returned = true;
+                gone = derived;
+                derived = null;
             }
             if (!foreign) {
                 backend.free(segment, bytes);
+            }
+            if (gone != null) {
+                for (Derived d : gone.values()) {
+                    d.free();
+                }
             }
         }
     }

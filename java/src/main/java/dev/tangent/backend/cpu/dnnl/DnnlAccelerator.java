@@ -111,6 +111,29 @@ public final class DnnlAccelerator implements CpuAccelerator {
         return eltwiseCutover;
     }
 
+    /** Bytes of weight matrices packed for matmuls ({@link PackedWeights}), process-wide. */
+    public static long packedWeightBytes() {
+        return PackedWeights.bytes();
+    }
+
+    /** Weight packings run so far, process-wide (each a reorder of one matrix view into one layout). */
+    public static long packedWeightPacks() {
+        return PackedWeights.packs();
+    }
+
+    /**
+     * Sets the budget of packed weight copies in bytes, process-wide ({@code -Dtangent.dnnl.packed_weights_mb},
+     * default 1 GiB; 0 turns packing off); copies already made stay until their weights are freed.
+     */
+    public static void packedWeightBudget(long bytes) {
+        PackedWeights.limit(bytes);
+    }
+
+    /** The budget of packed weight copies in bytes (0: packing off). */
+    public static long packedWeightBudget() {
+        return PackedWeights.limit();
+    }
+
     /** The matmul cut-over in multiply-adds. */
     public long matmulCutover() {
         return matmulCutover;
@@ -417,15 +440,17 @@ public final class DnnlAccelerator implements CpuAccelerator {
                 || expandedInBoth(a, b)) {
             return false;
         }
-        PrimitiveKey key = new PrimitiveKey(5, new long[0], a, b, out);
+        // a 2-D right-hand side is read packed from its second use on (PackedWeights)
+        boolean packed = r == 2 && PackedWeights.wanted(b);
+        PrimitiveKey key = new PrimitiveKey(5, new long[] {packed ? 1 : 0}, a, b, out);
         return cache.run(key, arena -> {
             MemorySegment ma = broadcastMd(arena, a);
-            MemorySegment mb = broadcastMd(arena, b);
+            MemorySegment mb = packed ? DnnlDescriptors.anyMd(arena, b.shape()) : broadcastMd(arena, b);
             MemorySegment mc = md(arena, out.shape(), out.strides());
             return cache.create(arena, "dnnl_matmul_primitive_desc_create", (pd, attr) ->
                     dnnl_matmul_primitive_desc_create(pd, cache.engine(), ma, mb, MemorySegment.NULL, mc, attr),
                     new int[] {DNNL_ARG_SRC(), DNNL_ARG_WEIGHTS(), DNNL_ARG_DST()}, ma, mb, mc);
-        }, a, b, out);
+        }, 1, packed ? (want, stream) -> PackedWeights.address(b, want, cache.engine(), stream) : null, a, b, out);
     }
 
     /** One matmul primitive with the bias argument and eltwise / binary-multiply post-ops ({@link DnnlLinear}). */

@@ -132,6 +132,14 @@ final class DnnlDescriptors {
         return out.get(C_POINTER, 0);
     }
 
+    /** A float32 descriptor of {@code dims} whose layout the primitive chooses (format "any"). */
+    static MemorySegment anyMd(Arena arena, long[] dims) {
+        MemorySegment out = arena.allocate(C_POINTER);
+        Dnnl.check(dnnl_memory_desc_create_with_tag(out, dims.length, arena.allocateFrom(ValueLayout.JAVA_LONG, dims),
+                dnnl_f32(), dnnl_format_tag_any()), "dnnl_memory_desc_create_with_tag");
+        return out.get(C_POINTER, 0);
+    }
+
     /** True when a row or column dim is expanded (stride 0): oneDNN's matmul broadcasts batch dims only. */
     static boolean expandedMatrix(Operand t) {
         long[] s = t.shape();

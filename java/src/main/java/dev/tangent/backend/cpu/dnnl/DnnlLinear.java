@@ -1,5 +1,6 @@
 package dev.tangent.backend.cpu.dnnl;
 
+import static dev.tangent.backend.cpu.dnnl.DnnlDescriptors.anyMd;
 import static dev.tangent.backend.cpu.dnnl.DnnlDescriptors.expandedMatrix;
 import static dev.tangent.backend.cpu.dnnl.DnnlDescriptors.f32;
 import static dev.tangent.backend.cpu.dnnl.DnnlDescriptors.md;
@@ -17,7 +18,8 @@ import java.util.Arrays;
  * argument, the activation as an eltwise post-op, a factor as a binary multiply post-op — and the
  * activation's slope ({@code 1 - y²}, {@code y (1 - y)}) in one element-wise pass, which the
  * tangent's matmul then multiplies in as its post-op: {@code tanh(xW + b)}'s jvp is two matmuls
- * and one pass over the output, not five passes.
+ * and one pass over the output, not five passes. From its second use on, a weight matrix is read
+ * packed in the layout the matmul prefers ({@link PackedWeights}).
  *
  * <p>Activations go to oneDNN only where its post-op gives PyTorch's values at NaN and ±inf
  * (checked by {@code LinearEpilogueTest} against the separate kernels;
@@ -89,12 +91,14 @@ final class DnnlLinear {
             ops[a] = scale;
             ids[a] = postOpArg(alg >= 0 ? 1 : 0);
         }
-        PrimitiveKey key = new PrimitiveKey(FAMILY_LINEAR, new long[] {alg, bias != null ? 1 : 0, scale != null ? 1 : 0}, ops);
+        boolean packed = PackedWeights.wanted(w);
+        PrimitiveKey key = new PrimitiveKey(FAMILY_LINEAR,
+                new long[] {alg, bias != null ? 1 : 0, scale != null ? 1 : 0, packed ? 1 : 0}, ops);
         return cache.run(key, arena -> {
             MemorySegment[] mds = new MemorySegment[nargs];
             int i = 0;
             mds[i++] = md(arena, x.shape(), x.strides());
-            mds[i++] = md(arena, w.shape(), w.strides());
+            mds[i++] = packed ? anyMd(arena, w.shape()) : md(arena, w.shape(), w.strides());
             MemorySegment mb = MemorySegment.NULL;
             if (bias != null) {
                 mb = md(arena, new long[] {1, n}, new long[] {n, 1});
@@ -113,7 +117,7 @@ final class DnnlLinear {
                 postOps(arena, attr, alg, 0f, 0f, ms);
                 return dnnl_matmul_primitive_desc_create(pd, cache.engine(), mx, mw, biasMd, mo, attr);
             }, ids, mds);
-        }, ops);
+        }, packed ? 1 : -1, packed ? (want, stream) -> PackedWeights.address(w, want, cache.engine(), stream) : null, ops);
     }
 
     /** {@code s = act'(z)} from {@code y = act(z)}: {@code 1 - y·y} (tanh) or {@code (1 - y)·y} (sigmoid). */

@@ -166,14 +166,47 @@ final class PrimitiveCache {
             }
             MemorySegment sm = scratchMd(pd);
             long scratch = sm.equals(MemorySegment.NULL) ? 0 : dnnl_memory_desc_get_size(sm);
-            Step step = new Step(prim, pd, argIds, slots, mds, sm);
+            // an argument described with format "any" is laid out as the primitive chose (owned by the pd)
+            MemorySegment[] used = mds.clone();
+            for (int i = 0; i < used.length; i++) {
+                if (formatAny(arena, used[i])) {
+                    used[i] = PrimitiveChain.md(pd, argIds[i]);
+                }
+            }
+            Step step = new Step(prim, pd, argIds, slots, used, sm);
             return new Entry(new Step[] {step}, new long[0], 0, scratch, mds);
         } finally {
             dnnl_primitive_attr_destroy(attr);
         }
     }
 
+    /** True when {@code md} leaves its layout to the primitive (format kind "any"). */
+    private static boolean formatAny(Arena arena, MemorySegment md) {
+        MemorySegment kind = arena.allocate(C_INT);
+        Dnnl.check(dnnl_memory_desc_query(md, dnnl_query_format_kind(), kind), "dnnl_memory_desc_query");
+        return kind.get(C_INT, 0) == dnnl_format_kind_any();
+    }
+
+    /**
+     * Where a primitive reads an operand it wants in another layout than the caller's (a packed
+     * weight matrix): called once the entry is known, under the cache's read lock, with the layout
+     * the primitive wants and the calling thread's stream.
+     */
+    @FunctionalInterface
+    interface Relaid {
+        long address(MemorySegment wantMd, MemorySegment stream);
+    }
+
+    /** Runs the entry for {@code key} (built by {@code builder} on a miss) on {@code tensors}; false when oneDNN has none. */
     boolean run(PrimitiveKey key, Builder builder, Operand... tensors) {
+        return run(key, builder, -1, null, tensors);
+    }
+
+    /**
+     * As {@link #run(PrimitiveKey, Builder, Operand...)}, except that the first step reads argument
+     * {@code relaidArg} (described with format "any" by the builder) at the address {@code relaid} gives.
+     */
+    boolean run(PrimitiveKey key, Builder builder, int relaidArg, Relaid relaid, Operand... tensors) {
         // The team size is applied before the primitive is looked up or created, and is part of its
         // key: oneDNN fixes a primitive's thread count when it creates it (a matmul created while the
         // OpenMP team was 2 runs 2 threads even after the team is set to 1), so a primitive must be
@@ -196,13 +229,15 @@ final class PrimitiveCache {
             MemorySegment[][] mems = s.memories(e, capacity);
             long work = s.workspace(e.tempBytes + e.scratchBytes);
             MemorySegment args = s.args;
+            long relaidAddress = relaid == null ? 0 : relaid.address(e.steps[0].mds()[relaidArg], s.stream);
             for (int k = 0; k < e.steps.length; k++) {
                 Step st = e.steps[k];
                 MemorySegment[] m = mems[k];
                 int nargs = st.argIds().length;
                 for (int i = 0; i < nargs; i++) {
                     int slot = st.slots()[i];
-                    long addr = slot >= 0 ? tensors[slot].address() : work + e.tempOffsets[~slot];
+                    long addr = k == 0 && i == relaidArg && relaid != null ? relaidAddress
+                            : slot >= 0 ? tensors[slot].address() : work + e.tempOffsets[~slot];
                     bind(args, i, st.argIds()[i], m[i], addr);
                 }
                 if (!st.scratchMd().equals(MemorySegment.NULL)) {

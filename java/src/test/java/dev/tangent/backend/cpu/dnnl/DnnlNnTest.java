@@ -426,6 +426,8 @@ class DnnlNnTest {
         int before = dev.tangent.Tangent.numThreads();
         DnnlAccelerator fresh = new DnnlAccelerator(16);
         fresh.cutovers(0, 0);
+        long packing = PackedWeights.limit();
+        PackedWeights.limit(0);   // b's second use would otherwise take the packed-weights primitive
         try (Scope s = Scope.open()) {
             dev.tangent.Tangent.setNumThreads(2);
             Tensor a = Tensor.randn(5, 8, 16);
@@ -447,6 +449,7 @@ class DnnlNnTest {
             JAVA.matmul(o(a), o(b), o(ref));
             assertClose(ref, want, 1e-5, "the team-of-2 primitive's result");
         } finally {
+            PackedWeights.limit(packing);
             if (wasFixed) {
                 dev.tangent.Tangent.setNumThreads(before);
             } else {
