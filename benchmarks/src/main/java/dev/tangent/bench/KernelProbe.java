@@ -115,6 +115,38 @@ public final class KernelProbe {
                 System.out.printf("packed weight copies alive: %d bytes, %d packings%n",
                         DnnlAccelerator.packedWeightBytes(), DnnlAccelerator.packedWeightPacks());
             }
+            case "packconv" -> {
+                TangentResnet18 net = new TangentResnet18(Resnet18Spec.params(Resnet18Spec.SEED_WEIGHTS));
+                long[] shape = Resnet18Spec.inputShape((int) batch);
+                Tensor x = Tensor.of(NnParams.input(Resnet18Spec.SEED_X, 1f, shape), shape);
+                Tensor v = Tensor.of(NnParams.input(Resnet18Spec.SEED_V, 1f, shape), shape);
+                long budget = DnnlAccelerator.packedWeightBudget();
+                double[][] best = new double[2][2];
+                for (double[] b : best) {
+                    Arrays.fill(b, Double.MAX_VALUE);
+                }
+                try {
+                    for (int round = 0; round < 3; round++) {
+                        for (int packed = 0; packed < 2; packed++) {
+                            DnnlAccelerator.packedWeightBudget(packed == 1 ? budget : 0);
+                            String tag = (packed == 1 ? "packed" : "plain ") + " round " + round + ": ResNet-18 batch " + batch;
+                            double[][] t = {
+                                time(tag + " forward", () -> net.forward(x)),
+                                time(tag + " eager jvp", () -> Functional.jvp(net::forward, x, v).jvp())};
+                            for (int i = 0; i < 2; i++) {
+                                best[packed][i] = Math.min(best[packed][i], t[i][1]);
+                            }
+                        }
+                    }
+                } finally {
+                    DnnlAccelerator.packedWeightBudget(budget);
+                }
+                String[] names = {"forward", "eager jvp"};
+                for (int i = 0; i < 2; i++) {
+                    System.out.printf("best median of the rounds, %-9s: plain %8.3f ms, packed %8.3f ms (%.2fx)%n",
+                            names[i], best[0][i], best[1][i], best[1][i] / best[0][i]);
+                }
+            }
             default -> throw new IllegalArgumentException("KernelProbe: maxpool, sum, conv or pack, got " + what);
         }
     }

@@ -441,7 +441,7 @@ public final class DnnlAccelerator implements CpuAccelerator {
             return false;
         }
         // a 2-D right-hand side is read packed from its second use on (PackedWeights)
-        boolean packed = r == 2 && PackedWeights.wanted(b);
+        boolean packed = r == 2 && b.dim() == 2 && PackedWeights.wanted(b);
         PrimitiveKey key = new PrimitiveKey(5, new long[] {packed ? 1 : 0}, a, b, out);
         return cache.run(key, arena -> {
             MemorySegment ma = broadcastMd(arena, a);

@@ -10,6 +10,7 @@ import dev.tangent.ops.Attrs;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Arrays;
 
 /**
  * float32 convolution (forward, backward data = conv_transpose2d, backward weights) and average
@@ -27,12 +28,15 @@ import java.lang.foreign.ValueLayout;
  * than blocked on every ResNet-18 shape measured (benchmarks/NN-KERNELS.md); kept so that the
  * measurement can be repeated and both paths stay tested.
  *
- * <p><b>Weights are reordered on every call, not cached.</b> Tangent's storages carry no version
- * (a compiled plan rewrites its input buffers in place, memory wrapped from another engine can
- * change at any time), so an address never proves the contents. A cache that keeps an exact copy
- * and compares it on every call is safe, and was built and measured (commit f2f8808): it was no
- * faster, since comparing reads the weights twice where the reorder reads and writes them once
- * (0.02-0.7 ms at batch 1; the most, 512x512x3x3, beside a 1.4 ms convolution).
+ * <p><b>Filters are packed once.</b> From its second use on, a convolution's filters are read from
+ * a copy in the blocked layout the primitive wants, made once and kept with the filters' storage
+ * ({@link PackedWeights}), instead of being reordered on every call (0.02-0.7 ms each at batch 1;
+ * the most, 512x512x3x3, beside a 1.4 ms convolution). Only storages whose bytes cannot change
+ * are packed ({@code Storage.isMutable()}: not a compiled plan's rewritten buffers, not wrapped
+ * memory). ResNet-18 at batch 1 ({@code KernelProbe packconv}): forward 0.90x (1 thread) and
+ * 0.86x (2 threads) the per-call reorder's time, eager jvp 0.96x and 0.91x. (Before storages
+ * knew they were immutable, a cache that kept an exact copy and compared it on every call was
+ * built and measured, commit f2f8808: no faster, as comparing reads the weights twice.)
  *
  * <p><b>Not on oneDNN.</b> Max pooling (values and indices): oneDNN's max pooling lets no NaN
  * win and gives -FLT_MAX for a window of -inf, where PyTorch gives NaN and -inf (tested in
@@ -99,7 +103,14 @@ final class DnnlNn {
             return false;
         }
         Layout lay = layout();
-        PrimitiveKey key = new PrimitiveKey(CONV, key(a, lay), x, w, out);
+        // blocked filters are read packed from their second use on (PackedWeights), not reordered per call
+        boolean packed = lay == Layout.BLOCKED && PackedWeights.wanted(w);
+        long[] attrs = key(a, lay);
+        attrs = Arrays.copyOf(attrs, attrs.length + 1);
+        attrs[attrs.length - 1] = packed ? 1 : 0;
+        PrimitiveKey key = new PrimitiveKey(CONV, attrs, x, w, out);
+        PrimitiveCache.Relaid filters = !packed ? null : (want, stream) -> PackedWeights.address(w,
+                ar -> weightsMd(ar, w.shape(), w.strides(), a.groups()), want, cache.engine(), stream);
         return cache.run(key, arena -> PrimitiveChain.build(arena, cache.engine(), c -> {
             Geometry g = new Geometry(arena, a);
             MemorySegment xm = c.own(md(arena, x.shape(), x.strides()));
@@ -113,10 +124,10 @@ final class DnnlNn {
                             dnnl_convolution_direct(), xc, wc, MemorySegment.NULL, oc, g.strides, g.dilates, g.pad, g.pad,
                             attr));
             int sx = c.input(0, xm, md(pd, DNNL_ARG_SRC()));
-            int sw = c.input(1, wm, md(pd, DNNL_ARG_WEIGHTS()));
+            int sw = packed ? 1 : c.input(1, wm, md(pd, DNNL_ARG_WEIGHTS()));
             int so = c.output(2, om, md(pd, DNNL_ARG_DST()));
             c.step(pd, new int[] {DNNL_ARG_SRC(), DNNL_ARG_WEIGHTS(), DNNL_ARG_DST()}, new int[] {sx, sw, so});
-        }), x, w, out);
+        }), 1, filters, x, w, out);
     }
 
     /** gx from g and w: convolution backward data (conv_transpose2d). */

@@ -11,17 +11,21 @@ import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Function;
 
 /**
- * Weight matrices of matmuls, packed once into the layout oneDNN's matmul prefers and cached with
- * the weight's storage ({@link Storage#derive}), freed when that storage's memory is.
+ * Weights (matmul right-hand sides, convolution filters) packed once into the layout the oneDNN
+ * primitive prefers and cached with the weight's storage ({@link Storage#derive}), freed when
+ * that storage's memory is.
  *
- * <p>A matmul on plain weights repacks blocks of them on every call; given them packed it skips
- * that: 1-thread matmuls of the MLP's shapes (M×1024 by 1024×1024 with bias and tanh) ran
- * 8–22 % faster (64 rows 0.99 → 0.77 ms, 1,024 rows 12.5 → 11.4 ms; {@code KernelProbe pack}).
- * Packing costs a reorder of the matrix (about 0.4 ms for 1024×1024), so a weight is packed at its
- * second use, not its first: one-off right-hand sides (an activation) are never packed. The values
- * are those of the plain-weight matmul, bit for bit (oneDNN runs the same kernel on the same
+ * <p>A matmul on plain weights repacks blocks of them on every call, and a blocked convolution
+ * reorders its filters on every call; given them packed both skip that. At 1 thread
+ * ({@code KernelProbe pack}, {@code packconv}), the MLP's forward took 0.78x (batch 64) and 0.89x
+ * (batch 1024) its plain-weight time, ResNet-18's batch-1 forward 0.90x.
+ *
+ * <p>Packing costs one reorder of the whole weight, so a weight is packed at its second use, not
+ * its first: one-off operands (an activation as a right-hand side) are never packed. The values
+ * are those of the unpacked weights, bit for bit (oneDNN runs the same kernel on the same
  * blocks; {@code PackedWeightsTest} checks it).
  *
  * <p>Only immutable storages are packed ({@link Storage#isMutable()}: not wrapped memory, not a
@@ -60,12 +64,13 @@ final class PackedWeights {
     }
 
     /**
-     * Whether this call should read {@code w} (a matmul's 2-D float32 right-hand side) packed:
+     * Whether this call should read {@code w} (float32 weights: a matmul's 2-D right-hand side, a
+     * convolution's filters) packed:
      * counts the use, and says yes from the second use of the same view of an immutable storage on,
      * while the budget allows.
      */
     static boolean wanted(Operand w) {
-        if (limit <= 0 || w.dim() != 2 || BYTES.get() + 4 * w.numel() > limit) {
+        if (limit <= 0 || BYTES.get() + 4 * w.numel() > limit) {
             return false;
         }
         Uses u = (Uses) w.storage().derive(new View(w), Uses::new);
@@ -77,18 +82,32 @@ final class PackedWeights {
      * or {@code w} itself when {@code want} is its own layout. The caller holds w's storage.
      */
     static long address(Operand w, MemorySegment want, MemorySegment engine, MemorySegment stream) {
+        return address(w, arena -> DnnlDescriptors.md(arena, w.shape(), w.strides()), want, engine, stream);
+    }
+
+    /** As {@link #address(Operand, MemorySegment, MemorySegment, MemorySegment)}, {@code w} described by {@code user} (an owned descriptor). */
+    static long address(Operand w, Function<Arena, MemorySegment> user, MemorySegment want, MemorySegment engine,
+            MemorySegment stream) {
         Uses u = (Uses) w.storage().derive(new View(w), Uses::new);
         if (u == null) {
             throw new IllegalStateException("matmul: the weights' storage became mutable or was freed while packed "
                     + "weights were chosen for it, shape " + java.util.Arrays.toString(w.shape()));
         }
-        return u.packed(w, want, engine, stream);
+        return u.packed(w, user, want, engine, stream);
     }
 
-    /** A 2-D view of a storage (offset, sizes, strides): the key its uses and packed copies are cached under. */
-    private record View(long offset, long rows, long cols, long rowStride, long colStride) {
+    /** A view of a storage (offset, sizes, strides): the key its uses and packed copies are cached under. */
+    private record View(long offset, List<Long> shape, List<Long> strides) {
         View(Operand w) {
-            this(w.offset(), w.shape()[0], w.shape()[1], w.strides()[0], w.strides()[1]);
+            this(w.offset(), longs(w.shape()), longs(w.strides()));
+        }
+
+        private static List<Long> longs(long[] a) {
+            List<Long> l = new ArrayList<>(a.length);
+            for (long v : a) {
+                l.add(v);
+            }
+            return l;
         }
     }
 
@@ -102,7 +121,8 @@ final class PackedWeights {
             return ++uses;
         }
 
-        synchronized long packed(Operand w, MemorySegment want, MemorySegment engine, MemorySegment stream) {
+        synchronized long packed(Operand w, Function<Arena, MemorySegment> user, MemorySegment want, MemorySegment engine,
+                MemorySegment stream) {
             if (freed) {
                 throw new IllegalStateException("matmul: packed weights used after their storage was freed");
             }
@@ -111,7 +131,7 @@ final class PackedWeights {
                     return c.memory == null ? w.address() : c.memory.address();
                 }
             }
-            Copy c = Copy.pack(w, want, engine, stream);
+            Copy c = Copy.pack(w, user, want, engine, stream);
             copies.add(c);
             return c.memory == null ? w.address() : c.memory.address();
         }
@@ -140,12 +160,13 @@ final class PackedWeights {
             this.bytes = bytes;
         }
 
-        static Copy pack(Operand w, MemorySegment want, MemorySegment engine, MemorySegment stream) {
+        static Copy pack(Operand w, Function<Arena, MemorySegment> userMd, MemorySegment want, MemorySegment engine,
+                MemorySegment stream) {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment out = arena.allocate(C_POINTER);
                 Dnnl.check(dnnl_memory_desc_clone(out, want), "dnnl_memory_desc_clone");
                 MemorySegment md = out.get(C_POINTER, 0);
-                MemorySegment user = DnnlDescriptors.md(arena, w.shape(), w.strides());
+                MemorySegment user = userMd.apply(arena);
                 try {
                     if (dnnl_memory_desc_equal(user, md) != 0) {
                         return new Copy(md, null, null, 0);

@@ -203,10 +203,11 @@ final class PrimitiveCache {
     }
 
     /**
-     * As {@link #run(PrimitiveKey, Builder, Operand...)}, except that the first step reads argument
-     * {@code relaidArg} (described with format "any" by the builder) at the address {@code relaid} gives.
+     * As {@link #run(PrimitiveKey, Builder, Operand...)}, except that the steps read operand
+     * {@code relaidSlot} in the layout their descriptor gives (the builder leaves it to the primitive)
+     * at the address {@code relaid} gives for that layout.
      */
-    boolean run(PrimitiveKey key, Builder builder, int relaidArg, Relaid relaid, Operand... tensors) {
+    boolean run(PrimitiveKey key, Builder builder, int relaidSlot, Relaid relaid, Operand... tensors) {
         // The team size is applied before the primitive is looked up or created, and is part of its
         // key: oneDNN fixes a primitive's thread count when it creates it (a matmul created while the
         // OpenMP team was 2 runs 2 threads even after the team is set to 1), so a primitive must be
@@ -229,14 +230,14 @@ final class PrimitiveCache {
             MemorySegment[][] mems = s.memories(e, capacity);
             long work = s.workspace(e.tempBytes + e.scratchBytes);
             MemorySegment args = s.args;
-            long relaidAddress = relaid == null ? 0 : relaid.address(e.steps[0].mds()[relaidArg], s.stream);
+            long relaidAddress = relaid == null ? 0 : relaid.address(slotMd(e, relaidSlot), s.stream);
             for (int k = 0; k < e.steps.length; k++) {
                 Step st = e.steps[k];
                 MemorySegment[] m = mems[k];
                 int nargs = st.argIds().length;
                 for (int i = 0; i < nargs; i++) {
                     int slot = st.slots()[i];
-                    long addr = k == 0 && i == relaidArg && relaid != null ? relaidAddress
+                    long addr = slot == relaidSlot && relaid != null ? relaidAddress
                             : slot >= 0 ? tensors[slot].address() : work + e.tempOffsets[~slot];
                     bind(args, i, st.argIds()[i], m[i], addr);
                 }
@@ -251,6 +252,18 @@ final class PrimitiveCache {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /** The descriptor of the first step argument that reads operand {@code slot}. */
+    private static MemorySegment slotMd(Entry e, int slot) {
+        for (Step st : e.steps) {
+            for (int i = 0; i < st.slots().length; i++) {
+                if (st.slots()[i] == slot) {
+                    return st.mds()[i];
+                }
+            }
+        }
+        throw new IllegalStateException("no step reads operand " + slot);
     }
 
     private static void bind(MemorySegment args, int i, int argId, MemorySegment memory, long address) {

@@ -99,6 +99,35 @@ class PackedWeightsTest {
     }
 
     @Test
+    void packedFiltersGiveThePerCallReorderedOnesBitForBit() {
+        long[][] convs = {{2, 16, 14, 32, 3, 1, 1, 1}, {1, 3, 32, 64, 7, 2, 3, 1}, {2, 16, 9, 32, 3, 1, 1, 2}, {1, 64, 7, 64, 1, 1, 0, 1}};
+        for (long[] c : convs) {
+            try (Scope scope = Scope.open()) {
+                Tensor x = Tensor.randn(60, c[0], c[1], c[2], c[2]);
+                Tensor dx = Tensor.randn(61, c[0], c[1], c[2], c[2]);
+                Tensor w = Tensor.randn(62, c[3], c[1] / c[7], c[4], c[4]).mul(0.1);
+                String what = "conv2d x " + java.util.Arrays.toString(x.shape()) + " w " + java.util.Arrays.toString(w.shape())
+                        + " stride " + c[5] + " pad " + c[6] + " groups " + c[7];
+                assertPackedEqualsPlain(what, () -> List.of(F.conv2d(x, w, null, c[5], c[6], 1, c[7])));
+                assertPackedEqualsPlain(what + " jvp", () -> {
+                    JvpResult<Tensor> r = Functional.jvp((Tensor t) -> F.conv2d(t, w, null, c[5], c[6], 1, c[7]), x, dx);
+                    return List.of(r.output(), r.jvp());
+                });
+            }
+        }
+        try (Scope scope = Scope.open()) {
+            Tensor x = Tensor.randn(63, 2, 16, 14, 14);
+            Tensor w = Tensor.randn(64, 32, 16, 3, 3);
+            long before = PackedWeights.packs();
+            F.conv2d(x, w, null, 1, 1, 1, 1);
+            assertEquals(before, PackedWeights.packs(), "the first use reorders per call");
+            F.conv2d(x, w, null, 1, 1, 1, 1);
+            F.conv2d(x, w, null, 1, 1, 1, 1);
+            assertEquals(before + 1, PackedWeights.packs(), "the second use packs the filters, later ones read them");
+        }
+    }
+
+    @Test
     void aWeightIsPackedAtItsSecondUseAndOnce() {
         PackedWeights.limit(1L << 30);
         try (Scope scope = Scope.open()) {
