@@ -192,6 +192,53 @@ final class JavaElementwise {
         return true;
     }
 
+    private static final long[] UNIT_STRIDES = {1, 1, 1};
+
+    /**
+     * {@code out = a op b} over one run of float32 elements for the four arithmetic ops, one loop per
+     * op, in float: the same values as the double operator rounded to float (double has more than
+     * 2·24 + 2 bits, so rounding twice cannot differ for + - * /). The generic loop calls a
+     * {@code DoubleBinaryOperator} per element; where the JIT saw several ops there (megamorphic) it
+     * cannot inline it, and the MLP's double-backward jvp ran 3x slower in some JVMs (a broadcast
+     * {@code 1 - y²}, JMH forks of {@code mlp_tangentJvpDoubleBackward} at batch 64).
+     * False for other ops.
+     */
+    private static boolean arithmetic32(Prim op, MemorySegment os, MemorySegment as, MemorySegment bs, long[] offs,
+            long[] inner, long len) {
+        long ao = offs[0];
+        long bo = offs[1];
+        long oo = offs[2];
+        long ai = inner[0];
+        long bi = inner[1];
+        long oi = inner[2];
+        switch (op) {
+            case ADD -> {
+                for (long j = 0; j < len; j++) {
+                    os.setAtIndex(F32, oo + j * oi, as.getAtIndex(F32, ao + j * ai) + bs.getAtIndex(F32, bo + j * bi));
+                }
+            }
+            case SUB -> {
+                for (long j = 0; j < len; j++) {
+                    os.setAtIndex(F32, oo + j * oi, as.getAtIndex(F32, ao + j * ai) - bs.getAtIndex(F32, bo + j * bi));
+                }
+            }
+            case MUL -> {
+                for (long j = 0; j < len; j++) {
+                    os.setAtIndex(F32, oo + j * oi, as.getAtIndex(F32, ao + j * ai) * bs.getAtIndex(F32, bo + j * bi));
+                }
+            }
+            case DIV -> {
+                for (long j = 0; j < len; j++) {
+                    os.setAtIndex(F32, oo + j * oi, as.getAtIndex(F32, ao + j * ai) / bs.getAtIndex(F32, bo + j * bi));
+                }
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static void binary(Prim op, Operand a, Operand b, Operand out) {
         DoubleBinaryOperator f = ElementwiseMath.binary(op);
         MemorySegment as = a.storage().segment();
@@ -205,6 +252,9 @@ final class JavaElementwise {
             long ao = a.offset();
             long bo = b.offset();
             if (ot == DType.FLOAT32) {
+                if (arithmetic32(op, os, as, bs, new long[] {ao, bo, 0}, UNIT_STRIDES, n)) {
+                    return;
+                }
                 for (long i = 0; i < n; i++) {
                     os.setAtIndex(F32, i, (float) f.applyAsDouble(as.getAtIndex(F32, ao + i), bs.getAtIndex(F32, bo + i)));
                 }
@@ -246,6 +296,9 @@ final class JavaElementwise {
                         return;
                     }
                     if (at == DType.FLOAT32 && bt == DType.FLOAT32 && ot == DType.FLOAT32) {
+                        if (arithmetic32(op, os, as, bs, offs, inner, len)) {
+                            return;
+                        }
                         for (long j = 0; j < len; j++) {
                             os.setAtIndex(F32, offs[2] + j * inner[2], (float) f.applyAsDouble(
                                     as.getAtIndex(F32, offs[0] + j * inner[0]), bs.getAtIndex(F32, offs[1] + j * inner[1])));
