@@ -450,7 +450,7 @@ public final class DnnlAccelerator implements CpuAccelerator {
             return cache.create(arena, "dnnl_matmul_primitive_desc_create", (pd, attr) ->
                     dnnl_matmul_primitive_desc_create(pd, cache.engine(), ma, mb, MemorySegment.NULL, mc, attr),
                     new int[] {DNNL_ARG_SRC(), DNNL_ARG_WEIGHTS(), DNNL_ARG_DST()}, ma, mb, mc);
-        }, 1, packed ? (want, stream) -> PackedWeights.address(b, want, cache.engine(), stream) : null, a, b, out);
+        }, 1, packed ? (want, repack) -> PackedWeights.address(b, want, repack) : null, a, b, out);
     }
 
     /** One matmul primitive with the bias argument and eltwise / binary-multiply post-ops ({@link DnnlLinear}). */

@@ -117,7 +117,7 @@ final class DnnlLinear {
                 postOps(arena, attr, alg, 0f, 0f, ms);
                 return dnnl_matmul_primitive_desc_create(pd, cache.engine(), mx, mw, biasMd, mo, attr);
             }, ids, mds);
-        }, packed ? 1 : -1, packed ? (want, stream) -> PackedWeights.address(w, want, cache.engine(), stream) : null, ops);
+        }, packed ? 1 : -1, packed ? (want, repack) -> PackedWeights.address(w, want, repack) : null, ops);
     }
 
     /** {@code s = act'(z)} from {@code y = act(z)}: {@code 1 - y·y} (tanh) or {@code (1 - y)·y} (sigmoid). */

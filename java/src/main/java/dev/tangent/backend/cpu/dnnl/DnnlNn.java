@@ -109,8 +109,8 @@ final class DnnlNn {
         attrs = Arrays.copyOf(attrs, attrs.length + 1);
         attrs[attrs.length - 1] = packed ? 1 : 0;
         PrimitiveKey key = new PrimitiveKey(CONV, attrs, x, w, out);
-        PrimitiveCache.Relaid filters = !packed ? null : (want, stream) -> PackedWeights.address(w,
-                ar -> weightsMd(ar, w.shape(), w.strides(), a.groups()), want, cache.engine(), stream);
+        PrimitiveCache.Relaid filters = !packed ? null : (want, repack) -> PackedWeights.address(w,
+                ar -> weightsMd(ar, w.shape(), w.strides(), a.groups()), want, repack);
         return cache.run(key, arena -> PrimitiveChain.build(arena, cache.engine(), c -> {
             Geometry g = new Geometry(arena, a);
             MemorySegment xm = c.own(md(arena, x.shape(), x.strides()));

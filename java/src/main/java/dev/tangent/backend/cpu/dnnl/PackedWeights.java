@@ -5,10 +5,10 @@ import static dev.tangent.bindings.dnnl.dnnl_h.*;
 import dev.tangent.backend.Backend;
 import dev.tangent.backend.Operand;
 import dev.tangent.backend.Storage;
-import dev.tangent.bindings.dnnl.dnnl_exec_arg_t;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
@@ -78,36 +78,47 @@ final class PackedWeights {
     }
 
     /**
-     * The address of {@code w} laid out as {@code want}: a copy packed now, or earlier by any thread,
-     * or {@code w} itself when {@code want} is its own layout. The caller holds w's storage.
+     * The address of {@code w} laid out as {@code want}: a copy packed now (by {@code repack}, the
+     * consumer's cached reorder), or earlier by any thread, or {@code w} itself when {@code want} is
+     * its own layout. The caller holds w's storage.
      */
-    static long address(Operand w, MemorySegment want, MemorySegment engine, MemorySegment stream) {
-        return address(w, arena -> DnnlDescriptors.md(arena, w.shape(), w.strides()), want, engine, stream);
+    static long address(Operand w, MemorySegment want, PrimitiveCache.Repack repack) {
+        return address(w, arena -> DnnlDescriptors.md(arena, w.shape(), w.strides()), want, repack);
     }
 
-    /** As {@link #address(Operand, MemorySegment, MemorySegment, MemorySegment)}, {@code w} described by {@code user} (an owned descriptor). */
-    static long address(Operand w, Function<Arena, MemorySegment> user, MemorySegment want, MemorySegment engine,
-            MemorySegment stream) {
+    /** As {@link #address(Operand, MemorySegment, PrimitiveCache.Repack)}, {@code w} described by {@code user} (a new descriptor each call). */
+    static long address(Operand w, Function<Arena, MemorySegment> user, MemorySegment want, PrimitiveCache.Repack repack) {
         Uses u = (Uses) w.storage().derive(new View(w), Uses::new);
         if (u == null) {
-            throw new IllegalStateException("matmul: the weights' storage became mutable or was freed while packed "
-                    + "weights were chosen for it, shape " + java.util.Arrays.toString(w.shape()));
+            w.storage().checkAlive("matmul");   // freed: the usual "used after its scope was closed"
+            throw new IllegalStateException("oneDNN weights " + Arrays.toString(w.shape()) + ": their storage became "
+                    + "mutable after packed weights were chosen for the call");
         }
-        return u.packed(w, user, want, engine, stream);
+        return u.packed(w, user, want, repack);
     }
 
     /** A view of a storage (offset, sizes, strides): the key its uses and packed copies are cached under. */
-    private record View(long offset, List<Long> shape, List<Long> strides) {
+    private static final class View {
+        private final long[] key;
+        private final int hash;
+
         View(Operand w) {
-            this(w.offset(), longs(w.shape()), longs(w.strides()));
+            int r = w.dim();
+            key = new long[1 + 2 * r];
+            key[0] = w.offset();
+            System.arraycopy(w.shape(), 0, key, 1, r);
+            System.arraycopy(w.strides(), 0, key, 1 + r, r);
+            hash = Arrays.hashCode(key);
         }
 
-        private static List<Long> longs(long[] a) {
-            List<Long> l = new ArrayList<>(a.length);
-            for (long v : a) {
-                l.add(v);
-            }
-            return l;
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof View v && v.hash == hash && Arrays.equals(v.key, key);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
         }
     }
 
@@ -121,17 +132,19 @@ final class PackedWeights {
             return ++uses;
         }
 
-        synchronized long packed(Operand w, Function<Arena, MemorySegment> user, MemorySegment want, MemorySegment engine,
-                MemorySegment stream) {
+        synchronized long packed(Operand w, Function<Arena, MemorySegment> user, MemorySegment want,
+                PrimitiveCache.Repack repack) {
             if (freed) {
-                throw new IllegalStateException("matmul: packed weights used after their storage was freed");
+                w.storage().checkAlive("matmul");
+                throw new IllegalStateException("oneDNN weights " + Arrays.toString(w.shape())
+                        + ": packed copy used after their storage was closed");
             }
             for (Copy c : copies) {
                 if (dnnl_memory_desc_equal(c.md, want) != 0) {
                     return c.memory == null ? w.address() : c.memory.address();
                 }
             }
-            Copy c = Copy.pack(w, user, want, engine, stream);
+            Copy c = Copy.pack(w, user, want, repack);
             copies.add(c);
             return c.memory == null ? w.address() : c.memory.address();
         }
@@ -160,76 +173,39 @@ final class PackedWeights {
             this.bytes = bytes;
         }
 
-        static Copy pack(Operand w, Function<Arena, MemorySegment> userMd, MemorySegment want, MemorySegment engine,
-                MemorySegment stream) {
+        static Copy pack(Operand w, Function<Arena, MemorySegment> userMd, MemorySegment want, PrimitiveCache.Repack repack) {
+            MemorySegment md;
+            boolean same;
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment out = arena.allocate(C_POINTER);
                 Dnnl.check(dnnl_memory_desc_clone(out, want), "dnnl_memory_desc_clone");
-                MemorySegment md = out.get(C_POINTER, 0);
+                md = out.get(C_POINTER, 0);
                 MemorySegment user = userMd.apply(arena);
-                try {
-                    if (dnnl_memory_desc_equal(user, md) != 0) {
-                        return new Copy(md, null, null, 0);
-                    }
-                    return reorder(w, user, md, engine, stream, arena);
-                } catch (RuntimeException | Error e) {
-                    dnnl_memory_desc_destroy(md);
-                    throw e;
-                } finally {
-                    dnnl_memory_desc_destroy(user);
-                }
+                same = dnnl_memory_desc_equal(user, md) != 0;
+                dnnl_memory_desc_destroy(user);
             }
-        }
-
-        private static Copy reorder(Operand w, MemorySegment user, MemorySegment md, MemorySegment engine,
-                MemorySegment stream, Arena arena) {
+            if (same) {
+                return new Copy(md, null, null, 0);
+            }
             long bytes = dnnl_memory_desc_get_size(md);
             Backend be = w.storage().backend();
-            MemorySegment mem = be.allocate(bytes);
+            MemorySegment mem;
+            try {
+                mem = be.allocate(bytes);
+            } catch (RuntimeException | Error e) {
+                dnnl_memory_desc_destroy(md);
+                throw e;
+            }
             BYTES.addAndGet(bytes);
             Copy c = new Copy(md, mem, be, bytes);
-            MemorySegment out = arena.allocate(C_POINTER);
-            MemorySegment pd = MemorySegment.NULL;
-            MemorySegment prim = MemorySegment.NULL;
-            MemorySegment from = MemorySegment.NULL;
-            MemorySegment to = MemorySegment.NULL;
             try {
-                Dnnl.check(dnnl_reorder_primitive_desc_create(out, user, engine, md, engine, MemorySegment.NULL),
-                        "dnnl_reorder_primitive_desc_create");
-                pd = out.get(C_POINTER, 0);
-                Dnnl.check(dnnl_primitive_create(out, pd), "dnnl_primitive_create");
-                prim = out.get(C_POINTER, 0);
-                Dnnl.check(dnnl_memory_create(out, user, engine, MemorySegment.ofAddress(w.address())), "dnnl_memory_create");
-                from = out.get(C_POINTER, 0);
-                Dnnl.check(dnnl_memory_create(out, md, engine, mem), "dnnl_memory_create");
-                to = out.get(C_POINTER, 0);
-                MemorySegment args = dnnl_exec_arg_t.allocateArray(2, arena);
-                dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(args, 0), DNNL_ARG_FROM());
-                dnnl_exec_arg_t.memory(dnnl_exec_arg_t.asSlice(args, 0), from);
-                dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(args, 1), DNNL_ARG_TO());
-                dnnl_exec_arg_t.memory(dnnl_exec_arg_t.asSlice(args, 1), to);
-                Dnnl.check(dnnl_primitive_execute(prim, stream, 2, args), "dnnl_primitive_execute(reorder)");
-                Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
-                PACKS.incrementAndGet();
-                return c;
+                repack.run(userMd, w.address(), mem.address());
             } catch (RuntimeException | Error e) {
-                be.free(mem, bytes);
-                BYTES.addAndGet(-bytes);
+                c.free();
                 throw e;
-            } finally {
-                if (!to.equals(MemorySegment.NULL)) {
-                    dnnl_memory_destroy(to);
-                }
-                if (!from.equals(MemorySegment.NULL)) {
-                    dnnl_memory_destroy(from);
-                }
-                if (!prim.equals(MemorySegment.NULL)) {
-                    dnnl_primitive_destroy(prim);
-                }
-                if (!pd.equals(MemorySegment.NULL)) {
-                    dnnl_primitive_desc_destroy(pd);
-                }
             }
+            PACKS.incrementAndGet();
+            return c;
         }
 
         void free() {

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
 
 /**
  * oneDNN primitives cached by {@link PrimitiveKey} in a bounded LRU cache, and their execution:
@@ -108,6 +109,67 @@ final class PrimitiveCache {
             return steps.length > 0;
         }
 
+        /** The reorder into a relaid operand's layout (see {@link Repack}); guarded by this, destroyed with the entry. */
+        private MemorySegment repackMd = MemorySegment.NULL;
+        private MemorySegment repackPd = MemorySegment.NULL;
+        private MemorySegment repackPrimitive = MemorySegment.NULL;
+
+        /** Runs (creating it on first use) the reorder from {@code user} to {@code want}; one thread at a time. */
+        synchronized void repack(MemorySegment engine, Function<Arena, MemorySegment> user, MemorySegment want, long from,
+                long to, MemorySegment stream) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment out = arena.allocate(C_POINTER);
+                if (repackPrimitive.equals(MemorySegment.NULL)) {
+                    try {
+                        repackMd = user.apply(arena);
+                        Dnnl.check(dnnl_reorder_primitive_desc_create(out, repackMd, engine, want, engine,
+                                MemorySegment.NULL), "dnnl_reorder_primitive_desc_create");
+                        repackPd = out.get(C_POINTER, 0);
+                        Dnnl.check(dnnl_primitive_create(out, repackPd), "dnnl_primitive_create");
+                        repackPrimitive = out.get(C_POINTER, 0);
+                    } catch (RuntimeException | Error ex) {
+                        destroyRepack();
+                        throw ex;
+                    }
+                }
+                MemorySegment src = MemorySegment.NULL;
+                MemorySegment dst = MemorySegment.NULL;
+                try {
+                    Dnnl.check(dnnl_memory_create(out, repackMd, engine, MemorySegment.ofAddress(from)), "dnnl_memory_create");
+                    src = out.get(C_POINTER, 0);
+                    Dnnl.check(dnnl_memory_create(out, want, engine, MemorySegment.ofAddress(to)), "dnnl_memory_create");
+                    dst = out.get(C_POINTER, 0);
+                    MemorySegment args = dnnl_exec_arg_t.allocateArray(2, arena);
+                    dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(args, 0), DNNL_ARG_FROM());
+                    dnnl_exec_arg_t.memory(dnnl_exec_arg_t.asSlice(args, 0), src);
+                    dnnl_exec_arg_t.arg(dnnl_exec_arg_t.asSlice(args, 1), DNNL_ARG_TO());
+                    dnnl_exec_arg_t.memory(dnnl_exec_arg_t.asSlice(args, 1), dst);
+                    Dnnl.check(dnnl_primitive_execute(repackPrimitive, stream, 2, args), "dnnl_primitive_execute(reorder)");
+                    Dnnl.check(dnnl_stream_wait(stream), "dnnl_stream_wait");
+                } finally {
+                    if (!dst.equals(MemorySegment.NULL)) {
+                        dnnl_memory_destroy(dst);
+                    }
+                    if (!src.equals(MemorySegment.NULL)) {
+                        dnnl_memory_destroy(src);
+                    }
+                }
+            }
+        }
+
+        private synchronized void destroyRepack() {
+            if (!repackPrimitive.equals(MemorySegment.NULL)) {
+                dnnl_primitive_destroy(repackPrimitive);
+            }
+            if (!repackPd.equals(MemorySegment.NULL)) {
+                dnnl_primitive_desc_destroy(repackPd);
+            }
+            if (!repackMd.equals(MemorySegment.NULL)) {
+                dnnl_memory_desc_destroy(repackMd);
+            }
+            repackPrimitive = repackPd = repackMd = MemorySegment.NULL;
+        }
+
         static final Entry UNIMPLEMENTED = new Entry(new Step[0], new long[0], 0, 0, new MemorySegment[0]);
     }
 
@@ -188,13 +250,23 @@ final class PrimitiveCache {
     }
 
     /**
-     * Where a primitive reads an operand it wants in another layout than the caller's (a packed
-     * weight matrix): called once the entry is known, under the cache's read lock, with the layout
-     * the primitive wants and the calling thread's stream.
+     * Where a primitive reads an operand it wants in another layout than the caller's (packed
+     * weights): called once the entry is known, under the cache's read lock, with the layout the
+     * primitive wants and the entry's reorder into it.
      */
     @FunctionalInterface
     interface Relaid {
-        long address(MemorySegment wantMd, MemorySegment stream);
+        long address(MemorySegment wantMd, Repack repack);
+    }
+
+    /**
+     * The reorder of a relaid operand into the layout its entry wants, created once per entry (a
+     * reorder primitive is JIT-compiled code: creating one per packing cost more than the packing).
+     */
+    @FunctionalInterface
+    interface Repack {
+        /** Reorders memory at {@code from}, laid out as {@code userMd} describes (owned by the entry from now on), into {@code to}. */
+        void run(Function<Arena, MemorySegment> userMd, long from, long to);
     }
 
     /** Runs the entry for {@code key} (built by {@code builder} on a miss) on {@code tensors}; false when oneDNN has none. */
@@ -230,7 +302,13 @@ final class PrimitiveCache {
             MemorySegment[][] mems = s.memories(e, capacity);
             long work = s.workspace(e.tempBytes + e.scratchBytes);
             MemorySegment args = s.args;
-            long relaidAddress = relaid == null ? 0 : relaid.address(slotMd(e, relaidSlot), s.stream);
+            long relaidAddress = 0;
+            if (relaid != null) {
+                Entry entry = e;
+                MemorySegment want = slotMd(e, relaidSlot);
+                MemorySegment stream = s.stream;
+                relaidAddress = relaid.address(want, (user, from, to) -> entry.repack(engine, user, want, from, to, stream));
+            }
             for (int k = 0; k < e.steps.length; k++) {
                 Step st = e.steps[k];
                 MemorySegment[] m = mems[k];
@@ -322,6 +400,7 @@ final class PrimitiveCache {
                 }
                 e.evicted = true;
                 destroyParts(e.steps, e.ownedMds);
+                e.destroyRepack();
             }
         } finally {
             lock.writeLock().unlock();
