@@ -8,6 +8,7 @@ import dev.tangent.functional.Functional;
 import dev.tangent.functional.JvpPlan;
 import dev.tangent.nn.F;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.Supplier;
 
 /**
@@ -72,32 +73,11 @@ public final class KernelProbe {
                 TangentMlp mlp = new TangentMlp(7);
                 Tensor x = TangentMlp.gaussian(21, 1f, batch, DjlMlp.IN);
                 Tensor v = TangentMlp.gaussian(22, 1f, batch, DjlMlp.IN);
-                long budget = DnnlAccelerator.packedWeightBudget();
-                double[][] best = new double[2][3];
-                for (double[] b : best) {
-                    Arrays.fill(b, Double.MAX_VALUE);
-                }
+                double[][] best;
                 try (JvpPlan<Tensor, Tensor> plan = JvpPlan.compile(mlp::forward, x)) {
-                    for (int round = 0; round < 3; round++) {
-                        for (int packed = 0; packed < 2; packed++) {
-                            DnnlAccelerator.packedWeightBudget(packed == 1 ? budget : 0);
-                            String tag = (packed == 1 ? "packed" : "plain ") + " round " + round + ": MLP batch " + batch;
-                            double[][] t = {
-                                time(tag + " forward", () -> mlp.forward(x)),
-                                time(tag + " plan jvp", () -> plan.apply(x, v).jvp()),
-                                time(tag + " eager jvp", () -> Functional.jvp(mlp::forward, x, v).jvp())};
-                            for (int i = 0; i < 3; i++) {
-                                best[packed][i] = Math.min(best[packed][i], t[i][1]);
-                            }
-                        }
-                    }
-                } finally {
-                    DnnlAccelerator.packedWeightBudget(budget);
-                }
-                String[] names = {"forward", "plan jvp", "eager jvp"};
-                for (int i = 0; i < 3; i++) {
-                    System.out.printf("best median of the rounds, %-9s: plain %8.3f ms, packed %8.3f ms (%.2fx)%n",
-                            names[i], best[0][i], best[1][i], best[1][i] / best[0][i]);
+                    best = packedAgainstPlain("MLP batch " + batch, new String[] {"forward", "plan jvp", "eager jvp"},
+                            List.of(() -> mlp.forward(x), () -> plan.apply(x, v).jvp(),
+                                    () -> Functional.jvp(mlp::forward, x, v).jvp()));
                 }
                 // The floor: each layer's matmul with its epilogue alone (one oneDNN primitive on packed weights)
                 Tensor[] p = mlp.parameters();
@@ -120,35 +100,41 @@ public final class KernelProbe {
                 long[] shape = Resnet18Spec.inputShape((int) batch);
                 Tensor x = Tensor.of(NnParams.input(Resnet18Spec.SEED_X, 1f, shape), shape);
                 Tensor v = Tensor.of(NnParams.input(Resnet18Spec.SEED_V, 1f, shape), shape);
-                long budget = DnnlAccelerator.packedWeightBudget();
-                double[][] best = new double[2][2];
-                for (double[] b : best) {
-                    Arrays.fill(b, Double.MAX_VALUE);
-                }
-                try {
-                    for (int round = 0; round < 3; round++) {
-                        for (int packed = 0; packed < 2; packed++) {
-                            DnnlAccelerator.packedWeightBudget(packed == 1 ? budget : 0);
-                            String tag = (packed == 1 ? "packed" : "plain ") + " round " + round + ": ResNet-18 batch " + batch;
-                            double[][] t = {
-                                time(tag + " forward", () -> net.forward(x)),
-                                time(tag + " eager jvp", () -> Functional.jvp(net::forward, x, v).jvp())};
-                            for (int i = 0; i < 2; i++) {
-                                best[packed][i] = Math.min(best[packed][i], t[i][1]);
-                            }
-                        }
+                packedAgainstPlain("ResNet-18 batch " + batch, new String[] {"forward", "eager jvp"},
+                        List.of(() -> net.forward(x), () -> Functional.jvp(net::forward, x, v).jvp()));
+            }
+            default -> throw new IllegalArgumentException("KernelProbe: maxpool, sum, conv, pack or packconv, got " + what);
+        }
+    }
+
+    /**
+     * Each call with weights packed for oneDNN and plain (the packing budget 0), alternating in 3
+     * rounds; prints and returns each variant's best median in ms: {plain[], packed[]}.
+     */
+    private static double[][] packedAgainstPlain(String what, String[] names, List<Supplier<Tensor>> calls) {
+        long budget = DnnlAccelerator.packedWeightBudget();
+        double[][] best = new double[2][calls.size()];
+        for (double[] b : best) {
+            Arrays.fill(b, Double.MAX_VALUE);
+        }
+        try {
+            for (int round = 0; round < 3; round++) {
+                for (int packed = 0; packed < 2; packed++) {
+                    DnnlAccelerator.packedWeightBudget(packed == 1 ? budget : 0);
+                    String tag = (packed == 1 ? "packed" : "plain ") + " round " + round + ": " + what + " ";
+                    for (int i = 0; i < calls.size(); i++) {
+                        best[packed][i] = Math.min(best[packed][i], time(tag + names[i], calls.get(i))[1]);
                     }
-                } finally {
-                    DnnlAccelerator.packedWeightBudget(budget);
-                }
-                String[] names = {"forward", "eager jvp"};
-                for (int i = 0; i < 2; i++) {
-                    System.out.printf("best median of the rounds, %-9s: plain %8.3f ms, packed %8.3f ms (%.2fx)%n",
-                            names[i], best[0][i], best[1][i], best[1][i] / best[0][i]);
                 }
             }
-            default -> throw new IllegalArgumentException("KernelProbe: maxpool, sum, conv or pack, got " + what);
+        } finally {
+            DnnlAccelerator.packedWeightBudget(budget);
         }
+        for (int i = 0; i < names.length; i++) {
+            System.out.printf("best median of the rounds, %-9s: plain %8.3f ms, packed %8.3f ms (%.2fx)%n",
+                    names[i], best[0][i], best[1][i], best[1][i] / best[0][i]);
+        }
+        return best;
     }
 
     /** {least, median} in ms, printed. */
