@@ -24,7 +24,8 @@ import java.util.function.Function;
  * (batch 1024) its plain-weight time, ResNet-18's batch-1 forward 0.90x.
  *
  * <p>Packing costs one reorder of the whole weight, so a weight is packed at its second use, not
- * its first: one-off operands (an activation as a right-hand side) are never packed. The values
+ * its first: an operand used once (an activation as a right-hand side) is never packed. Safe from
+ * any number of threads: a view's copy is made once, under that view's lock. The values
  * are those of the unpacked weights, bit for bit (oneDNN runs the same kernel on the same
  * blocks; {@code PackedWeightsTest} checks it).
  *
@@ -65,9 +66,8 @@ final class PackedWeights {
 
     /**
      * Whether this call should read {@code w} (float32 weights: a matmul's 2-D right-hand side, a
-     * convolution's filters) packed:
-     * counts the use, and says yes from the second use of the same view of an immutable storage on,
-     * while the budget allows.
+     * convolution's filters) packed: counts the use, and says yes from the second use of the same
+     * view of an immutable storage on, while the budget allows.
      */
     static boolean wanted(Operand w) {
         if (limit <= 0 || BYTES.get() + 4 * w.numel() > limit) {

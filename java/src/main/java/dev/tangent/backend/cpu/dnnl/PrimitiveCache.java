@@ -260,8 +260,8 @@ final class PrimitiveCache {
     }
 
     /**
-     * The reorder of a relaid operand into the layout its entry wants, created once per entry (a
-     * reorder primitive is JIT-compiled code: creating one per packing cost more than the packing).
+     * The reorder of a relaid operand into the layout its entry wants: a reorder primitive is
+     * JIT-compiled code, so the entry creates it once and reuses it for every weight it packs.
      */
     @FunctionalInterface
     interface Repack {
