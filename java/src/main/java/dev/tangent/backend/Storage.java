@@ -254,8 +254,16 @@ public final class Storage {
                 backend.free(segment, bytes);
             }
             if (gone != null) {
+                RuntimeException first = null;
                 for (Derived d : gone.values()) {
-                    d.free();
+                    try {
+                        d.free();
+                    } catch (RuntimeException e) {   // free the rest, then report the first failure
+                        first = first == null ? e : first;
+                    }
+                }
+                if (first != null) {
+                    throw first;
                 }
             }
         }

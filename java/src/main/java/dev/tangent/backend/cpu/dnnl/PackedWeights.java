@@ -32,7 +32,8 @@ import java.util.function.Function;
  * <p>Only immutable storages are packed ({@link Storage#isMutable()}: not wrapped memory, not a
  * recording's rewritten buffers), so a packed copy can never be stale. A process-wide budget
  * bounds the packed copies, {@code -Dtangent.dnnl.packed_weights_mb} (default 1024; 0 turns packing
- * off); beyond it weights stay plain.
+ * off); beyond it (as estimated from the plain sizes before packing; concurrent packings may pass
+ * it by a few copies) new weights stay plain.
  */
 final class PackedWeights {
     private static final AtomicLong BYTES = new AtomicLong();
@@ -70,11 +71,12 @@ final class PackedWeights {
      * view of an immutable storage on, while the budget allows.
      */
     static boolean wanted(Operand w) {
-        if (limit <= 0 || BYTES.get() + 4 * w.numel() > limit) {
+        if (limit <= 0) {
             return false;
         }
         Uses u = (Uses) w.storage().derive(new View(w), Uses::new);
-        return u != null && u.count() >= 2;
+        // a view already packed stays packed; a new copy only within the budget
+        return u != null && u.count() >= 2 && (u.packedOnce() || BYTES.get() + 4 * w.numel() <= limit);
     }
 
     /**
@@ -132,6 +134,10 @@ final class PackedWeights {
             return ++uses;
         }
 
+        synchronized boolean packedOnce() {
+            return !copies.isEmpty();
+        }
+
         synchronized long packed(Operand w, Function<Arena, MemorySegment> user, MemorySegment want,
                 PrimitiveCache.Repack repack) {
             if (freed) {
@@ -180,9 +186,14 @@ final class PackedWeights {
                 MemorySegment out = arena.allocate(C_POINTER);
                 Dnnl.check(dnnl_memory_desc_clone(out, want), "dnnl_memory_desc_clone");
                 md = out.get(C_POINTER, 0);
-                MemorySegment user = userMd.apply(arena);
-                same = dnnl_memory_desc_equal(user, md) != 0;
-                dnnl_memory_desc_destroy(user);
+                try {
+                    MemorySegment user = userMd.apply(arena);
+                    same = dnnl_memory_desc_equal(user, md) != 0;
+                    dnnl_memory_desc_destroy(user);
+                } catch (RuntimeException | Error e) {
+                    dnnl_memory_desc_destroy(md);
+                    throw e;
+                }
             }
             if (same) {
                 return new Copy(md, null, null, 0);

@@ -230,10 +230,16 @@ final class PrimitiveCache {
             long scratch = sm.equals(MemorySegment.NULL) ? 0 : dnnl_memory_desc_get_size(sm);
             // an argument described with format "any" is laid out as the primitive chose (owned by the pd)
             MemorySegment[] used = mds.clone();
-            for (int i = 0; i < used.length; i++) {
-                if (formatAny(arena, used[i])) {
-                    used[i] = PrimitiveChain.md(pd, argIds[i]);
+            try {
+                for (int i = 0; i < used.length; i++) {
+                    if (formatAny(arena, used[i])) {
+                        used[i] = PrimitiveChain.md(pd, argIds[i]);
+                    }
                 }
+            } catch (RuntimeException ex) {
+                dnnl_primitive_destroy(prim);
+                dnnl_primitive_desc_destroy(pd);
+                throw ex;
             }
             Step step = new Step(prim, pd, argIds, slots, used, sm);
             return new Entry(new Step[] {step}, new long[0], 0, scratch, mds);
@@ -292,8 +298,16 @@ final class PrimitiveCache {
         }
         lock.readLock().lock();
         try {
-            if (e.evicted) {
-                e = lookup(key, builder); // re-created after eviction
+            while (e.evicted) {
+                // Evicted between the lookup and the lock: look it up again (re-created) without the
+                // read lock, since a lookup may evict others, which takes the write lock, and a
+                // thread holding the read lock cannot take the write lock (it would wait forever).
+                lock.readLock().unlock();
+                try {
+                    e = lookup(key, builder);
+                } finally {
+                    lock.readLock().lock();
+                }
                 if (!e.implemented()) {
                     return false;
                 }

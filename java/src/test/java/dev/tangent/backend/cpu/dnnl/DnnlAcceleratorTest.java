@@ -540,4 +540,44 @@ class DnnlAcceleratorTest {
             cpu.nativeKernels(nat);
         }
     }
+
+    /**
+     * Threads that keep evicting each other's primitives from a cache of 2: an entry evicted
+     * between its lookup and the run's read lock is looked up again without that lock (a lookup
+     * that evicts takes the write lock, which a reader cannot take: the old code could hang here).
+     */
+    @Test
+    void evictionRacesNeverHang() throws Exception {
+        DnnlAccelerator small = new DnnlAccelerator(2);
+        small.cutovers(0, 0);
+        int threads = 4;
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+            Thread th = new Thread(r, "eviction-race");
+            th.setDaemon(true);   // a hung worker must not keep the test JVM alive
+            return th;
+        });
+        try (Scope s = Scope.open()) {
+            List<Future<Boolean>> fs = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int seed = t;
+                fs.add(pool.submit(() -> {
+                    boolean all = true;
+                    for (int i = 0; i < 300; i++) {
+                        try (Scope inner = Scope.open()) {
+                            long m = 2 + (seed * 300 + i) % 7;   // 7 shapes over 2 slots: constant eviction
+                            Tensor a = Tensor.randn(i, m, 8);
+                            Tensor b = Tensor.randn(i + 1, 8, 5);
+                            all &= small.matmul(o(a), o(b), o(out(new long[] {m, 5}, DType.FLOAT32)));
+                        }
+                    }
+                    return all;
+                }));
+            }
+            for (Future<Boolean> f : fs) {
+                assertTrue(f.get(60, java.util.concurrent.TimeUnit.SECONDS), "every matmul ran on oneDNN");
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
 }

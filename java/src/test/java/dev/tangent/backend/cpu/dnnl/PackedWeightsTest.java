@@ -78,7 +78,8 @@ class PackedWeightsTest {
 
     @Test
     void packedValuesAreThePlainOnesBitForBit() {
-        long[][] shapes = {{64, 784, 1024}, {7, 33, 17}, {1024, 256, 128}, {128, 1024, 10}};
+        long[][] shapes = {{64, 784, 1024}, {7, 33, 17}, {1024, 256, 128}, {128, 1024, 10}, {1, 784, 1024}, {2, 1024, 1024},
+            {1, 300, 513}, {3, 37, 1024}};
         for (long[] s : shapes) {
             try (Scope scope = Scope.open()) {
                 Tensor x = Tensor.randn(1, s[0], s[1]);
