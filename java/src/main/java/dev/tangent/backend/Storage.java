@@ -144,9 +144,6 @@ public final class Storage {
      * kernel's {@link #acquire}): it is freed when the memory is.
      */
     public Derived derive(Object key, Supplier<? extends Derived> make) {
-        if (isMutable()) {
-            return null;
-        }
         return block.derive(key, make);
     }
 
@@ -226,7 +223,7 @@ public final class Storage {
         }
 
         synchronized Derived derive(Object key, Supplier<? extends Derived> make) {
-            if (returned || mutable) {
+            if (returned || foreign || mutable) {
                 return null;
             }
             if (derived == null) {

@@ -138,8 +138,11 @@ public final class EpilogueFusion {
         Runnable[] originals = {list.get(i).kernel(), c.kernel()};
         KernelInfo.Linear f = fused;
         Backend be = f.w().backend();
-        // Tried once now: where the backend declines, its outputs are restored by the original kernels.
-        if (!tryHeld(be, f, in)) {
+        // Tried once now (its inputs held, as a launched kernel's: a weight whose scope another thread
+        // closes fails the recording cleanly); where the backend declines, the original kernels restore its outputs.
+        boolean[] done = new boolean[1];
+        Launch.hold("linear", () -> done[0] = be.linearJvp(f.x(), f.dx(), f.w(), f.bias(), f.act(), f.y(), f.dy()), in);
+        if (!done[0]) {
             for (Runnable r : originals) {
                 r.run();
             }
@@ -233,28 +236,4 @@ public final class EpilogueFusion {
         return false;
     }
 
-    /**
-     * The fused kernel's trial at record time, holding its storages as a launched kernel does
-     * ({@link Storage#acquire}): a weight whose scope another thread closes meanwhile fails the
-     * recording with the usual {@link IllegalStateException}, never frees memory under the kernel.
-     */
-    private static boolean tryHeld(Backend be, KernelInfo.Linear f, Operand[] in) {
-        Storage[] held = new Storage[in.length + 2];
-        for (int k = 0; k < in.length; k++) {
-            held[k] = in[k].storage();
-        }
-        held[in.length] = f.y().storage();
-        held[in.length + 1] = f.dy().storage();
-        int n = 0;
-        try {
-            for (; n < held.length; n++) {
-                held[n].acquire("linear");
-            }
-            return be.linearJvp(f.x(), f.dx(), f.w(), f.bias(), f.act(), f.y(), f.dy());
-        } finally {
-            for (int k = 0; k < n; k++) {
-                held[k].release();
-            }
-        }
-    }
 }

@@ -69,7 +69,8 @@ public final class Launch {
         }
     }
 
-    private static void hold(String op, Runnable kernel, Operand[] reads) {
+    /** Runs {@code kernel} holding the storages of {@code reads} that another thread could close; tells no listener. */
+    static void hold(String op, Runnable kernel, Operand[] reads) {
         // Writes go to fresh results of this thread: nobody else can close them. Reads of memory a
         // scope of this thread owns cannot be closed by another thread either (keep, adopt and close
         // are the owner thread's); everything else is held for the kernel's duration.

@@ -441,7 +441,8 @@ public final class DnnlAccelerator implements CpuAccelerator {
             return false;
         }
         // a 2-D right-hand side is read packed from its second use on (PackedWeights)
-        boolean packed = r == 2 && b.dim() == 2 && PackedWeights.wanted(b);
+        PackedWeights.Uses pw = r == 2 && b.dim() == 2 ? PackedWeights.wanted(b) : null;
+        boolean packed = pw != null;
         PrimitiveKey key = new PrimitiveKey(5, new long[] {packed ? 1 : 0}, a, b, out);
         return cache.run(key, arena -> {
             MemorySegment ma = broadcastMd(arena, a);
@@ -450,7 +451,7 @@ public final class DnnlAccelerator implements CpuAccelerator {
             return cache.create(arena, "dnnl_matmul_primitive_desc_create", (pd, attr) ->
                     dnnl_matmul_primitive_desc_create(pd, cache.engine(), ma, mb, MemorySegment.NULL, mc, attr),
                     new int[] {DNNL_ARG_SRC(), DNNL_ARG_WEIGHTS(), DNNL_ARG_DST()}, ma, mb, mc);
-        }, 1, packed ? (want, repack) -> PackedWeights.address(b, want, repack) : null, a, b, out);
+        }, 1, packed ? (want, repack) -> pw.packed(b, want, repack) : null, a, b, out);
     }
 
     /** One matmul primitive with the bias argument and eltwise / binary-multiply post-ops ({@link DnnlLinear}). */

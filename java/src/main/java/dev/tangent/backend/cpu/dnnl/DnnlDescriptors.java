@@ -134,9 +134,14 @@ final class DnnlDescriptors {
 
     /** A float32 descriptor of {@code dims} whose layout the primitive chooses (format "any"). */
     static MemorySegment anyMd(Arena arena, long[] dims) {
+        return tagMd(arena, dims, dnnl_format_tag_any());
+    }
+
+    /** A float32 descriptor of {@code dims} laid out as format tag {@code tag}. */
+    static MemorySegment tagMd(Arena arena, long[] dims, int tag) {
         MemorySegment out = arena.allocate(C_POINTER);
         Dnnl.check(dnnl_memory_desc_create_with_tag(out, dims.length, arena.allocateFrom(ValueLayout.JAVA_LONG, dims),
-                dnnl_f32(), dnnl_format_tag_any()), "dnnl_memory_desc_create_with_tag");
+                dnnl_f32(), tag), "dnnl_memory_desc_create_with_tag");
         return out.get(C_POINTER, 0);
     }
 

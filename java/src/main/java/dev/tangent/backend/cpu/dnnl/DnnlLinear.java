@@ -91,7 +91,8 @@ final class DnnlLinear {
             ops[a] = scale;
             ids[a] = postOpArg(alg >= 0 ? 1 : 0);
         }
-        boolean packed = PackedWeights.wanted(w);
+        PackedWeights.Uses pw = PackedWeights.wanted(w);
+        boolean packed = pw != null;
         PrimitiveKey key = new PrimitiveKey(FAMILY_LINEAR,
                 new long[] {alg, bias != null ? 1 : 0, scale != null ? 1 : 0, packed ? 1 : 0}, ops);
         return cache.run(key, arena -> {
@@ -117,7 +118,7 @@ final class DnnlLinear {
                 postOps(arena, attr, alg, 0f, 0f, ms);
                 return dnnl_matmul_primitive_desc_create(pd, cache.engine(), mx, mw, biasMd, mo, attr);
             }, ids, mds);
-        }, packed ? 1 : -1, packed ? (want, repack) -> PackedWeights.address(w, want, repack) : null, ops);
+        }, packed ? 1 : -1, packed ? (want, repack) -> pw.packed(w, want, repack) : null, ops);
     }
 
     /** {@code s = act'(z)} from {@code y = act(z)}: {@code 1 - y·y} (tanh) or {@code (1 - y)·y} (sigmoid). */

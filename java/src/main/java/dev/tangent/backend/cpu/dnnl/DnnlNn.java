@@ -104,12 +104,13 @@ final class DnnlNn {
         }
         Layout lay = layout();
         // blocked filters are read packed from their second use on (PackedWeights), not reordered per call
-        boolean packed = lay == Layout.BLOCKED && PackedWeights.wanted(w);
+        PackedWeights.Uses pw = lay == Layout.BLOCKED ? PackedWeights.wanted(w) : null;
+        boolean packed = pw != null;
         long[] attrs = key(a, lay);
         attrs = Arrays.copyOf(attrs, attrs.length + 1);
         attrs[attrs.length - 1] = packed ? 1 : 0;
         PrimitiveKey key = new PrimitiveKey(CONV, attrs, x, w, out);
-        PrimitiveCache.Relaid filters = !packed ? null : (want, repack) -> PackedWeights.address(w,
+        PrimitiveCache.Relaid filters = !packed ? null : (want, repack) -> pw.packed(w,
                 ar -> weightsMd(ar, w.shape(), w.strides(), a.groups()), want, repack);
         return cache.run(key, arena -> PrimitiveChain.build(arena, cache.engine(), c -> {
             Geometry g = new Geometry(arena, a);
@@ -322,11 +323,8 @@ final class DnnlNn {
     /** The layout a primitive is created with: dense (abcd / abcde) or {@code any} (oneDNN chooses). */
     static MemorySegment compute(Arena arena, long[] shape, long groups, Layout layout) {
         long[] dims = groups == 1 ? shape : new long[] {groups, shape[0] / groups, shape[1], shape[2], shape[3]};
-        int tag = layout == Layout.BLOCKED ? dnnl_format_tag_any() : dims.length == 4 ? dnnl_abcd() : dnnl_abcde();
-        MemorySegment out = arena.allocate(C_POINTER);
-        Dnnl.check(dnnl_memory_desc_create_with_tag(out, dims.length, arena.allocateFrom(ValueLayout.JAVA_LONG, dims),
-                dnnl_f32(), tag), "dnnl_memory_desc_create_with_tag");
-        return out.get(C_POINTER, 0);
+        return DnnlDescriptors.tagMd(arena, dims,
+                layout == Layout.BLOCKED ? dnnl_format_tag_any() : dims.length == 4 ? dnnl_abcd() : dnnl_abcde());
     }
 
     /** A convolution's stride, dilation (oneDNN counts the gaps: PyTorch's minus 1) and symmetric padding. */

@@ -67,36 +67,17 @@ final class PackedWeights {
 
     /**
      * Whether this call should read {@code w} (float32 weights: a matmul's 2-D right-hand side, a
-     * convolution's filters) packed: counts the use, and says yes from the second use of the same
-     * view of an immutable storage on, while the budget allows.
+     * convolution's filters) packed: counts the use, and from the second use of the same view of an
+     * immutable storage on, while the budget allows, returns that view's packed copies
+     * ({@link Uses#packed(Operand, MemorySegment, PrimitiveCache.Repack)}); else null.
      */
-    static boolean wanted(Operand w) {
+    static Uses wanted(Operand w) {
         if (limit <= 0) {
-            return false;
+            return null;
         }
         Uses u = (Uses) w.storage().derive(new View(w), Uses::new);
         // a view already packed stays packed; a new copy only within the budget
-        return u != null && u.count() >= 2 && (u.packedOnce() || BYTES.get() + 4 * w.numel() <= limit);
-    }
-
-    /**
-     * The address of {@code w} laid out as {@code want}: a copy packed now (by {@code repack}, the
-     * consumer's cached reorder), or earlier by any thread, or {@code w} itself when {@code want} is
-     * its own layout. The caller holds w's storage.
-     */
-    static long address(Operand w, MemorySegment want, PrimitiveCache.Repack repack) {
-        return address(w, arena -> DnnlDescriptors.md(arena, w.shape(), w.strides()), want, repack);
-    }
-
-    /** As {@link #address(Operand, MemorySegment, PrimitiveCache.Repack)}, {@code w} described by {@code user} (a new descriptor each call). */
-    static long address(Operand w, Function<Arena, MemorySegment> user, MemorySegment want, PrimitiveCache.Repack repack) {
-        Uses u = (Uses) w.storage().derive(new View(w), Uses::new);
-        if (u == null) {
-            w.storage().checkAlive("matmul");   // freed: the usual "used after its scope was closed"
-            throw new IllegalStateException("oneDNN weights " + Arrays.toString(w.shape()) + ": their storage became "
-                    + "mutable after packed weights were chosen for the call");
-        }
-        return u.packed(w, user, want, repack);
+        return u != null && u.count() >= 2 && (u.packedOnce() || BYTES.get() + 4 * w.numel() <= limit) ? u : null;
     }
 
     /** A view of a storage (offset, sizes, strides): the key its uses and packed copies are cached under. */
@@ -125,7 +106,7 @@ final class PackedWeights {
     }
 
     /** One view's use count and packed copies (a copy per layout a primitive asked for). */
-    private static final class Uses implements Storage.Derived {
+    static final class Uses implements Storage.Derived {
         private final List<Copy> copies = new ArrayList<>(2);
         private long uses;
         private boolean freed;
@@ -138,6 +119,16 @@ final class PackedWeights {
             return !copies.isEmpty();
         }
 
+        /** {@link #packed(Operand, Function, MemorySegment, PrimitiveCache.Repack)} of a matrix described by its strides. */
+        long packed(Operand w, MemorySegment want, PrimitiveCache.Repack repack) {
+            return packed(w, arena -> DnnlDescriptors.md(arena, w.shape(), w.strides()), want, repack);
+        }
+
+        /**
+         * The address of {@code w} (described by {@code user}, a new descriptor each call) laid out as
+         * {@code want}: a copy packed now (by {@code repack}, the consumer's cached reorder), or earlier
+         * by any thread, or {@code w} itself when {@code want} is its own layout. The caller holds w's storage.
+         */
         synchronized long packed(Operand w, Function<Arena, MemorySegment> user, MemorySegment want,
                 PrimitiveCache.Repack repack) {
             if (freed) {
