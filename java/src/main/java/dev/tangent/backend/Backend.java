@@ -107,6 +107,18 @@ public interface Backend {
      */
     void conv2d(Attrs.Conv a, Operand x, Operand w, Operand out);
 
+    /**
+     * out = conv2d(in, w), then {@code conv2d(x, 0)} added to out's last {@code x.size(0)} images:
+     * the term PyTorch's forward AD adds for a weight without a tangent, NaN at each output position
+     * whose receptive field (the group's input channels) holds a NaN or ±inf of x, zero elsewhere.
+     * x is the primal input, {@code in} x's tangent or x and its tangent stacked along the batch.
+     * Returns false, writing nothing, where this backend has no such kernel (the caller then
+     * computes the term with tensor operations). Shapes as {@link #conv2d}.
+     */
+    default boolean conv2dAbsentWeightTangent(Attrs.Conv a, Operand in, Operand w, Operand x, Operand out) {
+        return false;
+    }
+
     /** gx = conv2d's input gradient for the output gradient g (also conv_transpose2d); gx contiguous. */
     void conv2dInputGrad(Attrs.Conv a, Operand g, Operand w, Operand gx);
 

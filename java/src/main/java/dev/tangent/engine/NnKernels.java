@@ -91,6 +91,29 @@ final class NnKernels {
         return out;
     }
 
+    /**
+     * {@code conv2d(in, w)} with {@code conv2d(x, 0)} (the absent weight tangent's term, see
+     * {@code Backend.conv2dAbsentWeightTangent}) added to its last x.size(0) images in one kernel,
+     * or null where the backend has none (nothing written then).
+     */
+    static Operand conv2dAbsentWeightTangent(Attrs.Conv a, Operand in, Operand w, Operand x) {
+        String op = Prim.CONV2D.opName();
+        checkOperands(op, in, w);
+        if (x.dtype() != in.dtype() || !x.device().equals(in.device()) || !w.device().equals(in.device())
+                || x.dim() != 4 || x.shape()[0] > in.shape()[0]
+                || !Arrays.equals(x.shape(), 1, 4, in.shape(), 1, 4)) {
+            return null;
+        }
+        Operand out = Buffers.allocate(NnShapes.conv2d(op, in.shape(), w.shape(), a), in.dtype(), in.device());
+        boolean done = Launch.runFused(op, () -> in.backend().conv2dAbsentWeightTangent(a, in, w, x, out),
+                new Operand[] {in, w, x}, new Operand[] {out}, null);
+        if (!done) {
+            ElementwiseKernels.declined(out);
+            return null;
+        }
+        return out;
+    }
+
     private static Operand inputGrad(Attrs.ConvGrad a, Operand g, Operand w) {
         String op = "conv_transpose2d";
         checkOperands(op, g, w);
