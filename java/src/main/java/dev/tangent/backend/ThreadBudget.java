@@ -1,7 +1,5 @@
 package dev.tangent.backend;
 
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -33,7 +31,10 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code tangent.gate.matmul}, {@code tangent.gate.eltwise} override them; {@code
  * tangent.budget.slots} sets the number of slots (default: the processors; {@code 0} turns the
  * budget off, leaving only the split by size and by the number of kernels running); {@code
- * tangent.budget.per_call=false} makes {@link #enterCall} take nothing (a slot per kernel again).
+ * tangent.budget.per_call=false} makes {@link #enterCall} take nothing (a slot per kernel again);
+ * {@code tangent.budget.spin_us} (default 0) makes a thread waiting for a slot yield its core for up
+ * to that many microseconds before it parks ({@link CoreSlots}; benchmarks/SERVING.md has the
+ * trade-off).
  */
 public final class ThreadBudget {
     /**
@@ -72,7 +73,9 @@ public final class ThreadBudget {
     private static final int CORES = Runtime.getRuntime().availableProcessors();
     /** Core slots (0: no budget). */
     static final int SLOT_COUNT = Math.max(0, Integer.getInteger("tangent.budget.slots", CORES));
-    private static final Semaphore SLOTS = new Semaphore(SLOT_COUNT, true);
+    /** How long a thread waiting for a slot yields its core before it parks ({@code tangent.budget.spin_us}). */
+    static final long SPIN_NANOS = Math.max(0, Long.getLong("tangent.budget.spin_us", 0L)) * 1000;
+    private static final CoreSlots SLOTS = new CoreSlots(SLOT_COUNT, SPIN_NANOS);
     private static final AtomicInteger RUNNING = new AtomicInteger();
     private static final ThreadLocal<State> STATE = ThreadLocal.withInitial(State::new);
     private static final LongAdder SLOTTED = new LongAdder();
@@ -156,7 +159,7 @@ public final class ThreadBudget {
     private static void takeSlot() {
         if (!tryTakeFree()) {
             long t0 = System.nanoTime();
-            SLOTS.acquireUninterruptibly();
+            SLOTS.acquire();
             WAIT_NANOS.add(System.nanoTime() - t0);
             WAITS.increment();
         }
@@ -193,7 +196,7 @@ public final class ThreadBudget {
         }
         if (s.callSlot) {
             s.callSlot = false;
-            SLOTS.release();
+            SLOTS.release(1);
         }
     }
 
@@ -204,12 +207,7 @@ public final class ThreadBudget {
 
     /** A free slot if one is free and no thread waits for it (fair: a team never jumps the queue). */
     private static boolean tryTakeFree() {
-        try {
-            return SLOTS.tryAcquire(0, TimeUnit.NANOSECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return SLOTS.tryAcquire();
     }
 
     /** Ends the kernel started by {@link #enter}: hands its slots to the threads waiting, in order. */
@@ -266,12 +264,12 @@ public final class ThreadBudget {
 
     /** Core slots free right now (the budget's size when no kernel holds one; 0 when it is off). */
     public static int freeSlots() {
-        return SLOTS.availablePermits();
+        return SLOTS.available();
     }
 
     /** Threads waiting for a core slot right now (an estimate, for monitoring and tests). */
     public static int waiting() {
-        return SLOTS.getQueueLength();
+        return SLOTS.waiting();
     }
 
     /**
