@@ -305,11 +305,54 @@ final class JavaElementwise {
                         }
                         return;
                     }
+                    if (at == DType.FLOAT32 && bt == DType.FLOAT32 && ot == DType.BOOL
+                            && compare32(op, os, as, bs, offs, inner, len)) {
+                        return;
+                    }
                     for (long j = 0; j < len; j++) {
                         set(os, ot, offs[2] + j * inner[2], f.applyAsDouble(get(as, at, offs[0] + j * inner[0]),
                                 get(bs, bt, offs[1] + j * inner[1])));
                     }
                 });
+    }
+
+    /**
+     * A float32 comparison into a bool mask, one loop per op (IEEE: false against NaN, except NE),
+     * for a run of {@code len} elements at offsets {@code offs} and strides {@code inner} (a, b, out);
+     * false for an op it does not cover. The generic loop converted each element to double and
+     * back through a dtype switch: 1.1 ms for relu's [1, 64, 112, 112] mask ({@code y <= 0}) in a
+     * ResNet-18 hvp.
+     */
+    private static boolean compare32(Prim op, MemorySegment os, MemorySegment as, MemorySegment bs, long[] offs,
+            long[] inner, long len) {
+        long ao = offs[0], bo = offs[1], oo = offs[2];
+        long ai = inner[0], bi = inner[1], oi = inner[2];
+        switch (op) {
+            case LE -> {
+                for (long j = 0; j < len; j++) {
+                    os.set(U8, oo + j * oi, as.getAtIndex(F32, ao + j * ai) <= bs.getAtIndex(F32, bo + j * bi) ? (byte) 1 : 0);
+                }
+            }
+            case LT -> {
+                for (long j = 0; j < len; j++) {
+                    os.set(U8, oo + j * oi, as.getAtIndex(F32, ao + j * ai) < bs.getAtIndex(F32, bo + j * bi) ? (byte) 1 : 0);
+                }
+            }
+            case GE -> {
+                for (long j = 0; j < len; j++) {
+                    os.set(U8, oo + j * oi, as.getAtIndex(F32, ao + j * ai) >= bs.getAtIndex(F32, bo + j * bi) ? (byte) 1 : 0);
+                }
+            }
+            case GT -> {
+                for (long j = 0; j < len; j++) {
+                    os.set(U8, oo + j * oi, as.getAtIndex(F32, ao + j * ai) > bs.getAtIndex(F32, bo + j * bi) ? (byte) 1 : 0);
+                }
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
     }
 
     static void where(Operand mask, Operand a, Operand b, Operand out) {
@@ -323,6 +366,16 @@ final class JavaElementwise {
         StridedLoop.forEach(out.shape(), new long[][] {mask.strides(), a.strides(), b.strides(), out.strides()},
                 new long[] {mask.offset(), a.offset(), b.offset(), 0},
                 (offs, len, inner) -> {
+                    if (at == DType.FLOAT32 && bt == DType.FLOAT32 && ot == DType.FLOAT32) {
+                        // float32 throughout: no round trip through double and a dtype switch per element
+                        long mo = offs[0], ao = offs[1], bo = offs[2], oo = offs[3];
+                        long mi = inner[0], ai = inner[1], bi = inner[2], oi = inner[3];
+                        for (long j = 0; j < len; j++) {
+                            float v = ms.get(U8, mo + j * mi) != 0 ? as.getAtIndex(F32, ao + j * ai) : bs.getAtIndex(F32, bo + j * bi);
+                            os.setAtIndex(F32, oo + j * oi, v);
+                        }
+                        return;
+                    }
                     for (long j = 0; j < len; j++) {
                         boolean m = ms.get(U8, offs[0] + j * inner[0]) != 0;
                         double v = m ? get(as, at, offs[1] + j * inner[1]) : get(bs, bt, offs[2] + j * inner[2]);

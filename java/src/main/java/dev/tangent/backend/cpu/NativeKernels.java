@@ -194,19 +194,91 @@ final class NativeKernels {
         }
         long[] s = x.shape();
         long[] os = y.shape();
-        long[] geom = {a.kernel()[0], a.kernel()[1], a.stride()[0], a.stride()[1], a.padding()[0], a.padding()[1],
+        long[] geom = geometry(a);
+        maxPool2dPlanes(geom, mem(x), dx == null ? null : mem(dx), 0, mem(y), dy == null ? null : mem(dy), s, os);
+        return true;
+    }
+
+    /** The pooling geometry as the C kernel takes it: kernel, stride, padding, dilation (rows, columns). */
+    private static long[] geometry(dev.tangent.ops.Attrs.Pool a) {
+        return new long[] {a.kernel()[0], a.kernel()[1], a.stride()[0], a.stride()[1], a.padding()[0], a.padding()[1],
             a.dilation()[0], a.dilation()[1]};
+    }
+
+    /**
+     * The C kernel over the N * C planes of x [N, C, H, W], split between the team by whole planes
+     * (about CHUNK input elements each). dx, when given, holds {@code dxPlanes} planes: the whole
+     * tensor (dxPlanes 0), or one plane every plane reads (dxPlanes 1).
+     */
+    private static void maxPool2dPlanes(long[] geom, MemorySegment xm, MemorySegment dxm, int dxPlanes, MemorySegment ym,
+            MemorySegment dym, long[] s, long[] os) {
         long in = s[2] * s[3];
         long out = os[2] * os[3];
-        MemorySegment xm = mem(x);
-        MemorySegment dxm = dx == null ? null : mem(dx);
-        MemorySegment ym = mem(y);
-        MemorySegment dym = dy == null ? null : mem(dy);
-        // planes are independent: the team takes chunks of whole planes, about CHUNK input elements each
+        if (dxPlanes == 1) {
+            // one shared tangent plane: a call per plane
+            CpuTeam.forRange(ThreadBudget.granted(), s[0] * s[1], Math.max(1, CHUNK / Math.max(1, in)), (from, to) -> {
+                for (long p = from; p < to; p++) {
+                    NativeCpuLibrary.maxPool2dF32(part(xm, p * in, (p + 1) * in, 4), dxm, part(ym, p * out, (p + 1) * out, 4),
+                            part(dym, p * out, (p + 1) * out, 4), 1, s[2], s[3], os[2], os[3], geom);
+                }
+            });
+            return;
+        }
         CpuTeam.forRange(ThreadBudget.granted(), s[0] * s[1], Math.max(1, CHUNK / Math.max(1, in)), (from, to) ->
                 NativeCpuLibrary.maxPool2dF32(part(xm, from * in, to * in, 4), dxm == null ? null : part(dxm, from * in, to * in, 4),
                         part(ym, from * out, to * out, 4), dym == null ? null : part(dym, from * out, to * out, 4),
                         to - from, s[2], s[3], os[2], os[3], geom));
+    }
+
+    /**
+     * max_pool2d's indices (each window maximum's flat spatial index h * W + w, int64) and, when out
+     * is given, its values, by the C kernel's jvp: the tangent is one plane holding each position's
+     * own index as float32 (exact while a plane has at most 2^24 elements), so the jvp's "tangent at
+     * the winning tap" is the winner's index, with the values' tie and NaN rules. Declines a window
+     * with no tap inside the plane (the Java kernel's index -1 there) and planes over 2^24.
+     */
+    static boolean maxPool2dIndices(dev.tangent.ops.Attrs.Pool a, Operand x, Operand out, Operand idx) {
+        if (!ENABLED || x.dtype() != DType.FLOAT32 || x.dim() != 4 || !dense(x) || idx.dtype() != DType.INT64
+                || !dense(idx) || (out != null && (out.dtype() != DType.FLOAT32 || !dense(out)))) {
+            return false;
+        }
+        long[] s = x.shape();
+        long[] os = idx.shape();
+        long plane = s[2] * s[3];
+        if (plane > (1L << 24) || !everyWindowHasATap(os[2], a.kernel()[0], a.stride()[0], a.padding()[0], a.dilation()[0], s[2])
+                || !everyWindowHasATap(os[3], a.kernel()[1], a.stride()[1], a.padding()[1], a.dilation()[1], s[3])) {
+            return false;
+        }
+        long n = idx.numel();
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
+            MemorySegment pos = arena.allocate(plane * 4, 64);
+            for (long q = 0; q < plane; q++) {
+                pos.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, q, q);
+            }
+            MemorySegment ym = out != null ? mem(out) : arena.allocate(n * 4, 64);
+            MemorySegment at = arena.allocate(n * 4, 64);
+            maxPool2dPlanes(geometry(a), mem(x), pos, 1, ym, at, s, os);
+            MemorySegment im = mem(idx);
+            for (long i = 0; i < n; i++) {
+                im.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, i,
+                        (long) at.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i));
+            }
+        }
+        return true;
+    }
+
+    /** Whether each of the {@code outs} windows along a dimension of {@code size} has a tap inside it. */
+    private static boolean everyWindowHasATap(long outs, long k, long stride, long pad, long dil, long size) {
+        for (long o = 0; o < outs; o++) {
+            boolean any = false;
+            for (long t = 0; t < k && !any; t++) {
+                long i = o * stride - pad + t * dil;
+                any = i >= 0 && i < size;
+            }
+            if (!any) {
+                return false;
+            }
+        }
         return true;
     }
 

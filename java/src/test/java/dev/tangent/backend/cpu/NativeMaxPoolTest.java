@@ -32,7 +32,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * is exercised; geometries cover padding, stride, dilation, ceil mode and non-square windows, rows
  * wide enough for the vectorised interior columns, and enough planes to split between threads.
  * End to end, {@code Functional.jvp} of {@code F.maxPool2d} (the fused kernel) equals the
- * Java kernels' indices-and-gather rule.
+ * Java kernels' indices-and-gather rule. The indices reverse mode uses come from the same kernel
+ * ({@code NativeKernels.maxPool2dIndices}) and equal the Java kernel's.
  */
 class NativeMaxPoolTest {
     @BeforeAll
@@ -115,6 +116,41 @@ class NativeMaxPoolTest {
             Tensor y2 = Tensor.zeros(DType.FLOAT32, os);
             assertTrue(NativeKernels.maxPool2d(a, o(x), null, o(y2), null));
             assertSameBits(yRef.toFloatArray(), y2.toFloatArray(), what + " values without the jvp");
+        }
+    }
+
+    /** The indices (reverse mode's max_pool2d) by the jvp kernel: the Java kernel's, element for element, and its values. */
+    @ParameterizedTest
+    @MethodSource("geometries")
+    void indicesMatchJava(Attrs.Pool a, long[] shape) {
+        try (Scope s = Scope.open()) {
+            long n = shape[0] * shape[1] * shape[2] * shape[3];
+            Tensor x = Tensor.of(data(n, 3 * n), shape);
+            long[] os = F.maxPool2d(x, a.kernel(), a.stride(), a.padding(), a.dilation(), a.ceilMode()).shape();
+            Tensor yRef = Tensor.zeros(DType.FLOAT32, os);
+            Tensor idxRef = Tensor.zeros(DType.INT64, os);
+            JavaNn.maxPool2d(a, o(x), o(yRef), o(idxRef));
+            Tensor y = Tensor.zeros(DType.FLOAT32, os);
+            Tensor idx = Tensor.zeros(DType.INT64, os);
+            String what = "max_pool2d indices " + java.util.Arrays.toString(shape) + " " + a;
+            assertTrue(NativeKernels.maxPool2dIndices(a, o(x), o(y), o(idx)), what + ": declined");
+            assertEquals(java.util.Arrays.toString(idxRef.toLongArray()), java.util.Arrays.toString(idx.toLongArray()), what);
+            assertSameBits(yRef.toFloatArray(), y.toFloatArray(), what + " values");
+            Tensor idx2 = Tensor.zeros(DType.INT64, os);
+            assertTrue(NativeKernels.maxPool2dIndices(a, o(x), null, o(idx2)), what + ": declined without values");
+            assertEquals(java.util.Arrays.toString(idxRef.toLongArray()), java.util.Arrays.toString(idx2.toLongArray()),
+                    what + " without values");
+        }
+    }
+
+    /** A window with no tap inside the plane (the Java kernel's index -1) is declined, not given index 0. */
+    @Test
+    void indicesDeclineAWindowOutsideThePlane() {
+        try (Scope s = Scope.open()) {
+            Attrs.Pool a = pool(2, 1, 1, 1, 1, 0, 3, 1, false);   // rows: taps at -1 and 2 of a 2-row plane
+            Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 1, 1, 2, 3);
+            long[] os = F.maxPool2d(x, a.kernel(), a.stride(), a.padding(), a.dilation(), a.ceilMode()).shape();
+            assertTrue(!NativeKernels.maxPool2dIndices(a, o(x), null, o(Tensor.zeros(DType.INT64, os))));
         }
     }
 

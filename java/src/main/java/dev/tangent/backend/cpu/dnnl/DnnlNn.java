@@ -28,7 +28,8 @@ import java.util.Arrays;
  * than blocked on every ResNet-18 shape measured (benchmarks/NN-KERNELS.md); kept so that the
  * measurement can be repeated and both paths stay tested.
  *
- * <p><b>Filters are packed once.</b> From its second use on, a convolution's filters are read from
+ * <p><b>Filters are packed once.</b> From its second use on, a convolution's filters (forward, and
+ * backward data: reverse mode's input gradient, in a layout of its own) are read from
  * a copy in the blocked layout the primitive wants, made once and kept with the filters' storage
  * ({@link PackedWeights}), instead of being reordered on every call (0.02-0.7 ms each at batch 1;
  * the most, 512x512x3x3, beside a 1.4 ms convolution). Only storages whose bytes cannot change
@@ -137,7 +138,15 @@ final class DnnlNn {
             return false;
         }
         Layout lay = layout();
-        PrimitiveKey key = new PrimitiveKey(CONV_BWD_DATA, key(a, lay), g, w, gx);
+        // the filters packed for backward data as for the forward (a layout of their own, cached beside it)
+        PackedWeights.Uses pw = lay == Layout.BLOCKED ? PackedWeights.wanted(w) : null;
+        boolean packed = pw != null;
+        long[] attrs = key(a, lay);
+        attrs = Arrays.copyOf(attrs, attrs.length + 1);
+        attrs[attrs.length - 1] = packed ? 1 : 0;
+        PrimitiveKey key = new PrimitiveKey(CONV_BWD_DATA, attrs, g, w, gx);
+        PrimitiveCache.Relaid filters = !packed ? null : (want, repack) -> pw.packed(w,
+                ar -> weightsMd(ar, w.shape(), w.strides(), a.groups()), want, repack);
         return cache.run(key, arena -> PrimitiveChain.build(arena, cache.engine(), c -> {
             Geometry geo = new Geometry(arena, a);
             MemorySegment gm = c.own(md(arena, g.shape(), g.strides()));
@@ -154,10 +163,10 @@ final class DnnlNn {
                     dnnl_convolution_backward_data_primitive_desc_create(p, cache.engine(), dnnl_convolution_direct(),
                             xc, wc, gc, geo.strides, geo.dilates, geo.pad, geo.pad, hint, attr));
             int sg = c.input(0, gm, md(pd, DNNL_ARG_DIFF_DST()));
-            int sw = c.input(1, wm, md(pd, DNNL_ARG_WEIGHTS()));
+            int sw = packed ? 1 : c.input(1, wm, md(pd, DNNL_ARG_WEIGHTS()));
             int sx = c.output(2, xm, md(pd, DNNL_ARG_DIFF_SRC()));
             c.step(pd, new int[] {DNNL_ARG_DIFF_DST(), DNNL_ARG_WEIGHTS(), DNNL_ARG_DIFF_SRC()}, new int[] {sg, sw, sx});
-        }), g, w, gx);
+        }), 1, filters, g, w, gx);
     }
 
     /** gw from x and g: convolution backward weights. */

@@ -114,7 +114,22 @@ class PackedWeightsTest {
                     JvpResult<Tensor> r = Functional.jvp((Tensor t) -> F.conv2d(t, w, null, c[5], c[6], 1, c[7]), x, dx);
                     return List.of(r.output(), r.jvp());
                 });
+                // reverse mode: the input gradient (convolution backward data) reads the filters packed too
+                Tensor gy = Tensor.randn(65, F.conv2d(x, w, null, c[5], c[6], 1, c[7]).shape());
+                assertPackedEqualsPlain(what + " vjp", () -> List.of(
+                        Functional.vjp((Tensor t) -> F.conv2d(t, w, null, c[5], c[6], 1, c[7]), x, gy).vjp()));
             }
+        }
+        try (Scope scope = Scope.open()) {
+            Tensor x = Tensor.randn(66, 2, 16, 14, 14);
+            Tensor w = Tensor.randn(67, 32, 16, 3, 3);
+            Tensor gy = Tensor.randn(68, 2, 32, 14, 14);
+            F.conv2d(x, w, null, 1, 1, 1, 1);
+            F.conv2d(x, w, null, 1, 1, 1, 1);   // the forward's packed copy
+            long before = PackedWeights.packs();
+            Functional.vjp((Tensor t) -> F.conv2d(t, w, null, 1, 1, 1, 1), x, gy);
+            Functional.vjp((Tensor t) -> F.conv2d(t, w, null, 1, 1, 1, 1), x, gy);
+            assertEquals(before + 1, PackedWeights.packs(), "backward data packs its own layout once");
         }
         try (Scope scope = Scope.open()) {
             Tensor x = Tensor.randn(63, 2, 16, 14, 14);
