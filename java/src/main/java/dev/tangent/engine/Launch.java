@@ -83,7 +83,13 @@ public final class Launch {
                     held |= 1L << r;
                 }
             }
-            kernel.run();
+            if (KernelProfile.ENABLED) {
+                long t0 = System.nanoTime();
+                kernel.run();
+                KernelProfile.add(op, System.nanoTime() - t0);
+            } else {
+                kernel.run();
+            }
         } finally {
             for (int r = 0; held != 0; r++, held >>>= 1) {
                 if ((held & 1) != 0) {

@@ -370,6 +370,15 @@ final class JavaElementwise {
                         // float32 throughout: no round trip through double and a dtype switch per element
                         long mo = offs[0], ao = offs[1], bo = offs[2], oo = offs[3];
                         long mi = inner[0], ai = inner[1], bi = inner[2], oi = inner[3];
+                        if (mi == 1 && oi == 1 && bi == 1 && ai == 0) {
+                            // where(mask, scalar, b), dense: relu's rules (the scalar 0) take this one
+                            float c = as.getAtIndex(F32, ao);
+                            for (long j = 0; j < len; j++) {
+                                float v = bs.getAtIndex(F32, bo + j);
+                                os.setAtIndex(F32, oo + j, ms.get(U8, mo + j) != 0 ? c : v);
+                            }
+                            return;
+                        }
                         for (long j = 0; j < len; j++) {
                             float v = ms.get(U8, mo + j * mi) != 0 ? as.getAtIndex(F32, ao + j * ai) : bs.getAtIndex(F32, bo + j * bi);
                             os.setAtIndex(F32, oo + j * oi, v);
