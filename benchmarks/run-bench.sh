@@ -38,7 +38,7 @@ esac
 
 # The NN workloads (ResNet-18, encoder) are heavy: JMH runs them in passes of their own, with the
 # warmup/measurement counts of their classes' annotations (1 fork, 10×1 s warmup — at 1 thread the JIT
-# compiler shares the pinned core until it settles —, 3×1 s measurement).
+# compiler shares the pinned core until it settles; 25×1 s for ResNet-18's vjp/hvp —, 3×1 s measurement).
 nn_re='(Djl|Tangent)(Resnet18|Encoder)[A-Za-z]*Bench\.'
 if [ "$mode" = quick ]; then
   jmh=(-f 1 -wi 1 -w 1s -i 2 -r 1s)
@@ -54,7 +54,7 @@ else
   read -r -a thread_counts <<< "${BENCH_THREADS:-1 2 default}"   # default: Tangent's benchmarks only (DJL's take numbers); BENCH_THREADS=1: 1-thread rows only
   jax_time=(--warmup 3 --measure 5)
   jax_nn=(resnet18=1,32 encoder=1,16)
-  label="Full run (1 fork per benchmark, 3×1 s warmup, 5×1 s measurement; ResNet-18 and encoder: 10×1 s warmup, 3×1 s measurement)"
+  label="Full run (1 fork per benchmark, 3×1 s warmup, 5×1 s measurement; ResNet-18 and encoder: 10×1 s warmup (ResNet-18 vjp/hvp: 25×1 s), 3×1 s measurement)"
   memcalls=1000
 fi
 

@@ -24,7 +24,7 @@ import org.openjdk.jmh.infra.Blackhole;
  * ResNet-18 (torchvision layout, 3×224×224, BatchNorm in inference mode; see {@link Resnet18Spec}), DJL reverse mode at batch 1: vjp (one backward) and the hvp of 0.5·‖f(x)‖² (double
  * backward), the baselines of {@link TangentResnet18ReverseBench}.
  *
- * Heavy workload: one fork per parameter set, 10×1 s warmup (the same for both engines: at 1
+ * Heavy workload: one fork per parameter set, 25×1 s warmup (the same for both engines: at 1
  * thread the JIT compiler shares the pinned core until it settles) and 3×1 s measurement (a call longer
  * than an iteration makes that iteration one sample); run-bench.sh leaves these counts to the
  * annotations.
@@ -33,7 +33,7 @@ import org.openjdk.jmh.infra.Blackhole;
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(1)
-@Warmup(iterations = 10, time = 1)
+@Warmup(iterations = 25, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class DjlResnet18ReverseBench {
     @Param({"1", "2"})

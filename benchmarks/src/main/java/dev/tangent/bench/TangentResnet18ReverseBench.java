@@ -20,16 +20,18 @@ import org.openjdk.jmh.infra.Blackhole;
  * ResNet-18 (torchvision layout, 3×224×224, BatchNorm in inference mode; see {@link Resnet18Spec}), Tangent reverse mode at batch 1: vjp and the hvp of 0.5·‖f(x)‖², as
  * {@link DjlResnet18ReverseBench}.
  *
- * Heavy workload: one fork per parameter set, 10×1 s warmup (at 1 thread the JVM, JIT compiler
+ * Heavy workload: one fork per parameter set, 25×1 s warmup (at 1 thread the JVM, JIT compiler
  * included, shares one core: with 1×1 s, C2 compiling during the measurement made a third of the
- * calls take twice their CPU time) and 3×1 s measurement (a call longer than an
+ * calls take twice their CPU time; with 10×1 s the hvp was still getting faster at the last
+ * warm-up iteration, 1,399 → 326 ms, and measured 312 ms against 173 ms after 15 s of warm-up in
+ * KernelProfileProbe) and 3×1 s measurement (a call longer than an
  * iteration makes that iteration one sample); run-bench.sh leaves these counts to the annotations.
  */
 @State(org.openjdk.jmh.annotations.Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Fork(1)
-@Warmup(iterations = 10, time = 1)
+@Warmup(iterations = 25, time = 1)
 @Measurement(iterations = 3, time = 1)
 public class TangentResnet18ReverseBench {
     @Param({"1", "2"})
