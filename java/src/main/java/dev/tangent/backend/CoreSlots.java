@@ -42,6 +42,20 @@ final class CoreSlots {
     /** Takes a slot, waiting in arrival order; returns whether it waited. */
     boolean acquire() {
         long t = next.getAndIncrement();
+        try {
+            return await(t);
+        } catch (Throwable e) {
+            // A ticket cannot be handed back (an OutOfMemoryError registering this thread, say):
+            // take its turn without allocating and pass it on, or its slot would be lost for good.
+            while (t >= granted.get()) {
+                Thread.yield();
+            }
+            release(1);
+            throw e;
+        }
+    }
+
+    private boolean await(long t) {
         if (t < granted.get()) {
             return false;
         }
@@ -72,12 +86,12 @@ final class CoreSlots {
         return true;
     }
 
-    /** Hands back {@code n} slots: the next n tickets in order may run (waking any that parked). */
+    /** Hands back {@code n} slots at once: the next n tickets in order may run (waking any that parked). */
     void release(int n) {
-        for (int i = 0; i < n; i++) {
-            long g = granted.getAndIncrement();
-            // ticket g has just become eligible (g < granted now); wake it if it parked
-            Thread w = parked.get(g);
+        long g = granted.getAndAdd(n);
+        // tickets g .. g + n - 1 have just become eligible; wake those that parked
+        for (long t = g; t < g + n; t++) {
+            Thread w = parked.get(t);
             if (w != null) {
                 LockSupport.unpark(w);
             }

@@ -159,9 +159,10 @@ public final class ThreadBudget {
     private static void takeSlot() {
         if (!tryTakeFree()) {
             long t0 = System.nanoTime();
-            SLOTS.acquire();
-            WAIT_NANOS.add(System.nanoTime() - t0);
-            WAITS.increment();
+            if (SLOTS.acquire()) {
+                WAIT_NANOS.add(System.nanoTime() - t0);
+                WAITS.increment();
+            }
         }
         SLOTTED.increment();
     }

@@ -20,6 +20,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  */
 class CoreSlotsTest {
 
+    /** Starts {@code body} on a new thread and returns once {@code waiting} threads wait for a slot. */
+    private static Thread waiter(CoreSlots s, int waiting, Runnable body) {
+        Thread t = new Thread(body);
+        t.start();
+        while (s.waiting() < waiting) {
+            Thread.onSpinWait();
+        }
+        return t;
+    }
+
     @ParameterizedTest(name = "spin {0} ns")
     @ValueSource(longs = {0, 2_000_000})
     void freeSlotsAreTakenAtOnceAndNobodyBargesPastAWaiter(long spin) throws Exception {
@@ -29,14 +39,10 @@ class CoreSlotsTest {
         assertEquals(0, s.available());
         assertFalse(s.tryAcquire(), "none free");
         CountDownLatch got = new CountDownLatch(1);
-        Thread w = new Thread(() -> {
-            assertTrue(s.acquire(), "waited");
+        Thread w = waiter(s, 1, () -> {
+            s.acquire();   // may find its turn already come (the release can precede its first look)
             got.countDown();
         });
-        w.start();
-        while (s.waiting() == 0) {
-            Thread.onSpinWait();
-        }
         s.release(1);
         assertFalse(s.tryAcquire(), "the released slot is the waiter's, not a newcomer's");
         assertTrue(got.await(10, TimeUnit.SECONDS), "the waiter got the slot");
@@ -46,21 +52,38 @@ class CoreSlotsTest {
         assertEquals(0, s.waiting());
     }
 
+    /** release(n) hands back n slots at once: the waiter it wakes never sees fewer than n - 1 others free. */
+    @ParameterizedTest(name = "spin {0} ns")
+    @ValueSource(longs = {0, 1_000_000})
+    void aMultiSlotReleaseIsAtomic(long spin) throws Exception {
+        for (int round = 0; round < 200; round++) {
+            CoreSlots s = new CoreSlots(2, spin);
+            s.acquire();
+            s.acquire();
+            int[] seen = new int[1];
+            Thread w = waiter(s, 1, () -> {
+                s.acquire();
+                seen[0] = s.available();
+                s.release(1);
+            });
+            s.release(2);
+            w.join(10_000);
+            assertFalse(w.isAlive(), "the waiter was never woken");
+            assertEquals(1, seen[0], "round " + round + ": the waiter saw the other released slot");
+        }
+    }
+
     @ParameterizedTest(name = "spin {0} ns")
     @ValueSource(longs = {0, 1_000_000})
     void anInterruptedWaiterKeepsWaitingAndKeepsTheInterrupt(long spin) throws Exception {
         CoreSlots s = new CoreSlots(1, spin);
         s.acquire();
         boolean[] flag = new boolean[1];
-        Thread w = new Thread(() -> {
+        Thread w = waiter(s, 1, () -> {
             s.acquire();
             flag[0] = Thread.currentThread().isInterrupted();
             s.release(1);
         });
-        w.start();
-        while (s.waiting() == 0) {
-            Thread.onSpinWait();
-        }
         w.interrupt();
         Thread.sleep(50);
         assertTrue(w.isAlive(), "still waiting for the slot");
@@ -81,16 +104,12 @@ class CoreSlotsTest {
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
             int id = i;
-            Thread t = new Thread(() -> {
+            // thread i has its ticket before thread i + 1 starts
+            threads.add(waiter(s, i + 1, () -> {
                 s.acquire();
                 order.add(id);
                 s.release(1);
-            });
-            t.start();
-            threads.add(t);
-            while (s.waiting() < i + 1) {
-                Thread.onSpinWait();   // thread i has its ticket before thread i + 1 starts
-            }
+            }));
         }
         s.release(1);
         for (Thread t : threads) {

@@ -250,19 +250,26 @@ final class NativeKernels {
             return false;
         }
         long n = idx.numel();
-        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofShared()) {
-            MemorySegment pos = arena.allocate(plane * 4, 64);
+        // scratch from the block cache (no shared arena: closing one stops every thread at a safepoint)
+        MemorySegment pos = NativeMemory.allocate(plane * 4);
+        MemorySegment ys = out != null ? null : NativeMemory.allocate(n * 4);
+        MemorySegment at = NativeMemory.allocate(n * 4);
+        try {
             for (long q = 0; q < plane; q++) {
                 pos.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, q, q);
             }
-            MemorySegment ym = out != null ? mem(out) : arena.allocate(n * 4, 64);
-            MemorySegment at = arena.allocate(n * 4, 64);
-            maxPool2dPlanes(geometry(a), mem(x), pos, 1, ym, at, s, os);
+            maxPool2dPlanes(geometry(a), mem(x), pos, 1, out != null ? mem(out) : ys, at, s, os);
             MemorySegment im = mem(idx);
             for (long i = 0; i < n; i++) {
                 im.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, i,
                         (long) at.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i));
             }
+        } finally {
+            NativeMemory.free(pos);
+            if (ys != null) {
+                NativeMemory.free(ys);
+            }
+            NativeMemory.free(at);
         }
         return true;
     }

@@ -99,20 +99,35 @@ final class DnnlNn {
             a.dilation()[1], a.groups(), layout.ordinal()};
     }
 
+    /**
+     * A convolution's filters: the primitive key's attributes (the packed flag last) and, once the
+     * filters are packed, where the steps read them ({@code relaid}; null: reordered per call).
+     */
+    private record Filters(long[] attrs, PrimitiveCache.Relaid relaid) {
+        boolean packed() {
+            return relaid != null;
+        }
+    }
+
+    /** Blocked filters are read packed from their second use on (PackedWeights), not reordered per call. */
+    private static Filters filters(Attrs.Conv a, Layout lay, Operand w) {
+        PackedWeights.Uses pw = lay == Layout.BLOCKED ? PackedWeights.wanted(w) : null;
+        long[] base = key(a, lay);
+        long[] attrs = Arrays.copyOf(base, base.length + 1);
+        attrs[base.length] = pw != null ? 1 : 0;
+        PrimitiveCache.Relaid relaid = pw == null ? null : (want, repack) -> pw.packed(w,
+                ar -> weightsMd(ar, w.shape(), w.strides(), a.groups()), want, repack);
+        return new Filters(attrs, relaid);
+    }
+
     boolean conv2d(Attrs.Conv a, Operand x, Operand w, Operand out) {
         if (!takesConv(out, w.shape(), x, w, out)) {
             return false;
         }
         Layout lay = layout();
-        // blocked filters are read packed from their second use on (PackedWeights), not reordered per call
-        PackedWeights.Uses pw = lay == Layout.BLOCKED ? PackedWeights.wanted(w) : null;
-        boolean packed = pw != null;
-        long[] attrs = key(a, lay);
-        attrs = Arrays.copyOf(attrs, attrs.length + 1);
-        attrs[attrs.length - 1] = packed ? 1 : 0;
-        PrimitiveKey key = new PrimitiveKey(CONV, attrs, x, w, out);
-        PrimitiveCache.Relaid filters = !packed ? null : (want, repack) -> pw.packed(w,
-                ar -> weightsMd(ar, w.shape(), w.strides(), a.groups()), want, repack);
+        Filters f = filters(a, lay, w);
+        boolean packed = f.packed();
+        PrimitiveKey key = new PrimitiveKey(CONV, f.attrs(), x, w, out);
         return cache.run(key, arena -> PrimitiveChain.build(arena, cache.engine(), c -> {
             Geometry g = new Geometry(arena, a);
             MemorySegment xm = c.own(md(arena, x.shape(), x.strides()));
@@ -129,7 +144,7 @@ final class DnnlNn {
             int sw = packed ? 1 : c.input(1, wm, md(pd, DNNL_ARG_WEIGHTS()));
             int so = c.output(2, om, md(pd, DNNL_ARG_DST()));
             c.step(pd, new int[] {DNNL_ARG_SRC(), DNNL_ARG_WEIGHTS(), DNNL_ARG_DST()}, new int[] {sx, sw, so});
-        }), 1, filters, x, w, out);
+        }), 1, f.relaid(), x, w, out);
     }
 
     /** gx from g and w: convolution backward data (conv_transpose2d). */
@@ -138,15 +153,10 @@ final class DnnlNn {
             return false;
         }
         Layout lay = layout();
-        // the filters packed for backward data as for the forward (a layout of their own, cached beside it)
-        PackedWeights.Uses pw = lay == Layout.BLOCKED ? PackedWeights.wanted(w) : null;
-        boolean packed = pw != null;
-        long[] attrs = key(a, lay);
-        attrs = Arrays.copyOf(attrs, attrs.length + 1);
-        attrs[attrs.length - 1] = packed ? 1 : 0;
-        PrimitiveKey key = new PrimitiveKey(CONV_BWD_DATA, attrs, g, w, gx);
-        PrimitiveCache.Relaid filters = !packed ? null : (want, repack) -> pw.packed(w,
-                ar -> weightsMd(ar, w.shape(), w.strides(), a.groups()), want, repack);
+        // packed for backward data as for the forward (a layout of their own, cached beside it)
+        Filters f = filters(a, lay, w);
+        boolean packed = f.packed();
+        PrimitiveKey key = new PrimitiveKey(CONV_BWD_DATA, f.attrs(), g, w, gx);
         return cache.run(key, arena -> PrimitiveChain.build(arena, cache.engine(), c -> {
             Geometry geo = new Geometry(arena, a);
             MemorySegment gm = c.own(md(arena, g.shape(), g.strides()));
@@ -166,7 +176,7 @@ final class DnnlNn {
             int sw = packed ? 1 : c.input(1, wm, md(pd, DNNL_ARG_WEIGHTS()));
             int sx = c.output(2, xm, md(pd, DNNL_ARG_DIFF_SRC()));
             c.step(pd, new int[] {DNNL_ARG_DIFF_DST(), DNNL_ARG_WEIGHTS(), DNNL_ARG_DIFF_SRC()}, new int[] {sg, sw, sx});
-        }), 1, filters, g, w, gx);
+        }), 1, f.relaid(), g, w, gx);
     }
 
     /** gw from x and g: convolution backward weights. */
