@@ -4,6 +4,7 @@ import dev.tangent.Scope;
 import dev.tangent.Tangent;
 import dev.tangent.Tensor;
 import dev.tangent.functional.Functional;
+import dev.tangent.functional.HvpStrategy;
 import dev.tangent.engine.KernelProfile;
 import java.util.ArrayList;
 import java.util.List;
@@ -11,12 +12,12 @@ import java.util.Map;
 
 /**
  * Where one eager call of a NN workload spends its time, per kernel op: Tangent's forward, jvp,
- * vjp or hvp of ResNet-18 or the encoder (the benchmarks' weights and inputs), timed by {@link
+ * vjp or hvp (reverse over reverse, the default; {@code hvpFoR}: forward over reverse) of ResNet-18 or the encoder (the benchmarks' weights and inputs), timed by {@link
  * KernelProfile}. Prints the call's mean wall time and, per op, the kernels' summed time and
  * launches per call, largest first.
  *
  * <p>Usage: {@code java -Dtangent.profile.kernels=true [-Dthreads=1] [-Dwarmup_s=15] [-Dcalls=5] -cp
- * <benchmarks classpath> dev.tangent.bench.KernelProfileProbe resnet18|encoder fwd|jvp|vjp|hvp [batch]};
+ * <benchmarks classpath> dev.tangent.bench.KernelProfileProbe resnet18|encoder fwd|jvp|vjp|hvp|hvpFoR [batch]};
  * pin it ({@code taskset -c 1}) for 1-thread figures. The warm-up is in seconds, not calls, as a
  * 1-core run shares its core with the JIT compiler.
  */
@@ -66,7 +67,13 @@ public final class KernelProfileProbe {
                     Functional.hvp(net::halfSquaredNorm, x, v).product().toFloatArray();
                 }
             };
-            default -> throw new IllegalArgumentException("what: fwd, jvp, vjp or hvp, got " + what);
+            case "hvpFoR" -> () -> {
+                try (Scope s = Scope.open()) {
+                    Functional.hvp(net::halfSquaredNorm, x, v, false, false, HvpStrategy.FORWARD_OVER_REVERSE).product()
+                            .toFloatArray();
+                }
+            };
+            default -> throw new IllegalArgumentException("what: fwd, jvp, vjp, hvp or hvpFoR, got " + what);
         };
         long warm = Long.getLong("warmup_s", 15) * 1_000_000_000L;
         long w0 = System.nanoTime();
