@@ -359,24 +359,15 @@ public final class CpuBackend implements Backend {
     @Override
     public void maxPool2d(Attrs.Pool a, Operand x, Operand out, Operand indices) {
         CpuAccelerator acc = accelerator;
-        if (nativeKernels && out != null && indices == null) {
-            // the values alone: Tangent's kernel, the one the fused jvp runs (the same y), vectorised
-            // (float32 [32, 64, 112, 112], 3x3/2: 26 ms on one thread, KernelProbe maxpool; oneDNN's plain-layout pooling 70 ms)
+        if (nativeKernels && (out != null || indices != null)) {
+            // Tangent's kernel, the one the fused jvp runs (the same y), vectorised (float32 [32, 64, 112, 112],
+            // 3x3/2: 26 ms on one thread, KernelProbe maxpool; oneDNN's plain-layout pooling 70 ms); with the
+            // indices (reverse mode) its jvp picks each winner's index (float32 [1, 64, 112, 112], 3x3/2:
+            // 12.3 ms on the Java loop; see NativeKernels.maxPool2dIndices)
             enterEltwise(x.numel(), true);
             try {
-                if (NativeKernels.maxPool2d(a, x, null, out, null)) {
-                    return;
-                }
-            } finally {
-                ThreadBudget.exit();
-            }
-        }
-        if (nativeKernels && indices != null) {
-            // with the indices (reverse mode): Tangent's kernel too, its jvp picking each winner's index
-            // (float32 [1, 64, 112, 112], 3x3/2: 12.3 ms on the Java loop; see NativeKernels.maxPool2dIndices)
-            enterEltwise(x.numel(), true);
-            try {
-                if (NativeKernels.maxPool2dIndices(a, x, out, indices)) {
+                if (indices == null ? NativeKernels.maxPool2d(a, x, null, out, null)
+                        : NativeKernels.maxPool2dIndices(a, x, out, indices)) {
                     return;
                 }
             } finally {

@@ -134,7 +134,7 @@ final class JavaNn {
             long e = Math.min(end, b + SCAN_BLOCK);
             long m = 0;
             for (long i = b; i < e; i++) {
-                m = Math.max(m, s.getAtIndex(ValueLayout.JAVA_LONG, i) & 0x7ff0000000000000L);
+                m = Math.max(m, s.getAtIndex(I64, i) & 0x7ff0000000000000L);
             }
             if (m == 0x7ff0000000000000L) {
                 return true;

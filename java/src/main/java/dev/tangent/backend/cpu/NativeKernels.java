@@ -7,6 +7,7 @@ import dev.tangent.backend.ThreadBudget;
 import dev.tangent.backend.cpu.nativecpu.NativeCpuLibrary;
 import dev.tangent.backend.cpu.nativecpu.NativeCpuLibrary.BinaryOp;
 import dev.tangent.backend.cpu.nativecpu.NativeCpuLibrary.UnaryOp;
+import dev.tangent.ops.Attrs;
 import dev.tangent.ops.Prim;
 import java.lang.foreign.MemorySegment;
 
@@ -184,7 +185,7 @@ final class NativeKernels {
      * each window's maximum, in one pass (PyTorch's winners: a NaN, the last one; among equals the
      * first tap). dx and dy may be null; those given are contiguous with x's and y's shapes.
      */
-    static boolean maxPool2d(dev.tangent.ops.Attrs.Pool a, Operand x, Operand dx, Operand y, Operand dy) {
+    static boolean maxPool2d(Attrs.Pool a, Operand x, Operand dx, Operand y, Operand dy) {
         if (!ENABLED || x.dtype() != DType.FLOAT32 || y.dtype() != DType.FLOAT32 || x.dim() != 4 || !dense(x)
                 || !dense(y) || (dx != null && (dx.dtype() != DType.FLOAT32 || !dense(dx)
                 || !java.util.Arrays.equals(dx.shape(), x.shape())))
@@ -200,7 +201,7 @@ final class NativeKernels {
     }
 
     /** The pooling geometry as the C kernel takes it: kernel, stride, padding, dilation (rows, columns). */
-    private static long[] geometry(dev.tangent.ops.Attrs.Pool a) {
+    private static long[] geometry(Attrs.Pool a) {
         return new long[] {a.kernel()[0], a.kernel()[1], a.stride()[0], a.stride()[1], a.padding()[0], a.padding()[1],
             a.dilation()[0], a.dilation()[1]};
     }
@@ -237,7 +238,7 @@ final class NativeKernels {
      * the winning tap" is the winner's index, with the values' tie and NaN rules. Declines a window
      * with no tap inside the plane (the Java kernel's index -1 there) and planes over 2^24.
      */
-    static boolean maxPool2dIndices(dev.tangent.ops.Attrs.Pool a, Operand x, Operand out, Operand idx) {
+    static boolean maxPool2dIndices(Attrs.Pool a, Operand x, Operand out, Operand idx) {
         if (!ENABLED || x.dtype() != DType.FLOAT32 || x.dim() != 4 || !dense(x) || idx.dtype() != DType.INT64
                 || !dense(idx) || (out != null && (out.dtype() != DType.FLOAT32 || !dense(out)))) {
             return false;
@@ -256,13 +257,13 @@ final class NativeKernels {
         MemorySegment at = NativeMemory.allocate(n * 4);
         try {
             for (long q = 0; q < plane; q++) {
-                pos.setAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, q, q);
+                pos.setAtIndex(Elements.F32, q, q);
             }
             maxPool2dPlanes(geometry(a), mem(x), pos, 1, out != null ? mem(out) : ys, at, s, os);
             MemorySegment im = mem(idx);
             for (long i = 0; i < n; i++) {
-                im.setAtIndex(java.lang.foreign.ValueLayout.JAVA_LONG, i,
-                        (long) at.getAtIndex(java.lang.foreign.ValueLayout.JAVA_FLOAT, i));
+                im.setAtIndex(Elements.I64, i,
+                        (long) at.getAtIndex(Elements.F32, i));
             }
         } finally {
             NativeMemory.free(pos);
