@@ -51,7 +51,7 @@ class EngineDiscoveryTest {
     @Test
     void criteriaSelectsTheEngine() throws Exception {
         ai.djl.nn.Block block = ai.djl.nn.core.Linear.builder().setUnits(2).build();
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("tangent-criteria");
+        java.nio.file.Path dir = Models.tempDir("tangent-criteria");
         try (Model pt = Model.newInstance("lin", "PyTorch")) {
             pt.setBlock(block);
             block.initialize(pt.getNDManager(), ai.djl.ndarray.types.DataType.FLOAT32, new ai.djl.ndarray.types.Shape(1, 3));

@@ -19,6 +19,7 @@ import ai.djl.nn.pooling.Pool;
 import ai.djl.nn.transformer.TransformerEncoderBlock;
 import ai.djl.util.Pair;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Random;
@@ -64,9 +65,27 @@ final class Models {
         }
     }
 
+    /**
+     * A new temporary folder, deleted with its files when the JVM exits (so that test runs leave
+     * nothing behind in the temporary directory).
+     */
+    static Path tempDir(String prefix) throws IOException {
+        Path dir = Files.createTempDirectory(prefix);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+        return dir;
+    }
+
+    private static void deleteTree(Path dir) {
+        try (var paths = Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | UncheckedIOException e) {
+            // best effort at exit
+        }
+    }
+
     /** Initializes {@code spec}'s block on {@code engine}, randomizes it, saves it; returns the directory. */
     static Path saved(Spec spec, String engine, long seed) throws IOException {
-        Path dir = Files.createTempDirectory("tangent-djl-" + spec.name());
+        Path dir = tempDir("tangent-djl-" + spec.name());
         try (Model model = Model.newInstance(spec.name(), engine)) {
             Block b = spec.factory().get();
             model.setBlock(b);

@@ -13,7 +13,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
@@ -21,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class ReadmeExamplesTest {
     @Test
     void theSameProgramOnBothEngines() throws Exception {
-        Path dir = Files.createTempDirectory("readme-mlp");
+        Path dir = Models.tempDir("readme-mlp");
         try (Model model = Model.newInstance("mlp", "PyTorch")) {
             model.setBlock(new Mlp(784, 10, new int[] {128, 64}));
             model.getBlock().initialize(model.getNDManager(), DataType.FLOAT32, new Shape(1, 784));

@@ -53,6 +53,13 @@ final class DjlModels {
     /** Saves {@code factory}'s block, initialized on PyTorch from {@code seed}, and returns the folder. */
     static Path save(Supplier<Block> factory, Shape input, long seed) throws IOException {
         Path dir = Files.createTempDirectory("tangent-djl-bench");
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try (var paths = Files.walk(dir)) {
+                paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException | java.io.UncheckedIOException e) {
+                // best effort at exit
+            }
+        }));
         try (Model m = Model.newInstance("net", "PyTorch")) {
             Block b = factory.get();
             m.setBlock(b);
