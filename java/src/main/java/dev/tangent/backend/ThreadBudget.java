@@ -65,6 +65,17 @@ public final class ThreadBudget {
      * 1 M (JMH) 1,227 and 649.
      */
     public static final long NATIVE_ELTWISE_GRAIN = Long.getLong("tangent.grain.native_eltwise", 1L << 18);
+    /**
+     * Multiply-adds per thread below which Tangent's native batch-1 GEMV (a linear layer or matmul
+     * of one float32 row) is not split over output columns: 256 K, so a 784x1024 layer (0.8 M; its
+     * jvp, W streamed once for primal and tangent, 1.6 M) takes a second thread — on a borrowed
+     * core only ({@link #enterBorrowing}). It streams W from memory, so a helper pays where a
+     * compute-bound GEMM's does not; its chunks are taken in turn ({@code CpuTeam}), so a helper
+     * that wakes late costs little. ServingLoad at one request thread, the batch-1 MLP forward:
+     * 5,178 and 5,661 calls/s at 256 K against 4,088 and 4,622 at 512 K (only the 1024x1024 layer
+     * split) and 4,162 and 3,832 unsplit (benchmarks/SERVING.md, "Borrowed cores").
+     */
+    public static final long NATIVE_GEMV_GRAIN = Long.getLong("tangent.grain.gemv", 1L << 18);
     /** Multiply-adds from which a matmul or convolution takes a core slot (a batch-1 784x1024 GEMV: 0.8 M). */
     public static final long MATMUL_GATE = Long.getLong("tangent.gate.matmul", 1L << 18);
     /** Elements from which an element-wise, reduction or softmax kernel takes a core slot. */
@@ -77,10 +88,23 @@ public final class ThreadBudget {
     static final long SPIN_NANOS = Math.max(0, Long.getLong("tangent.budget.spin_us", 0L)) * 1000;
     private static final CoreSlots SLOTS = new CoreSlots(SLOT_COUNT, SPIN_NANOS);
     private static final AtomicInteger RUNNING = new AtomicInteger();
+    /**
+     * How long the other threads must have taken no core slot before a kernel borrows the free ones
+     * ({@link #enterBorrowing}): 1 ms ({@code tangent.budget.borrow_quiet_us}).
+     */
+    static final long BORROW_QUIET_NANOS = Long.getLong("tangent.budget.borrow_quiet_us", 1000L) * 1000;
+    /**
+     * The thread that last took a slot and when, and when a different thread last took one before
+     * it (for {@link #quiet()}; updated without a lock: a heuristic).
+     */
+    private static volatile Thread lastTaker;
+    private static volatile long lastTake = System.nanoTime() - (1L << 40);
+    private static volatile long takeBefore = lastTake;
     private static final ThreadLocal<State> STATE = ThreadLocal.withInitial(State::new);
     private static final LongAdder SLOTTED = new LongAdder();
     private static final LongAdder WAITS = new LongAdder();
     private static final LongAdder WAIT_NANOS = new LongAdder();
+    private static final LongAdder BORROWED = new LongAdder();
     /** Whether {@link #enterCall} takes one slot for a whole call ({@code tangent.budget.per_call}, default on). */
     static final boolean PER_CALL = Boolean.parseBoolean(System.getProperty("tangent.budget.per_call", "true"));
 
@@ -91,6 +115,8 @@ public final class ThreadBudget {
         int depth;
         /** While {@link #serial} is on: every kernel gets a team of one. */
         boolean serial;
+        /** Whether the kernel's helpers run on borrowed cores ({@link #enterBorrowing}). */
+        boolean borrowed;
         /** Nesting depth of {@link #enterCall}. */
         int callDepth;
         /** Whether the outermost {@link #enterCall} holds a slot (its kernels then take none more for themselves). */
@@ -117,6 +143,23 @@ public final class ThreadBudget {
      * and takes nothing more.
      */
     public static int enter(long work, long grain, long gate) {
+        return enter(work, grain, gate, false);
+    }
+
+    /**
+     * As {@link #enter(long, long, long)}, except that the team beyond the kernel's first thread
+     * borrows idle cores instead of taking their slots: it grows by the slots free right now
+     * without holding them, so a thread that arrives meanwhile takes its slot without waiting, and
+     * the borrowed helpers stop taking work as soon as no slot is free ({@link #coreIdle()}; a
+     * {@code CpuTeam} split checks before each chunk). For kernels whose chunks are short and
+     * taken in turn (Tangent's native batch-1 GEMV): at one request thread they get the idle
+     * core, under load they never delay another call.
+     */
+    public static int enterBorrowing(long work, long grain, long gate) {
+        return enter(work, grain, gate, true);
+    }
+
+    private static int enter(long work, long grain, long gate, boolean borrow) {
         State s = STATE.get();
         if (s.depth++ > 0) {
             return s.serial ? 1 : s.granted;
@@ -131,22 +174,32 @@ public final class ThreadBudget {
         } else {
             long bySize = Math.max(1, work / Math.max(1, grain));
             int want = (int) Math.min(bySize, max);
-            if (s.callSlot) {
-                // The call's slot is this kernel's first thread; a team grows only into free slots.
+            if (s.callSlot || (SLOT_COUNT > 0 && (work >= gate || want > 1))) {
+                boolean mayBorrow = borrow && want > 1 && quiet();   // before this thread takes a slot
+                // The first thread runs on the call's slot, or on one taken now (waiting in turn).
                 int held = 0;
-                while (held + 1 < want && tryTakeFree()) {
-                    held++;
+                if (!s.callSlot) {
+                    takeSlot();
+                    held = 1;
+                }
+                int team = 1;
+                if (borrow) {
+                    if (mayBorrow) {
+                        team += Math.min(want - 1, SLOTS.available());
+                        if (team > 1) {
+                            BORROWED.increment();
+                        }
+                    }
+                    s.borrowed = team > 1;
+                } else {
+                    // a team grows only into free slots
+                    while (team < want && tryTakeFree()) {
+                        held++;
+                        team++;
+                    }
                 }
                 s.slots = held;
-                n = held + 1;
-            } else if (SLOT_COUNT > 0 && (work >= gate || want > 1)) {
-                takeSlot();
-                int held = 1;
-                while (held < want && tryTakeFree()) {
-                    held++;
-                }
-                s.slots = held;
-                n = held;
+                n = team;
             } else {
                 n = Math.min(want, Math.max(1, CORES / running));
             }
@@ -155,8 +208,35 @@ public final class ThreadBudget {
         return n;
     }
 
+    /** Whether this thread's kernel has helpers on borrowed cores ({@link #enterBorrowing}). */
+    public static boolean borrowedTeam() {
+        return STATE.get().borrowed;
+    }
+
+    /** Whether a core slot is free right now: a borrowed helper keeps working only while one is. */
+    public static boolean coreIdle() {
+        return SLOTS.available() > 0;
+    }
+
+    /**
+     * Whether no other thread took a core slot in the last {@link #BORROW_QUIET_NANOS}: only then
+     * does a kernel borrow the free cores (a free slot between two calls of another request thread
+     * is not idle).
+     */
+    private static boolean quiet() {
+        long othersLast = lastTaker == Thread.currentThread() ? takeBefore : lastTake;
+        return System.nanoTime() - othersLast > BORROW_QUIET_NANOS;
+    }
+
     /** Takes one slot, waiting in arrival order when none is free. */
     private static void takeSlot() {
+        Thread me = Thread.currentThread();
+        long now = System.nanoTime();
+        if (lastTaker != me) {
+            takeBefore = lastTake;   // the last take by a thread other than me
+            lastTaker = me;
+        }
+        lastTake = now;
         if (!tryTakeFree()) {
             long t0 = System.nanoTime();
             if (SLOTS.acquire()) {
@@ -222,6 +302,7 @@ public final class ThreadBudget {
         }
         RUNNING.decrementAndGet();
         s.granted = 0;
+        s.borrowed = false;
         if (s.slots > 0) {
             int held = s.slots;
             s.slots = 0;
@@ -274,11 +355,12 @@ public final class ThreadBudget {
     }
 
     /**
-     * Counters since start-up, for monitoring: {kernels and calls ({@link #enterCall}) that took a slot, of those the ones that
-     * waited for it, total nanoseconds waited}.
+     * Counters since start-up, for monitoring: {kernels and calls ({@link #enterCall}) that took a
+     * slot, of those the ones that waited for it, total nanoseconds waited, kernels that borrowed
+     * idle cores ({@link #enterBorrowing})}.
      */
     public static long[] slotStats() {
-        return new long[] {SLOTTED.sum(), WAITS.sum(), WAIT_NANOS.sum()};
+        return new long[] {SLOTTED.sum(), WAITS.sum(), WAIT_NANOS.sum(), BORROWED.sum()};
     }
 
     /** The number of core slots ({@code tangent.budget.slots}, default the processors; 0: no budget). */

@@ -319,4 +319,90 @@ class ThreadBudgetTest {
         assertEquals(CORES, ThreadBudget.freeSlots());
         assertEquals(0, ThreadBudget.running());
     }
+
+    /**
+     * A borrowing kernel (the native batch-1 GEMV) grows its team into the free cores without
+     * holding their slots: another thread then takes a slot at once, and the borrowed helpers see
+     * that no core is idle any more.
+     */
+    @Test
+    void aBorrowingKernelHoldsOnlyItsOwnSlot() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(CORES >= 2, "needs two cores");
+        Thread.sleep(2 * ThreadBudget.BORROW_QUIET_NANOS / 1_000_000 + 1);   // no other thread took a slot lately
+        int n = ThreadBudget.enterBorrowing(ThreadBudget.NATIVE_GEMV_GRAIN * 64, ThreadBudget.NATIVE_GEMV_GRAIN,
+                ThreadBudget.MATMUL_GATE);
+        try {
+            assertEquals(CORES, n, "the team borrows every idle core");
+            assertTrue(ThreadBudget.borrowedTeam());
+            assertEquals(CORES - 1, ThreadBudget.freeSlots(), "only the kernel's own slot is held");
+            assertTrue(ThreadBudget.coreIdle());
+            ExecutorService pool = Executors.newSingleThreadExecutor();
+            try {
+                Future<Integer> other = pool.submit(() -> {
+                    ThreadBudget.enterMatmul(ThreadBudget.MATMUL_GATE);
+                    try {
+                        return ThreadBudget.freeSlots();
+                    } finally {
+                        ThreadBudget.exit();
+                    }
+                });
+                assertEquals(CORES - 2, (int) other.get(30, TimeUnit.SECONDS), "another kernel took a slot without waiting");
+                if (CORES == 2) {
+                    // while it held it, no core was idle: a borrowed helper stops taking chunks
+                    CountDownLatch held = new CountDownLatch(1);
+                    CountDownLatch done = new CountDownLatch(1);
+                    Future<?> holder = pool.submit(() -> {
+                        ThreadBudget.enterMatmul(ThreadBudget.MATMUL_GATE);
+                        try {
+                            held.countDown();
+                            done.await(30, TimeUnit.SECONDS);
+                        } finally {
+                            ThreadBudget.exit();
+                        }
+                        return null;
+                    });
+                    assertTrue(held.await(30, TimeUnit.SECONDS));
+                    assertFalse(ThreadBudget.coreIdle());
+                    done.countDown();
+                    holder.get(30, TimeUnit.SECONDS);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+        } finally {
+            ThreadBudget.exit();
+        }
+        assertFalse(ThreadBudget.borrowedTeam());
+        assertEquals(CORES, ThreadBudget.freeSlots());
+        // another thread took a slot just now: a free slot is not an idle core yet
+        ExecutorService other = Executors.newSingleThreadExecutor();
+        try {
+            long t0 = System.nanoTime();
+            other.submit(() -> {
+                ThreadBudget.enterMatmul(ThreadBudget.MATMUL_GATE);
+                ThreadBudget.exit();
+            }).get(30, TimeUnit.SECONDS);
+            n = ThreadBudget.enterBorrowing(ThreadBudget.NATIVE_GEMV_GRAIN * 64, ThreadBudget.NATIVE_GEMV_GRAIN,
+                    ThreadBudget.MATMUL_GATE);
+            try {
+                if (System.nanoTime() - t0 < ThreadBudget.BORROW_QUIET_NANOS) {   // else too slow a machine to tell
+                    assertEquals(1, n, "no borrowing while other threads are taking slots");
+                    assertFalse(ThreadBudget.borrowedTeam());
+                }
+            } finally {
+                ThreadBudget.exit();
+            }
+        } finally {
+            other.shutdownNow();
+        }
+        Tangent.setNumThreads(2);
+        n = ThreadBudget.enterBorrowing(ThreadBudget.NATIVE_GEMV_GRAIN * 64, ThreadBudget.NATIVE_GEMV_GRAIN,
+                ThreadBudget.MATMUL_GATE);
+        try {
+            assertEquals(2, n, "a fixed count is used as is");
+            assertFalse(ThreadBudget.borrowedTeam());
+        } finally {
+            ThreadBudget.exit();
+        }
+    }
 }

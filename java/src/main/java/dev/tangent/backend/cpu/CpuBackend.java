@@ -215,7 +215,8 @@ public final class CpuBackend implements Backend {
     @Override
     public void matmul(Operand a, Operand b, Operand out) {
         CpuAccelerator acc = accelerator;
-        ThreadBudget.enterMatmul(out.numel() * a.shape()[a.dim() - 1]);
+        long k = a.shape()[a.dim() - 1];
+        enterMatmul(out.numel() * k, NativeKernels.takesRow(a, b));
         try {
             if (nativeKernels && NativeKernels.matmulRow(a, b, out)) {
                 return;
@@ -230,7 +231,7 @@ public final class CpuBackend implements Backend {
 
     @Override
     public boolean linear(Operand x, Operand w, Operand bias, Prim act, Operand y) {
-        ThreadBudget.enterMatmul(macs(x, w));
+        enterMatmul(macs(x, w), NativeKernels.takesRow(x, w));
         try {
             return CpuLinear.linear(this, x, w, bias, act, y);
         } finally {
@@ -240,11 +241,25 @@ public final class CpuBackend implements Backend {
 
     @Override
     public boolean linearJvp(Operand x, Operand dx, Operand w, Operand bias, Prim act, Operand y, Operand dy) {
-        ThreadBudget.enterMatmul(2 * macs(x, w));
+        enterMatmul(2 * macs(x, w), NativeKernels.takesRow(x, w) && NativeKernels.takesRow(dx, w));
         try {
             return CpuLinear.linearJvp(nativeKernels, accelerator, x, dx, w, bias, act, y, dy);
         } finally {
             ThreadBudget.exit();
+        }
+    }
+
+    /**
+     * {@link ThreadBudget#enterMatmul} for {@code macs} multiply-adds; a single row that Tangent's
+     * native GEMV takes ({@code oneRow}) splits by {@link ThreadBudget#NATIVE_GEMV_GRAIN} instead (it streams W, so
+     * a second core pays for itself at sizes where oneDNN's compute-bound split does not), on
+     * borrowed idle cores only ({@link ThreadBudget#enterBorrowing}).
+     */
+    private void enterMatmul(long macs, boolean oneRow) {
+        if (oneRow && nativeKernels) {
+            ThreadBudget.enterBorrowing(macs, ThreadBudget.NATIVE_GEMV_GRAIN, ThreadBudget.MATMUL_GATE);
+        } else {
+            ThreadBudget.enterMatmul(macs);
         }
     }
 

@@ -1,9 +1,11 @@
 package dev.tangent.backend.cpu;
 
+import dev.tangent.backend.ThreadBudget;
 import dev.tangent.backend.WorkerPool;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -15,7 +17,9 @@ import java.util.concurrent.locks.LockSupport;
  * or none, and the call is never much slower than on the calling thread alone; the call returns
  * once every chunk taken has ended (a helper that starts after that finds none and touches no
  * memory). The native kernels run on the threads that call them (no OpenMP inside); oneDNN's
- * kernels keep their own OpenMP team.
+ * kernels keep their own OpenMP team. Helpers of a kernel whose team runs on borrowed cores
+ * ({@link ThreadBudget#enterBorrowing}) stop taking chunks as soon as no core slot is free: the
+ * caller then takes the rest.
  */
 final class CpuTeam {
     /** Elements a chunk: 64 K (a float32 sin of them ~40 µs, more than a helper's wake-up). */
@@ -27,7 +31,14 @@ final class CpuTeam {
         void run(long from, long to);
     }
 
+    private static final LongAdder SPLIT = new LongAdder();
+
     private CpuTeam() {}
+
+    /** Calls split over a team so far, process-wide (a test's proof that a kernel was split). */
+    static long splitCalls() {
+        return SPLIT.sum();
+    }
 
     /**
      * Runs {@code body} over {@code [0, n)}: on the calling thread alone when {@code team} is 1 or
@@ -41,7 +52,9 @@ final class CpuTeam {
             body.run(0, n);
             return;
         }
-        Job job = new Job(n, chunk, (int) Math.min(chunks, Integer.MAX_VALUE), body, Thread.currentThread());
+        SPLIT.increment();
+        Job job = new Job(n, chunk, (int) Math.min(chunks, Integer.MAX_VALUE), body, Thread.currentThread(),
+                ThreadBudget.borrowedTeam());
         ExecutorService ex = WorkerPool.get();
         int helpers = (int) Math.min(team - 1, chunks - 1);
         for (int h = 0; h < helpers; h++) {
@@ -68,11 +81,14 @@ final class CpuTeam {
         final int chunks;
         final Range body;
         final Thread caller;
+        /** Helpers on borrowed cores: they stop taking chunks once no core slot is free. */
+        final boolean borrowed;
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger ended = new AtomicInteger();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
 
-        Job(long n, long chunk, int chunks, Range body, Thread caller) {
+        Job(long n, long chunk, int chunks, Range body, Thread caller, boolean borrowed) {
+            this.borrowed = borrowed;
             this.n = n;
             this.chunk = chunk;
             this.chunks = chunks;
@@ -81,8 +97,9 @@ final class CpuTeam {
         }
 
         void work() {
+            boolean helper = Thread.currentThread() != caller;
             int c;
-            while ((c = next.getAndIncrement()) < chunks) {
+            while (!(borrowed && helper && !ThreadBudget.coreIdle()) && (c = next.getAndIncrement()) < chunks) {
                 try {
                     if (failure.get() == null) {
                         long from = c * chunk;

@@ -315,6 +315,11 @@ final class NativeKernels {
         return x.dtype() == DType.FLOAT32 && x.dim() == 2 && x.shape()[0] == 1 && (x.shape()[1] == 1 || x.strides()[1] == 1);
     }
 
+    /** Whether the native GEMV can take {@code x @ w} (one float32 row, a dense or transposed W). */
+    static boolean takesRow(Operand x, Operand w) {
+        return ENABLED && row(x) && weightLayout(w) != null;
+    }
+
     /** out [1, N] = a [1, K] @ b [K, N], float32, b row-major or transposed. */
     static boolean matmulRow(Operand a, Operand b, Operand out) {
         return linearRow(a, b, null, false, out);
@@ -337,9 +342,43 @@ final class NativeKernels {
         if (k == 0 || n == 0) {
             return false;
         }
-        NativeCpuLibrary.gemvJvp(mem(x), mem(dx), weight(w, wl), biasRow(bias, n), mem(y), mem(dy), k, n, wl[0],
-                wl[1] == 1, tanh);
+        MemorySegment xs = mem(x);
+        MemorySegment dxs = mem(dx);
+        MemorySegment ws = weight(w, wl);
+        MemorySegment bs = biasRow(bias, n);
+        MemorySegment ys = mem(y);
+        MemorySegment dys = mem(dy);
+        int team = ThreadBudget.granted();
+        if (team <= 1) {
+            NativeCpuLibrary.gemvJvp(xs, dxs, ws, bs, ys, dys, k, n, wl[0], wl[1] == 1, tanh);
+            return true;
+        }
+        CpuTeam.forRange(team, n, gemvChunk(n), (from, to) ->
+                NativeCpuLibrary.gemvJvp(xs, dxs, columns(ws, wl, k, from, to), columns(bs, from, to),
+                        columns(ys, from, to), columns(dys, from, to), k, to - from, wl[0], wl[1] == 1, tanh));
         return true;
+    }
+
+    /**
+     * Output columns a chunk of a split GEMV: 1/16 of them, a multiple of 16, at least 64 (a chunk
+     * of a 784-wide layer's W is then 200 KB, ~6 µs to stream), so a helper that wakes late takes
+     * the chunks left ({@link CpuTeam}).
+     */
+    static long gemvChunk(long n) {
+        return Math.max(64, (n / 16 + 15) / 16 * 16);
+    }
+
+    /** Columns [from, to) of a vector (null stays null). */
+    private static MemorySegment columns(MemorySegment v, long from, long to) {
+        return v == null ? null : v.asSlice(from * 4, (to - from) * 4);
+    }
+
+    /** W's memory for output columns [from, to): k rows of them, or with W transposed, rows [from, to). */
+    private static MemorySegment columns(MemorySegment w, long[] layout, long k, long from, long to) {
+        if (layout[1] == 1) {
+            return w.asSlice(from * layout[0] * 4, ((to - from - 1) * layout[0] + k) * 4);
+        }
+        return w.asSlice(from * 4, ((k - 1) * layout[0] + (to - from)) * 4);
     }
 
     /** y [1, N] = x [1, K] @ W (+ bias) (then tanh), float32, W row-major or transposed. */
@@ -356,7 +395,18 @@ final class NativeKernels {
         if (k == 0 || n == 0) {
             return false;
         }
-        NativeCpuLibrary.gemv(mem(x), weight(w, wl), biasRow(bias, n), mem(y), k, n, wl[0], wl[1] == 1, tanh);
+        MemorySegment xs = mem(x);
+        MemorySegment ws = weight(w, wl);
+        MemorySegment bs = biasRow(bias, n);
+        MemorySegment ys = mem(y);
+        int team = ThreadBudget.granted();
+        if (team <= 1) {
+            NativeCpuLibrary.gemv(xs, ws, bs, ys, k, n, wl[0], wl[1] == 1, tanh);
+            return true;
+        }
+        CpuTeam.forRange(team, n, gemvChunk(n), (from, to) ->
+                NativeCpuLibrary.gemv(xs, columns(ws, wl, k, from, to), columns(bs, from, to), columns(ys, from, to),
+                        k, to - from, wl[0], wl[1] == 1, tanh));
         return true;
     }
 
