@@ -19,7 +19,8 @@ import java.util.concurrent.locks.LockSupport;
  * memory). The native kernels run on the threads that call them (no OpenMP inside); oneDNN's
  * kernels keep their own OpenMP team. Helpers of a kernel whose team runs on borrowed cores
  * ({@link ThreadBudget#enterBorrowing}) stop taking chunks as soon as no core slot is free: the
- * caller then takes the rest.
+ * caller then takes the rest; after such a job a helper watches the idle core briefly for the next
+ * one ({@link #WATCH_NANOS}).
  */
 final class CpuTeam {
     /** Elements a chunk: 64 K (a float32 sin of them ~40 µs, more than a helper's wake-up). */
@@ -58,7 +59,14 @@ final class CpuTeam {
         ExecutorService ex = WorkerPool.get();
         int helpers = (int) Math.min(team - 1, chunks - 1);
         for (int h = 0; h < helpers; h++) {
-            ex.execute(job::work);
+            if (job.borrowed) {
+                // a helper still watching the idle core takes it without a wake-up
+                if (!(SPINNERS.get() > 0 && HANDOFF.compareAndSet(null, job))) {
+                    ex.execute(() -> helpBorrowed(job));
+                }
+            } else {
+                ex.execute(job::work);
+            }
         }
         job.work();
         job.awaitTaken();
@@ -73,6 +81,43 @@ final class CpuTeam {
             throw new IllegalStateException(failure);
         }
     }
+
+    /**
+     * A borrowed helper's task: the job, then, while the core stays idle, up to {@link #WATCH_NANOS}
+     * watching for the next borrowed job ({@link #HANDOFF}) so that the next kernel of the same call
+     * (a batch-1 model's next layer, tens of µs later) needs no wake-up. A job left in the hand-off
+     * after the watch ends is harmless: its caller takes every chunk nobody took, and a later helper
+     * that finds it finds no chunk left.
+     */
+    private static void helpBorrowed(Job job) {
+        job.work();
+        SPINNERS.incrementAndGet();
+        try {
+            long t0 = System.nanoTime();
+            while (System.nanoTime() - t0 < WATCH_NANOS && ThreadBudget.coreIdle()) {
+                Job next = HANDOFF.getAndSet(null);
+                if (next != null) {
+                    next.work();
+                    t0 = System.nanoTime();
+                } else {
+                    Thread.onSpinWait();
+                }
+            }
+        } finally {
+            SPINNERS.decrementAndGet();
+        }
+        Job left = HANDOFF.getAndSet(null);
+        if (left != null) {
+            left.work();
+        }
+    }
+
+    /** How long a borrowed helper watches for the next job: 100 µs ({@code tangent.cpu.helper_watch_us}). */
+    static final long WATCH_NANOS = Long.getLong("tangent.cpu.helper_watch_us", 100L) * 1000;
+    /** Helpers watching for a borrowed job right now. */
+    private static final AtomicInteger SPINNERS = new AtomicInteger();
+    /** The next borrowed job, for a watching helper to take. */
+    private static final AtomicReference<Job> HANDOFF = new AtomicReference<>();
 
     /** One split call: the chunk counter, the chunks ended, the first failure. */
     private static final class Job {

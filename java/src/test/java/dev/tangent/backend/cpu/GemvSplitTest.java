@@ -59,4 +59,33 @@ class GemvSplitTest {
             assertTrue(y1.abs().amax().item() > 0 && j1.jvp().abs().amax().item() > 0, "a non-trivial result");
         }
     }
+
+    /**
+     * With the adaptive default on an otherwise idle process, the GEMV borrows the idle core (and a
+     * helper that watches for the next layer's job takes it without a wake-up): same values as one
+     * thread, bit for bit, over repeated calls of a two-layer model.
+     */
+    @org.junit.jupiter.api.Test
+    void borrowedCoreEqualsOneThread() throws Exception {
+        Assumptions.assumeTrue(Backends.cpu().nativeKernels(), "needs libtangent_cpu");
+        Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() >= 2, "needs two cores");
+        try (Scope s = Scope.open()) {
+            Tensor w1 = Tensor.randn(5, 1024, 784).mul(1 / Math.sqrt(784));
+            Tensor w2 = Tensor.randn(6, 1024, 1024).mul(1 / Math.sqrt(1024));
+            Tensor x = Tensor.randn(7, 1, 784);
+            Tensor v = Tensor.randn(8, 1, 784);
+            Function<Tensor, Tensor> f = t -> F.linear(F.linear(t, w1, null, "tanh"), w2, null, "tanh");
+            Tangent.setNumThreads(1);
+            JvpResult<Tensor> one = Functional.jvp(f, x, v);
+            Tangent.adaptiveThreads();
+            Thread.sleep(5);   // no other thread took a core slot lately
+            long borrowed = dev.tangent.backend.ThreadBudget.slotStats()[3];
+            for (int i = 0; i < 20; i++) {
+                JvpResult<Tensor> j = Functional.jvp(f, x, v);
+                assertArrayEquals(one.output().toFloatArray(), j.output().toFloatArray(), "output, call " + i);
+                assertArrayEquals(one.jvp().toFloatArray(), j.jvp().toFloatArray(), "tangent, call " + i);
+            }
+            assertTrue(dev.tangent.backend.ThreadBudget.slotStats()[3] - borrowed > 0, "the GEMVs borrowed the idle core");
+        }
+    }
 }
