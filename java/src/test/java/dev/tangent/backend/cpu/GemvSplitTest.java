@@ -78,12 +78,15 @@ class GemvSplitTest {
             Tangent.setNumThreads(1);
             JvpResult<Tensor> one = Functional.jvp(f, x, v);
             Tangent.adaptiveThreads();
-            Thread.sleep(5);   // no other thread took a core slot lately
             long borrowed = dev.tangent.backend.ThreadBudget.slotStats()[3];
-            for (int i = 0; i < 20; i++) {
-                JvpResult<Tensor> j = Functional.jvp(f, x, v);
-                assertArrayEquals(one.output().toFloatArray(), j.output().toFloatArray(), "output, call " + i);
-                assertArrayEquals(one.jvp().toFloatArray(), j.jvp().toFloatArray(), "tangent, call " + i);
+            // a few attempts: a thread of the test JVM that took a core slot lately holds borrowing off
+            for (int attempt = 0; attempt < 10 && dev.tangent.backend.ThreadBudget.slotStats()[3] == borrowed; attempt++) {
+                Thread.sleep(5);   // no other thread took a core slot lately
+                for (int i = 0; i < 20; i++) {
+                    JvpResult<Tensor> j = Functional.jvp(f, x, v);
+                    assertArrayEquals(one.output().toFloatArray(), j.output().toFloatArray(), "output, call " + i);
+                    assertArrayEquals(one.jvp().toFloatArray(), j.jvp().toFloatArray(), "tangent, call " + i);
+                }
             }
             assertTrue(dev.tangent.backend.ThreadBudget.slotStats()[3] - borrowed > 0, "the GEMVs borrowed the idle core");
         }
