@@ -238,9 +238,8 @@ public final class ThreadBudget {
         }
         lastTake = now;
         if (!tryTakeFree()) {
-            long t0 = System.nanoTime();
             if (SLOTS.acquire()) {
-                WAIT_NANOS.add(System.nanoTime() - t0);
+                WAIT_NANOS.add(System.nanoTime() - now);
                 WAITS.increment();
             }
         }

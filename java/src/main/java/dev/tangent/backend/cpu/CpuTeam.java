@@ -34,6 +34,13 @@ final class CpuTeam {
 
     private static final LongAdder SPLIT = new LongAdder();
 
+    /** How long a borrowed helper watches for the next job: 100 µs ({@code tangent.cpu.helper_watch_us}). */
+    static final long WATCH_NANOS = Long.getLong("tangent.cpu.helper_watch_us", 100L) * 1000;
+    /** Helpers watching for a borrowed job right now. */
+    private static final AtomicInteger SPINNERS = new AtomicInteger();
+    /** The next borrowed job, for a watching helper to take. */
+    private static final AtomicReference<Job> HANDOFF = new AtomicReference<>();
+
     private CpuTeam() {}
 
     /** Calls split over a team so far, process-wide (a test's proof that a kernel was split). */
@@ -112,13 +119,6 @@ final class CpuTeam {
         }
     }
 
-    /** How long a borrowed helper watches for the next job: 100 µs ({@code tangent.cpu.helper_watch_us}). */
-    static final long WATCH_NANOS = Long.getLong("tangent.cpu.helper_watch_us", 100L) * 1000;
-    /** Helpers watching for a borrowed job right now. */
-    private static final AtomicInteger SPINNERS = new AtomicInteger();
-    /** The next borrowed job, for a watching helper to take. */
-    private static final AtomicReference<Job> HANDOFF = new AtomicReference<>();
-
     /** One split call: the chunk counter, the chunks ended, the first failure. */
     private static final class Job {
         final long n;
@@ -153,7 +153,7 @@ final class CpuTeam {
                 } catch (Throwable e) {
                     failure.compareAndSet(null, e);
                 } finally {
-                    if (ended.incrementAndGet() == chunks && Thread.currentThread() != caller) {
+                    if (ended.incrementAndGet() == chunks && helper) {
                         LockSupport.unpark(caller);
                     }
                 }
