@@ -34,7 +34,7 @@ extern "C" {
 #endif
 
 /* Bumped on any incompatible change of this header; tangent_cpu_abi_version() returns it. */
-#define TANGENT_CPU_ABI_VERSION 3
+#define TANGENT_CPU_ABI_VERSION 4
 
 /* Status codes. */
 enum tangent_cpu_status {
@@ -44,8 +44,12 @@ enum tangent_cpu_status {
     TANGENT_CPU_ERR_ALIAS = -3,     /* an output partly overlaps an input or another output */
     TANGENT_CPU_ERR_OP = -4,        /* unknown op code or flag bits */
     TANGENT_CPU_ERR_ALIGN = -5,     /* a pointer is not aligned to its element type */
-    TANGENT_CPU_ERR_ISA = -6        /* tangent_cpu_set_isa: that code path cannot run here */
+    TANGENT_CPU_ERR_ISA = -6,       /* tangent_cpu_set_isa: that code path cannot run here */
+    TANGENT_CPU_ERR_SYS = -7        /* a system call failed; its errno is in *err (ENOSYS off Linux) */
 };
+
+/* Bytes of a saved CPU mask (tangent_cpu_affinity_get/_set): room for 1024 CPUs. */
+#define TANGENT_CPU_AFFINITY_BYTES 128
 
 /* Code paths, for tangent_cpu_set_isa. */
 enum tangent_cpu_isa_id {
@@ -158,6 +162,36 @@ TANGENT_CPU_API int tangent_cpu_max_pool2d_f32(const float *x, const float *dx, 
                                                int64_t planes, int64_t h, int64_t w, int64_t oh, int64_t ow,
                                                int64_t kh, int64_t kw, int64_t sh, int64_t sw, int64_t ph,
                                                int64_t pw, int64_t dh, int64_t dw);
+
+/* Thread placement (ABI 4), for the hand-over of a core slot (Java's ThreadBudget): the thread
+ * that releases a slot restricts the thread it is about to wake to the CPU it runs on itself, so
+ * that the scheduler does not queue the wakee behind the other busy core; the wakee, once running,
+ * puts back the mask it saved before it slept. While it sleeps it runs as SCHED_BATCH, so that its
+ * wake-up does not preempt the releaser on that CPU. Linux only: elsewhere each returns
+ * TANGENT_CPU_ERR_SYS with *err = ENOSYS. err may be NULL; it is written only on ERR_SYS. */
+
+/* The calling thread's kernel thread id (gettid), or -1 off Linux. */
+TANGENT_CPU_API int32_t tangent_cpu_thread_id(void);
+
+/* The calling thread's CPU mask into mask[0 .. TANGENT_CPU_AFFINITY_BYTES) (sched_getaffinity). */
+TANGENT_CPU_API int tangent_cpu_affinity_get(uint8_t *mask, int32_t *err);
+
+/* Sets the calling thread's CPU mask from mask[0 .. TANGENT_CPU_AFFINITY_BYTES) (sched_setaffinity). */
+TANGENT_CPU_API int tangent_cpu_affinity_set(const uint8_t *mask, int32_t *err);
+
+/* Restricts thread tid (a thread id of this process) to the one CPU the caller is running on
+ * now; TANGENT_CPU_ERR_SIZE for tid <= 0, ERR_SYS when the kernel refuses (e.g. ESRCH: no such
+ * thread, EINVAL: that CPU is outside the thread's cpuset). */
+TANGENT_CPU_API int tangent_cpu_place_on_current_cpu(int32_t tid, int32_t *err);
+
+/* While the caller waits to be woken: if its policy is SCHED_OTHER, switches it to SCHED_BATCH
+ * (same nice value), whose wake-up does not preempt the thread running on its CPU (the thread
+ * that woke it finishes its time slice's work first), and sets *switched = 1; under any other
+ * policy it changes nothing and sets *switched = 0. switched must not be NULL. */
+TANGENT_CPU_API int tangent_cpu_wait_policy_begin(int32_t *switched, int32_t *err);
+
+/* Ends tangent_cpu_wait_policy_begin: back to SCHED_OTHER when switched != 0, else nothing. */
+TANGENT_CPU_API int tangent_cpu_wait_policy_end(int32_t switched, int32_t *err);
 
 #ifdef __cplusplus
 }

@@ -1,4 +1,11 @@
 /* The exported functions: argument checks, then the kernels of the chosen code path. */
+#if defined(__linux__)
+#define _GNU_SOURCE /* sched_getcpu, CPU_SET, sched_setaffinity */
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
+#include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -85,6 +92,7 @@ TANGENT_CPU_API const char *tangent_cpu_status_name(int status) {
     case TANGENT_CPU_ERR_OP: return "TANGENT_CPU_ERR_OP";
     case TANGENT_CPU_ERR_ALIGN: return "TANGENT_CPU_ERR_ALIGN";
     case TANGENT_CPU_ERR_ISA: return "TANGENT_CPU_ERR_ISA";
+    case TANGENT_CPU_ERR_SYS: return "TANGENT_CPU_ERR_SYS";
     default: return "unknown status";
     }
 }
@@ -294,3 +302,91 @@ TANGENT_CPU_API int tangent_cpu_max_pool2d_f32(const float *x, const float *dx, 
     free(t);
     return TANGENT_CPU_OK;
 }
+
+/* ------------------------------------------------------------------ thread placement */
+
+#if defined(__linux__)
+_Static_assert(sizeof(cpu_set_t) <= TANGENT_CPU_AFFINITY_BYTES, "cpu_set_t fits a saved mask");
+
+static int sys_failed(int32_t *err) {
+    if (err != NULL) *err = errno;
+    return TANGENT_CPU_ERR_SYS;
+}
+
+TANGENT_CPU_API int32_t tangent_cpu_thread_id(void) { return (int32_t)syscall(SYS_gettid); }
+
+TANGENT_CPU_API int tangent_cpu_affinity_get(uint8_t *mask, int32_t *err) {
+    if (mask == NULL) return TANGENT_CPU_ERR_NULL;
+    memset(mask, 0, TANGENT_CPU_AFFINITY_BYTES);
+    if (sched_getaffinity(0, TANGENT_CPU_AFFINITY_BYTES, (cpu_set_t *)(void *)mask) != 0) return sys_failed(err);
+    return TANGENT_CPU_OK;
+}
+
+TANGENT_CPU_API int tangent_cpu_affinity_set(const uint8_t *mask, int32_t *err) {
+    if (mask == NULL) return TANGENT_CPU_ERR_NULL;
+    if (sched_setaffinity(0, TANGENT_CPU_AFFINITY_BYTES, (const cpu_set_t *)(const void *)mask) != 0)
+        return sys_failed(err);
+    return TANGENT_CPU_OK;
+}
+
+TANGENT_CPU_API int tangent_cpu_place_on_current_cpu(int32_t tid, int32_t *err) {
+    if (tid <= 0) return TANGENT_CPU_ERR_SIZE;
+    int cpu = sched_getcpu();
+    if (cpu < 0) return sys_failed(err);
+    cpu_set_t one;
+    CPU_ZERO(&one);
+    CPU_SET(cpu, &one);
+    if (sched_setaffinity((pid_t)tid, sizeof one, &one) != 0) return sys_failed(err);
+    return TANGENT_CPU_OK;
+}
+
+TANGENT_CPU_API int tangent_cpu_wait_policy_begin(int32_t *switched, int32_t *err) {
+    if (switched == NULL) return TANGENT_CPU_ERR_NULL;
+    *switched = 0;
+    int policy = sched_getscheduler(0);
+    if (policy < 0) return sys_failed(err);
+    if ((policy & ~SCHED_RESET_ON_FORK) != SCHED_OTHER) return TANGENT_CPU_OK;
+    struct sched_param p = {0};
+    if (sched_setscheduler(0, SCHED_BATCH | (policy & SCHED_RESET_ON_FORK), &p) != 0) return sys_failed(err);
+    *switched = 1;
+    return TANGENT_CPU_OK;
+}
+
+TANGENT_CPU_API int tangent_cpu_wait_policy_end(int32_t switched, int32_t *err) {
+    if (!switched) return TANGENT_CPU_OK;
+    int policy = sched_getscheduler(0);
+    if (policy < 0) return sys_failed(err);
+    struct sched_param p = {0};
+    if (sched_setscheduler(0, SCHED_OTHER | (policy & SCHED_RESET_ON_FORK), &p) != 0) return sys_failed(err);
+    return TANGENT_CPU_OK;
+}
+#else
+static int no_placement(int32_t *err) {
+    if (err != NULL) *err = ENOSYS;
+    return TANGENT_CPU_ERR_SYS;
+}
+
+TANGENT_CPU_API int32_t tangent_cpu_thread_id(void) { return -1; }
+
+TANGENT_CPU_API int tangent_cpu_affinity_get(uint8_t *mask, int32_t *err) {
+    return mask == NULL ? TANGENT_CPU_ERR_NULL : no_placement(err);
+}
+
+TANGENT_CPU_API int tangent_cpu_affinity_set(const uint8_t *mask, int32_t *err) {
+    return mask == NULL ? TANGENT_CPU_ERR_NULL : no_placement(err);
+}
+
+TANGENT_CPU_API int tangent_cpu_place_on_current_cpu(int32_t tid, int32_t *err) {
+    return tid <= 0 ? TANGENT_CPU_ERR_SIZE : no_placement(err);
+}
+
+TANGENT_CPU_API int tangent_cpu_wait_policy_begin(int32_t *switched, int32_t *err) {
+    if (switched == NULL) return TANGENT_CPU_ERR_NULL;
+    *switched = 0;
+    return no_placement(err);
+}
+
+TANGENT_CPU_API int tangent_cpu_wait_policy_end(int32_t switched, int32_t *err) {
+    return switched ? no_placement(err) : TANGENT_CPU_OK;
+}
+#endif

@@ -15,11 +15,13 @@
  */
 #define _GNU_SOURCE
 #include <float.h>
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 
 #include "tangent_cpu.h"
 
@@ -632,6 +634,42 @@ static void stream_tests(int isa_mask) {
     free(a); free(b); free(y); free(x);
 }
 
+/* Thread placement (ABI 4): a round trip of the caller's own mask and policy, and the argument checks. */
+static void placement_tests(void) {
+    int before = g_fail;
+    uint8_t saved[TANGENT_CPU_AFFINITY_BYTES], again[TANGENT_CPU_AFFINITY_BYTES];
+    int32_t err = 0;
+    int32_t tid = tangent_cpu_thread_id();
+    CHECK(tid > 0, "thread id %d", tid);
+    CHECK(tangent_cpu_affinity_get(saved, &err) == 0, "affinity_get errno %d", err);
+    CHECK(tangent_cpu_place_on_current_cpu(tid, &err) == 0, "place self errno %d", err);
+    CHECK(tangent_cpu_affinity_get(again, &err) == 0, "affinity_get errno %d", err);
+    int bits = 0;
+    for (int i = 0; i < TANGENT_CPU_AFFINITY_BYTES; i++) bits += __builtin_popcount(again[i]);
+    CHECK(bits == 1, "placed on one CPU, mask has %d", bits);
+    CHECK(tangent_cpu_affinity_set(saved, &err) == 0, "affinity_set errno %d", err);
+    CHECK(tangent_cpu_affinity_get(again, &err) == 0 && memcmp(saved, again, sizeof saved) == 0, "mask restored");
+    uint8_t none[TANGENT_CPU_AFFINITY_BYTES] = {0};
+    err = 0;
+    CHECK(tangent_cpu_affinity_set(none, &err) == TANGENT_CPU_ERR_SYS && err == EINVAL, "empty mask: ERR_SYS, EINVAL (%d)", err);
+    CHECK(tangent_cpu_affinity_set(none, NULL) == TANGENT_CPU_ERR_SYS, "err may be NULL");
+    CHECK(tangent_cpu_affinity_get(NULL, &err) == TANGENT_CPU_ERR_NULL, "NULL mask");
+    CHECK(tangent_cpu_affinity_set(NULL, &err) == TANGENT_CPU_ERR_NULL, "NULL mask");
+    CHECK(tangent_cpu_place_on_current_cpu(0, &err) == TANGENT_CPU_ERR_SIZE, "tid 0");
+    CHECK(tangent_cpu_place_on_current_cpu((1 << 22) + 12345, &err) == TANGENT_CPU_ERR_SYS && err == ESRCH,
+          "no such thread: ESRCH (%d)", err);
+    int32_t switched = -1;
+    CHECK(tangent_cpu_wait_policy_begin(&switched, &err) == 0 && switched == 1, "SCHED_OTHER -> BATCH (%d)", switched);
+    CHECK(sched_getscheduler(0) == SCHED_BATCH, "batch while waiting");
+    int32_t again_switched = -1;
+    CHECK(tangent_cpu_wait_policy_begin(&again_switched, &err) == 0 && again_switched == 0, "batch already: left alone");
+    CHECK(tangent_cpu_wait_policy_end(switched, &err) == 0 && sched_getscheduler(0) == SCHED_OTHER, "back to OTHER");
+    CHECK(tangent_cpu_wait_policy_end(0, &err) == 0 && sched_getscheduler(0) == SCHED_OTHER, "nothing to undo");
+    CHECK(tangent_cpu_wait_policy_begin(NULL, &err) == TANGENT_CPU_ERR_NULL, "NULL switched");
+    CHECK(strcmp(tangent_cpu_status_name(TANGENT_CPU_ERR_SYS), "TANGENT_CPU_ERR_SYS") == 0, "status name");
+    printf("placement: %s\n", g_fail == before ? "ok" : "FAILED");
+}
+
 int main(int argc, char **argv) {
     const char *env = getenv("TC_TEST_POINTS");
     long points = argc > 1 ? atol(argv[1]) : env ? atol(env) : (1L << 20);
@@ -643,6 +681,7 @@ int main(int argc, char **argv) {
     printf("libtangent_cpu ABI %d, default path %s, testing:%s%s%s\n\n", tangent_cpu_abi_version(), tangent_cpu_isa(),
            " scalar", isa_mask & 2 ? " avx2" : "", isa_mask & 4 ? " avx512" : "");
     abi_tests();
+    placement_tests();
     specials(isa_mask);
     gemv_tests(isa_mask);
     stream_tests(isa_mask);

@@ -88,8 +88,8 @@ public final class ServingLoad {
             System.out.printf(Locale.ROOT, "SERVING engine=%s threads=%s workload=%s batch=%d callers=%d calls_per_s=%.1f"
                     + " p50_us=%.1f p99_us=%.1f p999_us=%.1f calls=%d cpu_us_per_call=%.1f ctxsw_per_call=%.2f"
                     + " slot_kernels_per_call=%.2f slot_waits_per_call=%.2f slot_wait_us_per_call=%.1f"
-                    + " borrowing_kernels_per_call=%.2f%n", engine, threads, workload, batch, r, res[0], res[1], res[2], res[3],
-                    (long) res[4], res[5], res[6], res[7], res[8], res[9], res[10]);
+                    + " borrowing_kernels_per_call=%.2f placed_wakeups_per_call=%.2f%n", engine, threads, workload, batch, r,
+                    res[0], res[1], res[2], res[3], (long) res[4], res[5], res[6], res[7], res[8], res[9], res[10], res[11]);
         }
         System.exit(0);
     }
@@ -274,7 +274,7 @@ public final class ServingLoad {
         double perCall = Math.max(1, total);
         return new double[] {total / elapsed, pct(all, 0.5), pct(all, 0.99), pct(all, 0.999), total, cpu / 1e3 / perCall,
             sw / perCall, (slots[0] - slots0[0]) / perCall, (slots[1] - slots0[1]) / perCall, (slots[2] - slots0[2]) / 1e3 / perCall,
-            (slots[3] - slots0[3]) / perCall};
+            (slots[3] - slots0[3]) / perCall, (slots[4] - slots0[4]) / perCall};
     }
 
     /** Voluntary plus involuntary context switches of the calling thread so far (0 where /proc is missing). */

@@ -1,7 +1,11 @@
 package dev.tangent.backend;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -10,7 +14,10 @@ import java.util.concurrent.locks.LockSupport;
  * and each release adds one. A waiter first yields its core for up to {@code spinNanos} while it
  * watches {@code granted} (a slot handed over then needs no wake-up: the waiter sees it on its next
  * turn on a core), then parks; a release unparks the ticket it made eligible if that waiter parked.
- * Uninterruptible, as the wait for a slot always was: an interrupt is kept for the caller. Thread-safe;
+ * With a {@link ThreadPlacement} installed, a waiter sleeps under a policy whose wake-up does not
+ * preempt, the releaser first restricts it to its own CPU, and the waiter puts its saved CPU mask
+ * and policy back as soon as it runs (a platform thread only: a virtual thread's carrier may
+ * change while it waits). Uninterruptible, as the wait for a slot always was: an interrupt is kept for the caller. Thread-safe;
  * lock-free except for parking.
  */
 final class CoreSlots {
@@ -18,7 +25,33 @@ final class CoreSlots {
     private final long spinNanos;
     private final AtomicLong next = new AtomicLong();
     private final AtomicLong granted;
-    private final ConcurrentHashMap<Long, Thread> parked = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Waiter> parked = new ConcurrentHashMap<>();
+    private volatile ThreadPlacement placement;
+    private final LongAdder placed = new LongAdder();
+
+    /** A parked waiter. {@code state}: WAITING until the waiter leaves or a releaser claims it to place it. */
+    private static final class Waiter {
+        static final int WAITING = 0;
+        static final int PLACING = 1;
+        static final int PLACED = 2;
+        static final int LEFT = 3;
+        final Thread thread;
+        /** Kernel thread id, 0: not to be placed. */
+        final int tid;
+        final AtomicInteger state = new AtomicInteger(WAITING);
+        /** Whether the releaser did restrict it to a CPU (read after state is PLACED). */
+        volatile boolean pinned;
+
+        Waiter(Thread thread, int tid) {
+            this.thread = thread;
+            this.tid = tid;
+        }
+    }
+
+    /** Per platform thread: its kernel thread id and where it saves its CPU mask while it waits. */
+    private record Self(int tid, MemorySegment mask) {}
+
+    private static final ThreadLocal<Self> SELF = new ThreadLocal<>();
 
     CoreSlots(int slots, long spinNanos) {
         this.slots = slots;
@@ -69,7 +102,17 @@ final class CoreSlots {
             } while (System.nanoTime() - t0 < spinNanos);
         }
         Long key = t;
-        parked.put(key, Thread.currentThread());
+        Thread me = Thread.currentThread();
+        ThreadPlacement place = me.isVirtual() ? null : placement;
+        Self self = null;
+        boolean batch = false;
+        if (place != null) {
+            self = self(place);
+            place.saveMask(self.mask());
+            batch = place.enterWait();
+        }
+        Waiter w = new Waiter(me, self == null ? 0 : self.tid());
+        parked.put(key, w);
         boolean interrupted = false;
         try {
             while (t >= granted.get()) {
@@ -80,10 +123,49 @@ final class CoreSlots {
         } finally {
             parked.remove(key);
             if (interrupted) {
-                Thread.currentThread().interrupt();
+                me.interrupt();
+            }
+            if (self != null) {
+                try {
+                    if (!w.state.compareAndSet(Waiter.WAITING, Waiter.LEFT)) {
+                        // a releaser claimed this waiter to place it: wait for its one system call, then undo it
+                        while (w.state.get() != Waiter.PLACED) {
+                            Thread.onSpinWait();
+                        }
+                        if (w.pinned) {
+                            place.restoreMask(self.mask());
+                        }
+                    }
+                } finally {
+                    place.exitWait(batch);
+                }
             }
         }
         return true;
+    }
+
+    private static Self self(ThreadPlacement place) {
+        Self s = SELF.get();
+        if (s == null) {
+            s = new Self(place.currentThreadId(), Arena.ofAuto().allocate(place.maskBytes(), 8));
+            SELF.set(s);
+        }
+        return s;
+    }
+
+    /** Installs where woken waiters run (null: wherever the OS puts them). */
+    void placement(ThreadPlacement p) {
+        placement = p;
+    }
+
+    /** The placement in use, or null. */
+    ThreadPlacement placement() {
+        return placement;
+    }
+
+    /** Wake-ups placed on the releaser's CPU so far. */
+    long placedWakeups() {
+        return placed.sum();
     }
 
     /** Hands back {@code n} slots at once: the next n tickets in order may run (waking any that parked). */
@@ -91,10 +173,32 @@ final class CoreSlots {
         long g = granted.getAndAdd(n);
         // tickets g .. g + n - 1 have just become eligible; wake those that parked
         for (long t = g; t < g + n; t++) {
-            Thread w = parked.get(t);
+            Waiter w = parked.get(t);
             if (w != null) {
-                LockSupport.unpark(w);
+                try {
+                    place(w);
+                } finally {
+                    LockSupport.unpark(w.thread);
+                }
             }
+        }
+    }
+
+    /** Restricts waiter {@code w} to this thread's CPU, unless it has left or has no thread id. */
+    private void place(Waiter w) {
+        ThreadPlacement p = placement;
+        if (p == null || w.tid == 0 || !w.state.compareAndSet(Waiter.WAITING, Waiter.PLACING)) {
+            return;
+        }
+        boolean ok = false;
+        try {
+            ok = p.placeOnCurrentCpu(w.tid);
+        } finally {
+            w.pinned = ok;
+            w.state.set(Waiter.PLACED);
+        }
+        if (ok) {
+            placed.increment();
         }
     }
 

@@ -34,7 +34,9 @@ import java.util.concurrent.atomic.LongAdder;
  * tangent.budget.per_call=false} makes {@link #enterCall} take nothing (a slot per kernel again);
  * {@code tangent.budget.spin_us} (default 0) makes a thread waiting for a slot yield its core for up
  * to that many microseconds before it parks ({@link CoreSlots}; benchmarks/SERVING.md has the
- * trade-off).
+ * trade-off). A thread woken for a slot is first placed on the releasing thread's CPU where the
+ * CPU backend installed a {@link ThreadPlacement} ({@link #placeWakeups}; {@code
+ * tangent.budget.place_wakeups=false} turns that off).
  */
 public final class ThreadBudget {
     /**
@@ -356,10 +358,25 @@ public final class ThreadBudget {
     /**
      * Counters since start-up, for monitoring: {kernels and calls ({@link #enterCall}) that took a
      * slot, of those the ones that waited for it, total nanoseconds waited, kernels that borrowed
-     * idle cores ({@link #enterBorrowing})}.
+     * idle cores ({@link #enterBorrowing}), waiters woken on the releaser's CPU ({@link #placeWakeups})}.
      */
     public static long[] slotStats() {
-        return new long[] {SLOTTED.sum(), WAITS.sum(), WAIT_NANOS.sum(), BORROWED.sum()};
+        return new long[] {SLOTTED.sum(), WAITS.sum(), WAIT_NANOS.sum(), BORROWED.sum(), SLOTS.placedWakeups()};
+    }
+
+    /**
+     * Installs where a thread woken for a slot runs: the releasing thread restricts it to its own
+     * CPU before waking it, and it puts its own CPU mask back once it runs ({@link ThreadPlacement}).
+     * The CPU backend installs its native one on first use ({@code -Dtangent.budget.place_wakeups=false}
+     * keeps the operating system's placement); null removes it.
+     */
+    public static void placeWakeups(ThreadPlacement placement) {
+        SLOTS.placement(placement);
+    }
+
+    /** The placement installed by {@link #placeWakeups}, or null. */
+    public static ThreadPlacement placement() {
+        return SLOTS.placement();
     }
 
     /** The number of core slots ({@code tangent.budget.slots}, default the processors; 0: no budget). */

@@ -51,10 +51,10 @@ public class tangent_cpu_h {
             .withTargetLayout(MemoryLayout.sequenceLayout(java.lang.Long.MAX_VALUE, JAVA_BYTE));
     public static final ValueLayout.OfLong C_LONG = ValueLayout.JAVA_LONG;
 
-    private static final int TANGENT_CPU_ABI_VERSION = (int)3L;
+    private static final int TANGENT_CPU_ABI_VERSION = (int)4L;
     /**
      * {@snippet lang=c :
-     * #define TANGENT_CPU_ABI_VERSION 3
+     * #define TANGENT_CPU_ABI_VERSION 4
      * }
      */
     public static int TANGENT_CPU_ABI_VERSION() {
@@ -129,6 +129,26 @@ public class tangent_cpu_h {
      */
     public static int TANGENT_CPU_ERR_ISA() {
         return TANGENT_CPU_ERR_ISA;
+    }
+
+    private static final int TANGENT_CPU_ERR_SYS = (int)-7L;
+    /**
+     * {@snippet lang=c :
+     * enum tangent_cpu_status.TANGENT_CPU_ERR_SYS = -7
+     * }
+     */
+    public static int TANGENT_CPU_ERR_SYS() {
+        return TANGENT_CPU_ERR_SYS;
+    }
+
+    private static final int TANGENT_CPU_AFFINITY_BYTES = (int)128L;
+    /**
+     * {@snippet lang=c :
+     * #define TANGENT_CPU_AFFINITY_BYTES 128
+     * }
+     */
+    public static int TANGENT_CPU_AFFINITY_BYTES() {
+        return TANGENT_CPU_AFFINITY_BYTES;
     }
 
     private static final int TANGENT_CPU_ISA_AUTO = (int)0L;
@@ -1157,6 +1177,370 @@ public class tangent_cpu_h {
                 traceDowncall("tangent_cpu_sum_f32", x, n, block, partials);
             }
             return (int)mh$.invokeExact(x, n, block, partials);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tangent_cpu_thread_id {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            tangent_cpu_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = tangent_cpu_h.findOrThrow("tangent_cpu_thread_id");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int32_t tangent_cpu_thread_id()
+     * }
+     */
+    public static FunctionDescriptor tangent_cpu_thread_id$descriptor() {
+        return tangent_cpu_thread_id.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int32_t tangent_cpu_thread_id()
+     * }
+     */
+    public static MethodHandle tangent_cpu_thread_id$handle() {
+        return tangent_cpu_thread_id.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int32_t tangent_cpu_thread_id()
+     * }
+     */
+    public static MemorySegment tangent_cpu_thread_id$address() {
+        return tangent_cpu_thread_id.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int32_t tangent_cpu_thread_id()
+     * }
+     */
+    public static int tangent_cpu_thread_id() {
+        var mh$ = tangent_cpu_thread_id.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tangent_cpu_thread_id");
+            }
+            return (int)mh$.invokeExact();
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tangent_cpu_affinity_get {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            tangent_cpu_h.C_INT,
+            tangent_cpu_h.C_POINTER,
+            tangent_cpu_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = tangent_cpu_h.findOrThrow("tangent_cpu_affinity_get");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int tangent_cpu_affinity_get(uint8_t *mask, int32_t *err)
+     * }
+     */
+    public static FunctionDescriptor tangent_cpu_affinity_get$descriptor() {
+        return tangent_cpu_affinity_get.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int tangent_cpu_affinity_get(uint8_t *mask, int32_t *err)
+     * }
+     */
+    public static MethodHandle tangent_cpu_affinity_get$handle() {
+        return tangent_cpu_affinity_get.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int tangent_cpu_affinity_get(uint8_t *mask, int32_t *err)
+     * }
+     */
+    public static MemorySegment tangent_cpu_affinity_get$address() {
+        return tangent_cpu_affinity_get.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int tangent_cpu_affinity_get(uint8_t *mask, int32_t *err)
+     * }
+     */
+    public static int tangent_cpu_affinity_get(MemorySegment mask, MemorySegment err) {
+        var mh$ = tangent_cpu_affinity_get.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tangent_cpu_affinity_get", mask, err);
+            }
+            return (int)mh$.invokeExact(mask, err);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tangent_cpu_affinity_set {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            tangent_cpu_h.C_INT,
+            tangent_cpu_h.C_POINTER,
+            tangent_cpu_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = tangent_cpu_h.findOrThrow("tangent_cpu_affinity_set");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int tangent_cpu_affinity_set(const uint8_t *mask, int32_t *err)
+     * }
+     */
+    public static FunctionDescriptor tangent_cpu_affinity_set$descriptor() {
+        return tangent_cpu_affinity_set.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int tangent_cpu_affinity_set(const uint8_t *mask, int32_t *err)
+     * }
+     */
+    public static MethodHandle tangent_cpu_affinity_set$handle() {
+        return tangent_cpu_affinity_set.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int tangent_cpu_affinity_set(const uint8_t *mask, int32_t *err)
+     * }
+     */
+    public static MemorySegment tangent_cpu_affinity_set$address() {
+        return tangent_cpu_affinity_set.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int tangent_cpu_affinity_set(const uint8_t *mask, int32_t *err)
+     * }
+     */
+    public static int tangent_cpu_affinity_set(MemorySegment mask, MemorySegment err) {
+        var mh$ = tangent_cpu_affinity_set.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tangent_cpu_affinity_set", mask, err);
+            }
+            return (int)mh$.invokeExact(mask, err);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tangent_cpu_place_on_current_cpu {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            tangent_cpu_h.C_INT,
+            tangent_cpu_h.C_INT,
+            tangent_cpu_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = tangent_cpu_h.findOrThrow("tangent_cpu_place_on_current_cpu");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int tangent_cpu_place_on_current_cpu(int32_t tid, int32_t *err)
+     * }
+     */
+    public static FunctionDescriptor tangent_cpu_place_on_current_cpu$descriptor() {
+        return tangent_cpu_place_on_current_cpu.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int tangent_cpu_place_on_current_cpu(int32_t tid, int32_t *err)
+     * }
+     */
+    public static MethodHandle tangent_cpu_place_on_current_cpu$handle() {
+        return tangent_cpu_place_on_current_cpu.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int tangent_cpu_place_on_current_cpu(int32_t tid, int32_t *err)
+     * }
+     */
+    public static MemorySegment tangent_cpu_place_on_current_cpu$address() {
+        return tangent_cpu_place_on_current_cpu.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int tangent_cpu_place_on_current_cpu(int32_t tid, int32_t *err)
+     * }
+     */
+    public static int tangent_cpu_place_on_current_cpu(int tid, MemorySegment err) {
+        var mh$ = tangent_cpu_place_on_current_cpu.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tangent_cpu_place_on_current_cpu", tid, err);
+            }
+            return (int)mh$.invokeExact(tid, err);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tangent_cpu_wait_policy_begin {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            tangent_cpu_h.C_INT,
+            tangent_cpu_h.C_POINTER,
+            tangent_cpu_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = tangent_cpu_h.findOrThrow("tangent_cpu_wait_policy_begin");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int tangent_cpu_wait_policy_begin(int32_t *switched, int32_t *err)
+     * }
+     */
+    public static FunctionDescriptor tangent_cpu_wait_policy_begin$descriptor() {
+        return tangent_cpu_wait_policy_begin.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int tangent_cpu_wait_policy_begin(int32_t *switched, int32_t *err)
+     * }
+     */
+    public static MethodHandle tangent_cpu_wait_policy_begin$handle() {
+        return tangent_cpu_wait_policy_begin.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int tangent_cpu_wait_policy_begin(int32_t *switched, int32_t *err)
+     * }
+     */
+    public static MemorySegment tangent_cpu_wait_policy_begin$address() {
+        return tangent_cpu_wait_policy_begin.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int tangent_cpu_wait_policy_begin(int32_t *switched, int32_t *err)
+     * }
+     */
+    public static int tangent_cpu_wait_policy_begin(MemorySegment switched, MemorySegment err) {
+        var mh$ = tangent_cpu_wait_policy_begin.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tangent_cpu_wait_policy_begin", switched, err);
+            }
+            return (int)mh$.invokeExact(switched, err);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class tangent_cpu_wait_policy_end {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            tangent_cpu_h.C_INT,
+            tangent_cpu_h.C_INT,
+            tangent_cpu_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = tangent_cpu_h.findOrThrow("tangent_cpu_wait_policy_end");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int tangent_cpu_wait_policy_end(int32_t switched, int32_t *err)
+     * }
+     */
+    public static FunctionDescriptor tangent_cpu_wait_policy_end$descriptor() {
+        return tangent_cpu_wait_policy_end.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int tangent_cpu_wait_policy_end(int32_t switched, int32_t *err)
+     * }
+     */
+    public static MethodHandle tangent_cpu_wait_policy_end$handle() {
+        return tangent_cpu_wait_policy_end.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int tangent_cpu_wait_policy_end(int32_t switched, int32_t *err)
+     * }
+     */
+    public static MemorySegment tangent_cpu_wait_policy_end$address() {
+        return tangent_cpu_wait_policy_end.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int tangent_cpu_wait_policy_end(int32_t switched, int32_t *err)
+     * }
+     */
+    public static int tangent_cpu_wait_policy_end(int switched, MemorySegment err) {
+        var mh$ = tangent_cpu_wait_policy_end.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("tangent_cpu_wait_policy_end", switched, err);
+            }
+            return (int)mh$.invokeExact(switched, err);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

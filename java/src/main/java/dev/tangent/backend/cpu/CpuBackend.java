@@ -41,6 +41,9 @@ public final class CpuBackend implements Backend {
     public CpuBackend(CpuAccelerator accelerator, boolean nativeKernels) {
         this.accelerator = accelerator;
         this.nativeKernels = nativeKernels && NativeKernels.enabled();
+        if (this.nativeKernels) {
+            NativeThreadPlacement.install();
+        }
     }
 
     /** Whether Tangent's native CPU kernels take the work they cover. */

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -328,6 +329,95 @@ public final class NativeCpuLibrary {
 
     private static MemorySegment orNull(MemorySegment s) {
         return s == null ? MemorySegment.NULL : s;
+    }
+
+    // ------------------------------------------------------------------------------ thread placement
+
+    /** Bytes of a saved CPU mask ({@link #affinityGet}, {@link #affinitySet}): 1024 CPUs. */
+    public static long affinityBytes() {
+        requireAvailable();
+        return TANGENT_CPU_AFFINITY_BYTES();
+    }
+
+    /** The calling thread's kernel thread id ({@code gettid}). */
+    public static int threadId() {
+        requireAvailable();
+        int tid = tangent_cpu_thread_id();
+        if (tid <= 0) {
+            throw new IllegalStateException("tangent_cpu_thread_id: no thread id on this system (" + tid + ")");
+        }
+        return tid;
+    }
+
+    /** Copies the calling thread's CPU mask into {@code mask} ({@link #affinityBytes()} bytes). */
+    public static void affinityGet(MemorySegment mask) {
+        requireAvailable();
+        needMask(mask);
+        checkSys(tangent_cpu_affinity_get(mask, ERRNO.get()), "tangent_cpu_affinity_get");
+    }
+
+    /** Sets the calling thread's CPU mask from {@code mask} ({@link #affinityBytes()} bytes). */
+    public static void affinitySet(MemorySegment mask) {
+        requireAvailable();
+        needMask(mask);
+        checkSys(tangent_cpu_affinity_set(mask, ERRNO.get()), "tangent_cpu_affinity_set");
+    }
+
+    /**
+     * Restricts thread {@code tid} of this process to the CPU the caller runs on now. Returns false
+     * when the kernel refuses (no such thread, or that CPU is outside the thread's cpuset):
+     * placement is a hint its callers do without. A {@code tid <= 0} is an
+     * {@link IllegalArgumentException}.
+     */
+    public static boolean placeOnCurrentCpu(int tid) {
+        requireAvailable();
+        if (tid <= 0) {
+            throw new IllegalArgumentException("tangent_cpu_place_on_current_cpu: thread id " + tid + " <= 0");
+        }
+        int status = tangent_cpu_place_on_current_cpu(tid, ERRNO.get());
+        if (status == TANGENT_CPU_ERR_SYS()) {
+            return false;
+        }
+        check(status, "tangent_cpu_place_on_current_cpu");
+        return true;
+    }
+
+    /**
+     * Before the calling thread sleeps: switches it from SCHED_OTHER to SCHED_BATCH (same nice),
+     * so that its wake-up does not preempt the thread running on its CPU; returns whether it
+     * switched (under any other policy it changes nothing). Pair with {@link #waitPolicyEnd}.
+     */
+    public static boolean waitPolicyBegin() {
+        requireAvailable();
+        MemorySegment switched = SWITCHED.get();
+        checkSys(tangent_cpu_wait_policy_begin(switched, ERRNO.get()), "tangent_cpu_wait_policy_begin");
+        return switched.get(ValueLayout.JAVA_INT, 0) != 0;
+    }
+
+    /** Ends {@link #waitPolicyBegin}: back to SCHED_OTHER when it {@code switched}. */
+    public static void waitPolicyEnd(boolean switched) {
+        requireAvailable();
+        checkSys(tangent_cpu_wait_policy_end(switched ? 1 : 0, ERRNO.get()), "tangent_cpu_wait_policy_end");
+    }
+
+    private static final ThreadLocal<MemorySegment> SWITCHED = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(4));
+
+    /** Per thread: where the C side writes an errno. */
+    private static final ThreadLocal<MemorySegment> ERRNO = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(4));
+
+    private static void needMask(MemorySegment mask) {
+        long bytes = TANGENT_CPU_AFFINITY_BYTES();
+        if (mask == null || mask.byteSize() < bytes) {
+            throw new IllegalArgumentException("CPU mask holds " + (mask == null ? "no" : mask.byteSize()) + " bytes, "
+                    + bytes + " needed");
+        }
+    }
+
+    private static void checkSys(int status, String fn) {
+        if (status == TANGENT_CPU_ERR_SYS()) {
+            throw new IllegalStateException(fn + " failed: errno " + ERRNO.get().get(ValueLayout.JAVA_INT, 0));
+        }
+        check(status, fn);
     }
 
     private static void checkGemv(MemorySegment x, MemorySegment dx, MemorySegment w, MemorySegment b,
