@@ -166,7 +166,7 @@ TANGENT_CPU_API int tangent_cpu_max_pool2d_f32(const float *x, const float *dx, 
 /* Thread placement (ABI 4), for the hand-over of a core slot (Java's ThreadBudget): the thread
  * that releases a slot restricts the thread it is about to wake to the CPU it runs on itself, so
  * that the scheduler does not queue the wakee behind the other busy core; the wakee, once running,
- * puts back the mask it saved before it slept. While it sleeps it runs as SCHED_BATCH, so that its
+ * puts back the mask it saved before it slept. Optionally it sleeps as SCHED_BATCH, so that its
  * wake-up does not preempt the releaser on that CPU. Linux only: elsewhere each returns
  * TANGENT_CPU_ERR_SYS with *err = ENOSYS. err may be NULL; it is written only on ERR_SYS. */
 

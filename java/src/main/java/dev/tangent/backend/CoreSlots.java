@@ -14,9 +14,10 @@ import java.util.concurrent.locks.LockSupport;
  * and each release adds one. A waiter first yields its core for up to {@code spinNanos} while it
  * watches {@code granted} (a slot handed over then needs no wake-up: the waiter sees it on its next
  * turn on a core), then parks; a release unparks the ticket it made eligible if that waiter parked.
- * With a {@link ThreadPlacement} installed, a waiter sleeps under a policy whose wake-up does not
- * preempt, the releaser first restricts it to its own CPU, and the waiter puts its saved CPU mask
- * and policy back as soon as it runs (a platform thread only: a virtual thread's carrier may
+ * With a {@link ThreadPlacement} installed, the releaser first restricts the waiter to its own
+ * CPU (and the waiter may sleep under a policy whose wake-up does not preempt,
+ * {@link ThreadPlacement#enterWait}), and the waiter puts its saved CPU mask and policy back as
+ * soon as it runs (a platform thread only: a virtual thread's carrier may
  * change while it waits). Uninterruptible, as the wait for a slot always was: an interrupt is kept for the caller. Thread-safe;
  * lock-free except for parking.
  */

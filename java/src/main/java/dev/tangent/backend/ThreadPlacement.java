@@ -6,9 +6,10 @@ import java.lang.foreign.MemorySegment;
  * Where a thread woken for a core slot runs ({@link ThreadBudget}). When a slot is handed over,
  * the releasing thread restricts the waiter it wakes to the CPU it is running on itself, so the
  * scheduler does not queue the waiter behind the other busy core (benchmarks/SERVING.md, "Placed
- * wake-ups"); the waiter, once running, puts back the CPU mask it saved before it slept. While it
- * sleeps it runs under a batch policy, so its wake-up does not preempt the releaser on that CPU
- * (the releaser finishes what it is running, typically up to its own next wait). The CPU
+ * wake-ups"); the waiter, once running, puts back the CPU mask it saved before it slept. A
+ * placement may also have the waiter sleep under a batch policy ({@link #enterWait}), so its
+ * wake-up does not preempt the releaser on that CPU (the CPU backend's does only with {@code
+ * -Dtangent.budget.batch_wait=true}). The CPU
  * backend installs one ({@link ThreadBudget#placeWakeups}) where its native library can (Linux);
  * without one the operating system places the waiter. Implementations are thread-safe; each
  * method acts on the calling thread unless it names another.
@@ -28,8 +29,8 @@ public interface ThreadPlacement {
 
     /**
      * Before the calling thread sleeps: a scheduling policy whose wake-up does not preempt the
-     * running thread (Linux: SCHED_BATCH in place of SCHED_OTHER); returns whether it changed
-     * anything (a thread under another policy is left alone). Throws if the OS refuses.
+     * running thread (Linux: SCHED_BATCH in place of SCHED_OTHER), or nothing; returns whether it
+     * changed anything (a thread under another policy is left alone). Throws if the OS refuses.
      */
     boolean enterWait();
 

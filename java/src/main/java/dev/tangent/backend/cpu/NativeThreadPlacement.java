@@ -10,14 +10,18 @@ import java.lang.foreign.MemorySegment;
  * {@code tangent_cpu_affinity_get/_set}, {@code tangent_cpu_place_on_current_cpu} and
  * {@code tangent_cpu_wait_policy_begin/_end} (Linux).
  * Installed into {@link ThreadBudget} by the first CPU backend with native kernels, unless
- * {@code -Dtangent.budget.place_wakeups=false}; {@code -Dtangent.budget.batch_wait=false} keeps a
- * waiter's policy as it is.
+ * {@code -Dtangent.budget.place_wakeups=false}; {@code -Dtangent.budget.batch_wait=true} makes a
+ * waiter sleep as SCHED_BATCH.
  */
 final class NativeThreadPlacement implements ThreadPlacement {
     /** Whether slot hand-overs place the waiter on the releaser's CPU ({@code tangent.budget.place_wakeups}, default on). */
     static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("tangent.budget.place_wakeups", "true"));
-    /** Whether a waiter sleeps as SCHED_BATCH ({@code tangent.budget.batch_wait}, default on). */
-    static final boolean BATCH_WAIT = Boolean.parseBoolean(System.getProperty("tangent.budget.batch_wait", "true"));
+    /**
+     * Whether a waiter sleeps as SCHED_BATCH ({@code tangent.budget.batch_wait}, default off: a
+     * placed waiter that cannot preempt waits, pinned, behind a releaser that went on computing;
+     * benchmarks/SERVING.md, "Placed wake-ups").
+     */
+    static final boolean BATCH_WAIT = Boolean.parseBoolean(System.getProperty("tangent.budget.batch_wait", "false"));
     private static final NativeThreadPlacement INSTANCE = new NativeThreadPlacement();
 
     private NativeThreadPlacement() {}
