@@ -15,11 +15,11 @@ import java.util.concurrent.locks.LockSupport;
  * watches {@code granted} (a slot handed over then needs no wake-up: the waiter sees it on its next
  * turn on a core), then parks; a release unparks the ticket it made eligible if that waiter parked.
  * With a {@link ThreadPlacement} installed, the releaser first restricts the waiter to its own
- * CPU (and the waiter may sleep under a policy whose wake-up does not preempt,
- * {@link ThreadPlacement#enterWait}), and the waiter puts its saved CPU mask and policy back as
- * soon as it runs (a platform thread only: a virtual thread's carrier may
- * change while it waits). Uninterruptible, as the wait for a slot always was: an interrupt is kept for the caller. Thread-safe;
- * lock-free except for parking.
+ * CPU (the first waiter only, when it hands back several slots at once; and the waiter may sleep
+ * under a policy whose wake-up does not preempt, {@link ThreadPlacement#enterWait}), and the
+ * waiter puts its saved CPU mask and policy back as soon as it runs (a platform thread only: a
+ * virtual thread's carrier may change while it waits). Uninterruptible, as the wait for a slot
+ * always was: an interrupt is kept for the caller. Thread-safe; lock-free except for parking.
  */
 final class CoreSlots {
     private final int slots;
@@ -177,7 +177,9 @@ final class CoreSlots {
             Waiter w = parked.get(t);
             if (w != null) {
                 try {
-                    place(w);
+                    if (t == g) {
+                        place(w);   // one waiter per CPU: the others wake wherever the scheduler puts them
+                    }
                 } finally {
                     LockSupport.unpark(w.thread);
                 }

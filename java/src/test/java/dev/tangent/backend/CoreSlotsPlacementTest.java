@@ -177,6 +177,34 @@ class CoreSlotsPlacementTest {
         assertEquals(0, c.waits.get(), "nor is its carrier's policy changed");
     }
 
+    /** A release of two slots at once places only the first waiter: two on one CPU would queue behind each other. */
+    @Test
+    void aMultiSlotReleasePlacesOnlyTheFirstWaiter() throws Exception {
+        CoreSlots s = new CoreSlots(2, 0);
+        Counting c = new Counting(false);
+        s.placement(c);
+        assertTrue(s.tryAcquire());
+        assertTrue(s.tryAcquire());
+        List<Thread> waiters = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Thread w = Thread.ofPlatform().start(() -> {
+                s.acquire();
+                s.release(1);
+            });
+            while (w.getState() != Thread.State.WAITING) {
+                Thread.sleep(1);
+            }
+            waiters.add(w);
+        }
+        s.release(2);
+        for (Thread w : waiters) {
+            w.join(10_000);
+            assertEquals(Thread.State.TERMINATED, w.getState(), "every waiter was woken");
+        }
+        assertEquals(1, c.places.get(), "only the first of the two was placed");
+        assertEquals(2, s.available());
+    }
+
     /** Many threads over two slots: every hand-over completes, nobody keeps a one-CPU mask, no slot is lost. */
     @Test
     void underContentionEveryThreadEndsWithItsOwnMask() throws Exception {
