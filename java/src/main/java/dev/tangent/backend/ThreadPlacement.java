@@ -11,8 +11,9 @@ import java.lang.foreign.MemorySegment;
  * wake-up does not preempt the releaser on that CPU (the CPU backend's does only with {@code
  * -Dtangent.budget.batch_wait=true}). The CPU
  * backend installs one ({@link ThreadBudget#placeWakeups}) where its native library can (Linux);
- * without one the operating system places the waiter. Implementations are thread-safe; each
- * method acts on the calling thread unless it names another.
+ * without one the operating system places the waiter. The mask a waiter puts back is the one it
+ * had when it parked: a change another thread makes to it meanwhile is overwritten. Implementations
+ * are thread-safe; each method acts on the calling thread unless it names another.
  */
 public interface ThreadPlacement {
     /** Bytes of a saved CPU mask. */
