@@ -54,7 +54,7 @@ class DjlBlockModelTest {
             assertEquals(SparkTests.OUT, loaded.outputSize(), "the output size comes from running the block");
             DjlBlockModel model = loaded.broadcast(SparkTests.spark());
             assertTrue(model.isBroadcast());
-            long baseline = Tangent.liveBytes();
+            long baseline = SparkTests.settledLiveBytes();
 
             Dataset<Row> data = SparkTests.data(SparkTests.Encoding.BINARY);
             List<Row> rows = new JvpTransformer().setModel(model).setTangentCol("tangent").setOutputCol("output")

@@ -48,7 +48,7 @@ class JacobianTransformerTest {
         TangentModel tall = Mlp.random(3, Mlp.Activation.SIGMOID, SparkTests.IN, 16, 40); // 24 -> 40: forward
         assertFalse(new JacobianTransformer().setModel(wide).usesForwardMode());
         assertTrue(new JacobianTransformer().setModel(tall).usesForwardMode());
-        long baseline = Tangent.liveBytes();
+        long baseline = SparkTests.settledLiveBytes();
         for (TangentModel model : new TangentModel[] {wide, tall}) {
             int m = model.outputSize();
             List<Row> auto = new JacobianTransformer().setModel(model).setOutputCol("y").setBatchSize(7)

@@ -48,7 +48,7 @@ class JvpTransformerTest {
 
     @Test
     void everyRowEqualsFunctionalJvpAcrossBatchAndPartitionEdgesAndNothingLeaks() throws Exception {
-        long baseline = Tangent.liveBytes();
+        long baseline = SparkTests.settledLiveBytes();
         Dataset<Row> out = jvp().setBatchSize(64).transform(data(SparkTests.Encoding.ARRAY));
         assertEquals(SparkTests.PARTITIONS.length, out.rdd().getNumPartitions());
         List<Row> rows = out.collectAsList();
@@ -114,7 +114,7 @@ class JvpTransformerTest {
 
     @Test
     void limitTenStopsEarlyAndFreesEverything() throws Exception {
-        long baseline = Tangent.liveBytes();
+        long baseline = SparkTests.settledLiveBytes();
         List<Row> rows = jvp().setBatchSize(32).transform(data(SparkTests.Encoding.ARRAY)).limit(10).collectAsList();
         assertEquals(10, rows.size());
         for (Row r : rows) {
@@ -126,7 +126,7 @@ class JvpTransformerTest {
 
     @Test
     void aRowOfTheWrongLengthFailsNamingTheColumnAndTheRow() throws Exception {
-        long baseline = Tangent.liveBytes();
+        long baseline = SparkTests.settledLiveBytes();
         Dataset<Row> bad = data(SparkTests.Encoding.ARRAY).withColumn("features",
                 functions.when(functions.col("id").equalTo(4321), functions.slice(functions.col("features"), 1, IN - 1))
                         .otherwise(functions.col("features")));
@@ -139,7 +139,7 @@ class JvpTransformerTest {
 
     @Test
     void nullRowsAndNullElementsFailNamingTheColumnAndTheRow() throws Exception {
-        long baseline = Tangent.liveBytes();
+        long baseline = SparkTests.settledLiveBytes();
         Dataset<Row> nullRow = data(SparkTests.Encoding.ARRAY).withColumn("tangent",
                 functions.when(functions.col("id").equalTo(300), functions.lit(null))
                         .otherwise(functions.col("tangent")));
@@ -220,7 +220,7 @@ class JvpTransformerTest {
 
     @Test
     void parquetRoundTrip(@TempDir Path dir) throws Exception {
-        long baseline = Tangent.liveBytes();
+        long baseline = SparkTests.settledLiveBytes();
         String input = dir.resolve("in.parquet").toString();
         String output = dir.resolve("out.parquet").toString();
         data(SparkTests.Encoding.BINARY).write().parquet(input);

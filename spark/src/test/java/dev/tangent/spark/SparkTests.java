@@ -208,6 +208,25 @@ final class SparkTests {
     }
 
     /** Waits (up to 10 s) for Tangent's live native bytes to come back to {@code baseline}. */
+    /**
+     * Tangent's live native bytes once they have stopped changing (unchanged for 200 ms, at most
+     * 10 s): a test's baseline. Tasks a previous test's failed job cancelled may still be freeing
+     * their tensors when the next test starts; a baseline taken then is not one this test can get
+     * back to.
+     */
+    static long settledLiveBytes() throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        long live = Tangent.liveBytes();
+        int same = 0;
+        while (same < 10 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            long now = Tangent.liveBytes();
+            same = now == live ? same + 1 : 0;
+            live = now;
+        }
+        return live;
+    }
+
     static void assertLiveBytesBackTo(long baseline, String when) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
         long live = Tangent.liveBytes();
