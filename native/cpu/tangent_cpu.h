@@ -45,7 +45,9 @@ enum tangent_cpu_status {
     TANGENT_CPU_ERR_OP = -4,        /* unknown op code or flag bits */
     TANGENT_CPU_ERR_ALIGN = -5,     /* a pointer is not aligned to its element type */
     TANGENT_CPU_ERR_ISA = -6,       /* tangent_cpu_set_isa: that code path cannot run here */
-    TANGENT_CPU_ERR_SYS = -7        /* a system call failed; its errno is in *err (ENOSYS off Linux) */
+    TANGENT_CPU_ERR_SYS = -7,       /* a system call failed; its errno is in *err (ENOSYS off Linux) */
+    TANGENT_CPU_NOT_PLACED = 1      /* tangent_cpu_place_on_current_cpu: the caller's CPU is not one
+                                       the thread may run on; nothing done (not an error) */
 };
 
 /* Bytes of a saved CPU mask (tangent_cpu_affinity_get/_set): room for 1024 CPUs. */
@@ -180,9 +182,11 @@ TANGENT_CPU_API int tangent_cpu_affinity_get(uint8_t *mask, int32_t *err);
 TANGENT_CPU_API int tangent_cpu_affinity_set(const uint8_t *mask, int32_t *err);
 
 /* Restricts thread tid (a thread id of this process) to the one CPU the caller is running on
- * now; TANGENT_CPU_ERR_SIZE for tid <= 0, ERR_SYS when the kernel refuses (e.g. ESRCH: no such
- * thread, EINVAL: that CPU is outside the thread's cpuset). */
-TANGENT_CPU_API int tangent_cpu_place_on_current_cpu(int32_t tid, int32_t *err);
+ * now. allowed (NULL: no check) is the thread's own mask, as tangent_cpu_affinity_get saved it:
+ * when the caller's CPU is not in it, nothing is done and TANGENT_CPU_NOT_PLACED returned, so an
+ * application's own pinning is respected. TANGENT_CPU_ERR_SIZE for tid <= 0, ERR_SYS when the
+ * kernel refuses (e.g. ESRCH: no such thread, EINVAL: that CPU is outside the thread's cpuset). */
+TANGENT_CPU_API int tangent_cpu_place_on_current_cpu(int32_t tid, const uint8_t *allowed, int32_t *err);
 
 /* While the caller waits to be woken: if its policy is SCHED_OTHER, switches it to SCHED_BATCH
  * (same nice value), whose wake-up does not preempt the thread running on its CPU (the thread

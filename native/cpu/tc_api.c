@@ -93,6 +93,7 @@ TANGENT_CPU_API const char *tangent_cpu_status_name(int status) {
     case TANGENT_CPU_ERR_ALIGN: return "TANGENT_CPU_ERR_ALIGN";
     case TANGENT_CPU_ERR_ISA: return "TANGENT_CPU_ERR_ISA";
     case TANGENT_CPU_ERR_SYS: return "TANGENT_CPU_ERR_SYS";
+    case TANGENT_CPU_NOT_PLACED: return "TANGENT_CPU_NOT_PLACED";
     default: return "unknown status";
     }
 }
@@ -329,10 +330,12 @@ TANGENT_CPU_API int tangent_cpu_affinity_set(const uint8_t *mask, int32_t *err) 
     return TANGENT_CPU_OK;
 }
 
-TANGENT_CPU_API int tangent_cpu_place_on_current_cpu(int32_t tid, int32_t *err) {
+TANGENT_CPU_API int tangent_cpu_place_on_current_cpu(int32_t tid, const uint8_t *allowed, int32_t *err) {
     if (tid <= 0) return TANGENT_CPU_ERR_SIZE;
     int cpu = sched_getcpu();
     if (cpu < 0) return sys_failed(err);
+    if (allowed != NULL && (cpu >= TANGENT_CPU_AFFINITY_BYTES * 8 || !(allowed[cpu / 8] & (1u << (cpu % 8)))))
+        return TANGENT_CPU_NOT_PLACED;
     cpu_set_t one;
     CPU_ZERO(&one);
     CPU_SET(cpu, &one);
@@ -376,7 +379,8 @@ TANGENT_CPU_API int tangent_cpu_affinity_set(const uint8_t *mask, int32_t *err) 
     return mask == NULL ? TANGENT_CPU_ERR_NULL : no_placement(err);
 }
 
-TANGENT_CPU_API int tangent_cpu_place_on_current_cpu(int32_t tid, int32_t *err) {
+TANGENT_CPU_API int tangent_cpu_place_on_current_cpu(int32_t tid, const uint8_t *allowed, int32_t *err) {
+    (void)allowed;
     return tid <= 0 ? TANGENT_CPU_ERR_SIZE : no_placement(err);
 }
 

@@ -642,7 +642,9 @@ static void placement_tests(void) {
     int32_t tid = tangent_cpu_thread_id();
     CHECK(tid > 0, "thread id %d", tid);
     CHECK(tangent_cpu_affinity_get(saved, &err) == 0, "affinity_get errno %d", err);
-    CHECK(tangent_cpu_place_on_current_cpu(tid, &err) == 0, "place self errno %d", err);
+    uint8_t none0[TANGENT_CPU_AFFINITY_BYTES] = {0};
+    CHECK(tangent_cpu_place_on_current_cpu(tid, none0, &err) == TANGENT_CPU_NOT_PLACED, "a CPU outside allowed: not placed");
+    CHECK(tangent_cpu_place_on_current_cpu(tid, saved, &err) == 0, "place self errno %d", err);
     CHECK(tangent_cpu_affinity_get(again, &err) == 0, "affinity_get errno %d", err);
     int bits = 0;
     for (int i = 0; i < TANGENT_CPU_AFFINITY_BYTES; i++) bits += __builtin_popcount(again[i]);
@@ -655,8 +657,8 @@ static void placement_tests(void) {
     CHECK(tangent_cpu_affinity_set(none, NULL) == TANGENT_CPU_ERR_SYS, "err may be NULL");
     CHECK(tangent_cpu_affinity_get(NULL, &err) == TANGENT_CPU_ERR_NULL, "NULL mask");
     CHECK(tangent_cpu_affinity_set(NULL, &err) == TANGENT_CPU_ERR_NULL, "NULL mask");
-    CHECK(tangent_cpu_place_on_current_cpu(0, &err) == TANGENT_CPU_ERR_SIZE, "tid 0");
-    CHECK(tangent_cpu_place_on_current_cpu((1 << 22) + 12345, &err) == TANGENT_CPU_ERR_SYS && err == ESRCH,
+    CHECK(tangent_cpu_place_on_current_cpu(0, NULL, &err) == TANGENT_CPU_ERR_SIZE, "tid 0");
+    CHECK(tangent_cpu_place_on_current_cpu((1 << 22) + 12345, NULL, &err) == TANGENT_CPU_ERR_SYS && err == ESRCH,
           "no such thread: ESRCH (%d)", err);
     int32_t switched = -1;
     CHECK(tangent_cpu_wait_policy_begin(&switched, &err) == 0 && switched == 1, "SCHED_OTHER -> BATCH (%d)", switched);

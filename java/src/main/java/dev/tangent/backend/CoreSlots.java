@@ -39,13 +39,16 @@ final class CoreSlots {
         final Thread thread;
         /** Kernel thread id, 0: not to be placed. */
         final int tid;
+        /** Its CPU mask, saved before it parked (null when not to be placed); read by the placing releaser. */
+        final MemorySegment mask;
         final AtomicInteger state = new AtomicInteger(WAITING);
         /** Whether the releaser did restrict it to a CPU (read after state is PLACED). */
         volatile boolean pinned;
 
-        Waiter(Thread thread, int tid) {
+        Waiter(Thread thread, int tid, MemorySegment mask) {
             this.thread = thread;
             this.tid = tid;
+            this.mask = mask;
         }
     }
 
@@ -112,7 +115,7 @@ final class CoreSlots {
             place.saveMask(self.mask());
             batch = place.enterWait();
         }
-        Waiter w = new Waiter(me, self == null ? 0 : self.tid());
+        Waiter w = self == null ? new Waiter(me, 0, null) : new Waiter(me, self.tid(), self.mask());
         parked.put(key, w);
         boolean interrupted = false;
         try {
@@ -195,7 +198,7 @@ final class CoreSlots {
         }
         boolean ok = false;
         try {
-            ok = p.placeOnCurrentCpu(w.tid);
+            ok = p.placeOnCurrentCpu(w.tid, w.mask);
         } finally {
             w.pinned = ok;
             w.state.set(Waiter.PLACED);

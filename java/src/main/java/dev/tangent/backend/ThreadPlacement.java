@@ -39,8 +39,10 @@ public interface ThreadPlacement {
     void exitWait(boolean changed);
 
     /**
-     * Restricts thread {@code threadId} to the CPU the caller runs on now; false when the OS
-     * refuses (the waiter then wakes wherever the scheduler puts it).
+     * Restricts thread {@code threadId} to the CPU the caller runs on now, unless that CPU is not in
+     * {@code allowed} (the thread's own mask, as {@link #saveMask} saved it: an application's own
+     * pinning is respected); false when it did nothing or the OS refused (the waiter then wakes
+     * wherever the scheduler puts it).
      */
-    boolean placeOnCurrentCpu(int threadId);
+    boolean placeOnCurrentCpu(int threadId, MemorySegment allowed);
 }

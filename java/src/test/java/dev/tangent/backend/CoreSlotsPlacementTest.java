@@ -70,9 +70,9 @@ class CoreSlotsPlacementTest {
             NativeCpuLibrary.waitPolicyEnd(changed);
         }
 
-        public boolean placeOnCurrentCpu(int threadId) {
+        public boolean placeOnCurrentCpu(int threadId, MemorySegment allowed) {
             places.incrementAndGet();
-            return !refuse && NativeCpuLibrary.placeOnCurrentCpu(threadId);
+            return !refuse && NativeCpuLibrary.placeOnCurrentCpu(threadId, allowed);
         }
     }
 
@@ -152,6 +152,51 @@ class CoreSlotsPlacementTest {
         assertEquals(3, POLICIES[1], "parked for a slot: SCHED_BATCH, its wake-up does not preempt the releaser");
         assertEquals(0, POLICIES[2], "SCHED_OTHER again once it runs");
         assertEquals(1, c.policyBacks.get());
+    }
+
+    /** A waiter the application pinned to CPU 0 is not moved to the releaser's CPU 1. */
+    @Test
+    void anApplicationsOwnPinningIsRespected() throws Exception {
+        byte[] own = mask();
+        assumeTrue((own[0] & 3) == 3, "needs CPUs 0 and 1");
+        CoreSlots s = new CoreSlots(1, 0);
+        Counting c = new Counting(false);
+        s.placement(c);
+        assertTrue(s.tryAcquire());
+        byte[][] seen = new byte[1][];
+        Thread w = Thread.ofPlatform().start(() -> {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment cpu0 = a.allocate(NativeCpuLibrary.affinityBytes());
+                cpu0.set(ValueLayout.JAVA_BYTE, 0, (byte) 1);
+                NativeCpuLibrary.affinitySet(cpu0);   // the application's pinning
+                s.acquire();
+                seen[0] = mask();
+                s.release(1);
+            }
+        });
+        while (w.getState() != Thread.State.WAITING) {
+            Thread.sleep(1);
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment cpu1 = a.allocate(NativeCpuLibrary.affinityBytes());
+            cpu1.set(ValueLayout.JAVA_BYTE, 0, (byte) 2);
+            NativeCpuLibrary.affinitySet(cpu1);   // the releaser runs on CPU 1
+            s.release(1);
+        } finally {
+            try (Arena a = Arena.ofConfined()) {
+                NativeCpuLibrary.affinitySet(a.allocateFrom(ValueLayout.JAVA_BYTE, padded(own)));
+            }
+        }
+        w.join(10_000);
+        assertEquals(Thread.State.TERMINATED, w.getState());
+        assertEquals(1, c.places.get(), "the releaser tried");
+        assertEquals(0, s.placedWakeups(), "CPU 1 is outside the waiter's own mask: not placed");
+        assertEquals(1, cpus(seen[0]));
+        assertEquals(1, seen[0][0], "still pinned to CPU 0 only, as the application set it");
+    }
+
+    private static byte[] padded(byte[] mask) {
+        return java.util.Arrays.copyOf(mask, (int) NativeCpuLibrary.affinityBytes());
     }
 
     @Test

@@ -141,6 +141,16 @@ public class tangent_cpu_h {
         return TANGENT_CPU_ERR_SYS;
     }
 
+    private static final int TANGENT_CPU_NOT_PLACED = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum tangent_cpu_status.TANGENT_CPU_NOT_PLACED = 1
+     * }
+     */
+    public static int TANGENT_CPU_NOT_PLACED() {
+        return TANGENT_CPU_NOT_PLACED;
+    }
+
     private static final int TANGENT_CPU_AFFINITY_BYTES = (int)128L;
     /**
      * {@snippet lang=c :
@@ -1369,6 +1379,7 @@ public class tangent_cpu_h {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             tangent_cpu_h.C_INT,
             tangent_cpu_h.C_INT,
+            tangent_cpu_h.C_POINTER,
             tangent_cpu_h.C_POINTER
         );
 
@@ -1380,7 +1391,7 @@ public class tangent_cpu_h {
     /**
      * Function descriptor for:
      * {@snippet lang=c :
-     * int tangent_cpu_place_on_current_cpu(int32_t tid, int32_t *err)
+     * int tangent_cpu_place_on_current_cpu(int32_t tid, const uint8_t *allowed, int32_t *err)
      * }
      */
     public static FunctionDescriptor tangent_cpu_place_on_current_cpu$descriptor() {
@@ -1390,7 +1401,7 @@ public class tangent_cpu_h {
     /**
      * Downcall method handle for:
      * {@snippet lang=c :
-     * int tangent_cpu_place_on_current_cpu(int32_t tid, int32_t *err)
+     * int tangent_cpu_place_on_current_cpu(int32_t tid, const uint8_t *allowed, int32_t *err)
      * }
      */
     public static MethodHandle tangent_cpu_place_on_current_cpu$handle() {
@@ -1400,7 +1411,7 @@ public class tangent_cpu_h {
     /**
      * Address for:
      * {@snippet lang=c :
-     * int tangent_cpu_place_on_current_cpu(int32_t tid, int32_t *err)
+     * int tangent_cpu_place_on_current_cpu(int32_t tid, const uint8_t *allowed, int32_t *err)
      * }
      */
     public static MemorySegment tangent_cpu_place_on_current_cpu$address() {
@@ -1409,16 +1420,16 @@ public class tangent_cpu_h {
 
     /**
      * {@snippet lang=c :
-     * int tangent_cpu_place_on_current_cpu(int32_t tid, int32_t *err)
+     * int tangent_cpu_place_on_current_cpu(int32_t tid, const uint8_t *allowed, int32_t *err)
      * }
      */
-    public static int tangent_cpu_place_on_current_cpu(int tid, MemorySegment err) {
+    public static int tangent_cpu_place_on_current_cpu(int tid, MemorySegment allowed, MemorySegment err) {
         var mh$ = tangent_cpu_place_on_current_cpu.HANDLE;
         try {
             if (TRACE_DOWNCALLS) {
-                traceDowncall("tangent_cpu_place_on_current_cpu", tid, err);
+                traceDowncall("tangent_cpu_place_on_current_cpu", tid, allowed, err);
             }
-            return (int)mh$.invokeExact(tid, err);
+            return (int)mh$.invokeExact(tid, allowed, err);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -64,7 +64,7 @@ final class NativeThreadPlacement implements ThreadPlacement {
     }
 
     @Override
-    public boolean placeOnCurrentCpu(int threadId) {
-        return NativeCpuLibrary.placeOnCurrentCpu(threadId);
+    public boolean placeOnCurrentCpu(int threadId, MemorySegment allowed) {
+        return NativeCpuLibrary.placeOnCurrentCpu(threadId, allowed);
     }
 }

@@ -364,18 +364,22 @@ public final class NativeCpuLibrary {
     }
 
     /**
-     * Restricts thread {@code tid} of this process to the CPU the caller runs on now. Returns false
-     * when the kernel refuses (no such thread, or that CPU is outside the thread's cpuset):
-     * placement is a hint its callers do without. A {@code tid <= 0} is an
-     * {@link IllegalArgumentException}.
+     * Restricts thread {@code tid} of this process to the CPU the caller runs on now, unless that
+     * CPU is outside {@code allowed} (the thread's own mask as {@link #affinityGet} saved it; null:
+     * no check). Returns false, doing nothing, then or when the kernel refuses (no such thread, or
+     * that CPU is outside the thread's cpuset): placement is a hint its callers do without. A
+     * {@code tid <= 0} is an {@link IllegalArgumentException}.
      */
-    public static boolean placeOnCurrentCpu(int tid) {
+    public static boolean placeOnCurrentCpu(int tid, MemorySegment allowed) {
         requireAvailable();
         if (tid <= 0) {
             throw new IllegalArgumentException("tangent_cpu_place_on_current_cpu: thread id " + tid + " <= 0");
         }
-        int status = tangent_cpu_place_on_current_cpu(tid, ERRNO.get());
-        if (status == TANGENT_CPU_ERR_SYS()) {
+        if (allowed != null) {
+            needMask(allowed);
+        }
+        int status = tangent_cpu_place_on_current_cpu(tid, allowed == null ? MemorySegment.NULL : allowed, ERRNO.get());
+        if (status == TANGENT_CPU_ERR_SYS() || status == TANGENT_CPU_NOT_PLACED()) {
             return false;
         }
         check(status, "tangent_cpu_place_on_current_cpu");

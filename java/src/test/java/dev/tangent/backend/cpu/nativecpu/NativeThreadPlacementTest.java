@@ -90,7 +90,7 @@ class NativeThreadPlacementTest {
         });
         t.start();
         assertTrue(ready.await(10, TimeUnit.SECONDS));
-        assertTrue(NativeCpuLibrary.placeOnCurrentCpu(tid.get()), "a thread of this process can be placed");
+        assertTrue(NativeCpuLibrary.placeOnCurrentCpu(tid.get(), null), "a thread of this process can be placed");
         placed.countDown();
         t.join(10_000);
         if (seen.get() instanceof Throwable e) {
@@ -132,12 +132,35 @@ class NativeThreadPlacementTest {
         }
     }
 
+    /** With the thread's own mask as {@code allowed}, a CPU outside it is not imposed: false, nothing changed. */
+    @Test
+    void aCpuOutsideTheAllowedMaskIsNotImposed() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment own = a.allocate(NativeCpuLibrary.affinityBytes());
+            NativeCpuLibrary.affinityGet(own);
+            MemorySegment none = a.allocate(NativeCpuLibrary.affinityBytes());
+            int tid = NativeCpuLibrary.threadId();
+            assertFalse(NativeCpuLibrary.placeOnCurrentCpu(tid, none), "no CPU allowed: not placed");
+            MemorySegment after = a.allocate(NativeCpuLibrary.affinityBytes());
+            NativeCpuLibrary.affinityGet(after);
+            assertArrayEquals(own.toArray(ValueLayout.JAVA_BYTE), after.toArray(ValueLayout.JAVA_BYTE), "mask unchanged");
+            try {
+                assertTrue(NativeCpuLibrary.placeOnCurrentCpu(tid, own), "the CPU it runs on is in its own mask");
+                NativeCpuLibrary.affinityGet(after);
+                assertEquals(1, cpusIn(after));
+            } finally {
+                NativeCpuLibrary.affinitySet(own);
+            }
+            assertThrows(IllegalArgumentException.class, () -> NativeCpuLibrary.placeOnCurrentCpu(tid, a.allocate(8)));
+        }
+    }
+
     @Test
     void refusalsAreFalseOrExceptionsNamingTheCall() {
-        assertThrows(IllegalArgumentException.class, () -> NativeCpuLibrary.placeOnCurrentCpu(0));
-        assertThrows(IllegalArgumentException.class, () -> NativeCpuLibrary.placeOnCurrentCpu(-5));
+        assertThrows(IllegalArgumentException.class, () -> NativeCpuLibrary.placeOnCurrentCpu(0, null));
+        assertThrows(IllegalArgumentException.class, () -> NativeCpuLibrary.placeOnCurrentCpu(-5, null));
         // pid_max is at most 2^22 on Linux: no such thread, the kernel refuses (ESRCH)
-        assertFalse(NativeCpuLibrary.placeOnCurrentCpu((1 << 22) + 12_345));
+        assertFalse(NativeCpuLibrary.placeOnCurrentCpu((1 << 22) + 12_345, null));
         try (Arena a = Arena.ofConfined()) {
             IllegalArgumentException small = assertThrows(IllegalArgumentException.class,
                     () -> NativeCpuLibrary.affinitySet(a.allocate(8)));
