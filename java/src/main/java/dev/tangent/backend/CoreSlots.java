@@ -30,25 +30,24 @@ final class CoreSlots {
     private volatile ThreadPlacement placement;
     private final LongAdder placed = new LongAdder();
 
-    /** A parked waiter. {@code state}: WAITING until the waiter leaves or a releaser claims it to place it. */
+    /**
+     * A parked waiter. {@code state}: WAITING until the waiter leaves (LEFT) or a releaser claims it
+     * (PLACING), then PINNED or NOT_PINNED once the releaser's placement returned.
+     */
     private static final class Waiter {
         static final int WAITING = 0;
         static final int PLACING = 1;
-        static final int PLACED = 2;
-        static final int LEFT = 3;
+        static final int PINNED = 2;
+        static final int NOT_PINNED = 3;
+        static final int LEFT = 4;
         final Thread thread;
-        /** Kernel thread id, 0: not to be placed. */
-        final int tid;
-        /** Its CPU mask, saved before it parked (null when not to be placed); read by the placing releaser. */
-        final MemorySegment mask;
+        /** Its thread id and the CPU mask it saved before it parked (read by the placing releaser); null: not to be placed. */
+        final Self self;
         final AtomicInteger state = new AtomicInteger(WAITING);
-        /** Whether the releaser did restrict it to a CPU (read after state is PLACED). */
-        volatile boolean pinned;
 
-        Waiter(Thread thread, int tid, MemorySegment mask) {
+        Waiter(Thread thread, Self self) {
             this.thread = thread;
-            this.tid = tid;
-            this.mask = mask;
+            this.self = self;
         }
     }
 
@@ -115,7 +114,7 @@ final class CoreSlots {
             place.saveMask(self.mask());
             batch = place.enterWait();
         }
-        Waiter w = self == null ? new Waiter(me, 0, null) : new Waiter(me, self.tid(), self.mask());
+        Waiter w = new Waiter(me, self);
         parked.put(key, w);
         boolean interrupted = false;
         try {
@@ -133,10 +132,11 @@ final class CoreSlots {
                 try {
                     if (!w.state.compareAndSet(Waiter.WAITING, Waiter.LEFT)) {
                         // a releaser claimed this waiter to place it: wait for its one system call, then undo it
-                        while (w.state.get() != Waiter.PLACED) {
+                        int s;
+                        while ((s = w.state.get()) == Waiter.PLACING) {
                             Thread.onSpinWait();
                         }
-                        if (w.pinned) {
+                        if (s == Waiter.PINNED) {
                             place.restoreMask(self.mask());
                         }
                     }
@@ -190,18 +190,17 @@ final class CoreSlots {
         }
     }
 
-    /** Restricts waiter {@code w} to this thread's CPU, unless it has left or has no thread id. */
+    /** Restricts waiter {@code w} to this thread's CPU, unless it has left or is not to be placed. */
     private void place(Waiter w) {
         ThreadPlacement p = placement;
-        if (p == null || w.tid == 0 || !w.state.compareAndSet(Waiter.WAITING, Waiter.PLACING)) {
+        if (p == null || w.self == null || !w.state.compareAndSet(Waiter.WAITING, Waiter.PLACING)) {
             return;
         }
         boolean ok = false;
         try {
-            ok = p.placeOnCurrentCpu(w.tid, w.mask);
+            ok = p.placeOnCurrentCpu(w.self.tid(), w.self.mask());
         } finally {
-            w.pinned = ok;
-            w.state.set(Waiter.PLACED);
+            w.state.set(ok ? Waiter.PINNED : Waiter.NOT_PINNED);
         }
         if (ok) {
             placed.increment();

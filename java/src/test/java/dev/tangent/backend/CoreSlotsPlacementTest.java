@@ -102,6 +102,13 @@ class CoreSlotsPlacementTest {
         }
     }
 
+    /** Returns once {@code w} is parked (a virtual thread reports WAITING too). */
+    private static void awaitParked(Thread w) throws InterruptedException {
+        while (w.getState() != Thread.State.WAITING) {
+            Thread.sleep(1);
+        }
+    }
+
     /** Policies seen by the last platform-thread hand-over: {before, while parked, after}. */
     private static final int[] POLICIES = new int[3];
 
@@ -124,9 +131,7 @@ class CoreSlotsPlacementTest {
             s.release(1);
         };
         Thread w = virtual ? Thread.ofVirtual().start(body) : Thread.ofPlatform().start(body);
-        while (w.getState() != Thread.State.WAITING) {   // parked (a virtual thread reports WAITING too)
-            Thread.sleep(1);
-        }
+        awaitParked(w);
         if (!virtual) {
             POLICIES[1] = policy(tid[0]);
         }
@@ -174,9 +179,7 @@ class CoreSlotsPlacementTest {
                 s.release(1);
             }
         });
-        while (w.getState() != Thread.State.WAITING) {
-            Thread.sleep(1);
-        }
+        awaitParked(w);
         try (Arena a = Arena.ofConfined()) {
             MemorySegment cpu1 = a.allocate(NativeCpuLibrary.affinityBytes());
             cpu1.set(ValueLayout.JAVA_BYTE, 0, (byte) 2);
@@ -236,9 +239,7 @@ class CoreSlotsPlacementTest {
                 s.acquire();
                 s.release(1);
             });
-            while (w.getState() != Thread.State.WAITING) {
-                Thread.sleep(1);
-            }
+            awaitParked(w);
             waiters.add(w);
         }
         s.release(2);

@@ -352,14 +352,14 @@ public final class NativeCpuLibrary {
     /** Copies the calling thread's CPU mask into {@code mask} ({@link #affinityBytes()} bytes). */
     public static void affinityGet(MemorySegment mask) {
         requireAvailable();
-        needMask(mask);
+        need(mask, TANGENT_CPU_AFFINITY_BYTES(), 1, "CPU mask");
         checkSys(tangent_cpu_affinity_get(mask, ERRNO.get()), "tangent_cpu_affinity_get");
     }
 
     /** Sets the calling thread's CPU mask from {@code mask} ({@link #affinityBytes()} bytes). */
     public static void affinitySet(MemorySegment mask) {
         requireAvailable();
-        needMask(mask);
+        need(mask, TANGENT_CPU_AFFINITY_BYTES(), 1, "CPU mask");
         checkSys(tangent_cpu_affinity_set(mask, ERRNO.get()), "tangent_cpu_affinity_set");
     }
 
@@ -376,7 +376,7 @@ public final class NativeCpuLibrary {
             throw new IllegalArgumentException("tangent_cpu_place_on_current_cpu: thread id " + tid + " <= 0");
         }
         if (allowed != null) {
-            needMask(allowed);
+            need(allowed, TANGENT_CPU_AFFINITY_BYTES(), 1, "allowed CPU mask");
         }
         int status = tangent_cpu_place_on_current_cpu(tid, allowed == null ? MemorySegment.NULL : allowed, ERRNO.get());
         if (status == TANGENT_CPU_ERR_SYS() || status == TANGENT_CPU_NOT_PLACED()) {
@@ -408,14 +408,6 @@ public final class NativeCpuLibrary {
 
     /** Per thread: where the C side writes an errno. */
     private static final ThreadLocal<MemorySegment> ERRNO = ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(4));
-
-    private static void needMask(MemorySegment mask) {
-        long bytes = TANGENT_CPU_AFFINITY_BYTES();
-        if (mask == null || mask.byteSize() < bytes) {
-            throw new IllegalArgumentException("CPU mask holds " + (mask == null ? "no" : mask.byteSize()) + " bytes, "
-                    + bytes + " needed");
-        }
-    }
 
     private static void checkSys(int status, String fn) {
         if (status == TANGENT_CPU_ERR_SYS()) {
