@@ -17,8 +17,8 @@ final class NativeThreadPlacement implements ThreadPlacement {
     /** Whether slot hand-overs place the waiter on the releaser's CPU ({@code tangent.budget.place_wakeups}, default on). */
     static final boolean ENABLED = Boolean.parseBoolean(System.getProperty("tangent.budget.place_wakeups", "true"));
     /**
-     * Whether a waiter sleeps as SCHED_BATCH ({@code tangent.budget.batch_wait}, default off: a
-     * placed waiter that cannot preempt waits, pinned, behind a releaser that went on computing;
+     * Whether a waiter sleeps as SCHED_BATCH ({@code tangent.budget.batch_wait}, default off: it
+     * kept the eager forward's tail down but halved the calls/s at 4 request threads;
      * benchmarks/SERVING.md, "Placed wake-ups").
      */
     static final boolean BATCH_WAIT = Boolean.parseBoolean(System.getProperty("tangent.budget.batch_wait", "false"));
