@@ -5,8 +5,10 @@
 #   2. the CUDA backend's JUnit tests, with JUnit's console launcher on the packed runtime
 #   3. the benchmark (gpu/bench/CudaBench.java): seed jvp, MLP jvp at B=1/1024/8192, element-wise 2^24
 #   4. PyTorch on the same workloads (gpu/torch_ref.py), when `import torch` works
+#   5. serving (gpu/bench/GpuServing.java, issue 15): 1, 2, 4, 8, 32 request threads issuing batch-1
+#      MLP jvps on the one device (plan and eager), calls/s and p50/p99/p99.9
 # and prints a table. Each stage goes on after a failure; the summary names the failed ones.
-# Logs go to $OUT (when set) or .gpu/logs. Total time: about 3-5 minutes.
+# Logs go to $OUT (when set) or .gpu/logs. Total time: about 4-6 minutes.
 set -u
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -70,6 +72,14 @@ else
 fi
 stamp "  ${status[torch]}"
 
+# ---- 5. serving: request threads on one device
+stamp "stage 5: serving (request threads on one GPU)"
+timeout 90 "$JAVA" "${JOPTS[@]}" -cp "$CP:.gpu/bench" GpuServing "$logs/serving.tsv" 2 > "$logs/serving.log" 2>&1
+rc=$?
+[ $rc -eq 0 ] && status[serving]=ok || status[serving]="FAILED rc=$rc (see serving.log)"
+grep -v '^\s*at ' "$logs/serving.log" | head -20
+stamp "  ${status[serving]}"
+
 # ---- summary
 python3 - "$logs/tangent_bench.tsv" "$logs/torch_bench.tsv" > "$logs/summary.txt" 2>&1 <<'PY'
 import os, sys
@@ -99,7 +109,7 @@ cat "$logs/summary.txt"
 echo
 echo "stages:"
 failed=0
-for s in runtime selftest junit bench torch; do
+for s in runtime selftest junit bench torch serving; do
   echo "  $s: ${status[$s]:-not run}"
   case "${status[$s]:-}" in ok*|skipped*) ;; *) failed=1 ;; esac
 done

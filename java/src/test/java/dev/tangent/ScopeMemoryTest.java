@@ -9,9 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tangent.backend.NativeMemory;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.tangent.reliability.Memory;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.BeforeEach;
@@ -24,26 +22,8 @@ class ScopeMemoryTest {
 
     @BeforeEach
     void settle() throws InterruptedException {
-        start = settledLiveBytes();
+        start = Memory.settledLiveBytes();
         assertNull(Scope.current(), "tests start with no scope open on this thread");
-    }
-
-    /**
-     * Live bytes once the garbage collector's cleaner has freed what earlier tests left unscoped
-     * (it runs on its own thread, so it could otherwise change the count in the middle of a test).
-     */
-    static long settledLiveBytes() throws InterruptedException {
-        long last = -1;
-        for (int i = 0; i < 40; i++) {
-            System.gc();
-            Thread.sleep(10);
-            long now = NativeMemory.liveBytes();
-            if (now == last) {
-                return now;
-            }
-            last = now;
-        }
-        return last;
     }
 
     @Test
@@ -260,16 +240,6 @@ class ScopeMemoryTest {
 
     // ------------------------------------------------------------------ many cycles
 
-    /** Resident set size of this process, from the kernel's own accounting. */
-    static long rssBytes() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-            if (line.startsWith("VmRSS:")) {
-                return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
-            }
-        }
-        throw new IllegalStateException("no VmRSS in /proc/self/status");
-    }
-
     /**
      * 100,000 scope cycles, each allocating 4 tensors of 4 KB (and scalar constants): 1.6 GB in all.
      * Native bytes must return exactly to where they started; and the process must not grow by
@@ -290,7 +260,7 @@ class ScopeMemoryTest {
         System.gc();
         Runtime rt = Runtime.getRuntime();
         long heap0 = rt.totalMemory();
-        long rss0 = rssBytes();
+        long rss0 = Memory.rssBytes();
         long t0 = System.nanoTime();
         double check = 0;
         for (int i = 0; i < 100_000; i++) {
@@ -308,7 +278,7 @@ class ScopeMemoryTest {
         assertEquals(base, NativeMemory.liveBytes());
         assertTrue(check > 1024, "the work computed something: " + check);
         long heapGrowth = Math.max(0, rt.totalMemory() - heap0);
-        long rssGrowth = rssBytes() - rss0;
+        long rssGrowth = Memory.rssBytes() - rss0;
         assertTrue(rssGrowth - heapGrowth < 64L << 20, "RSS grew by " + (rssGrowth >> 20) + " MB (heap committed "
                 + (heapGrowth >> 20) + " MB of it) over 100,000 cycles in " + seconds + " s");
         // Typically 3-8 s; the generous bound only catches a pathological slowdown on a loaded machine.

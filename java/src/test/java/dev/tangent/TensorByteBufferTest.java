@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tangent.backend.NativeMemory;
+import dev.tangent.reliability.Memory;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -65,7 +66,7 @@ class TensorByteBufferTest {
 
     @Test
     void theBufferKeepsTheMemoryAfterTheScopeCloses() throws InterruptedException {
-        long before = ScopeMemoryTest.settledLiveBytes();
+        long before = Memory.settledLiveBytes();
         ByteBuffer b;
         Tensor t;
         try (Scope s = Scope.open()) {
@@ -77,7 +78,7 @@ class TensorByteBufferTest {
         assertEquals(8 * 1024, NativeMemory.liveBytes() - before, "the buffer still holds the memory");
         assertEquals(7.0, b.getDouble(8 * 1023));
         b = null;
-        assertEquals(before, ScopeMemoryTest.settledLiveBytes(), "dropping the buffer returns the memory");
+        assertEquals(before, Memory.settledLiveBytes(), "dropping the buffer returns the memory");
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.tangent.Tangent;
 import dev.tangent.Tensor;
 import dev.tangent.functional.Functional;
 import dev.tangent.functional.JvpStrategy;
+import dev.tangent.reliability.Memory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,31 +31,16 @@ class NnBadInputTest {
     private long start;
     private Scope scope;
 
-    /** Live native bytes once the cleaner has freed what earlier tests left unscoped. */
-    static long settledLiveBytes() throws InterruptedException {
-        long last = -1;
-        for (int i = 0; i < 40; i++) {
-            System.gc();
-            Thread.sleep(10);
-            long now = Tangent.liveBytes();
-            if (now == last) {
-                return now;
-            }
-            last = now;
-        }
-        return last;
-    }
-
     @BeforeEach
     void open() throws InterruptedException {
-        start = settledLiveBytes();
+        start = Memory.settledLiveBytes();
         scope = Scope.open();
     }
 
     @AfterEach
     void closeAndCheckNothingLeaked() throws InterruptedException {
         scope.close();
-        long end = settledLiveBytes();
+        long end = Memory.settledLiveBytes();
         assertTrue(end <= start, "native bytes live: " + start + " before, " + end + " after");
     }
 

@@ -5,8 +5,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** Process memory readings shared by the reliability tests. */
-final class Memory {
+/** Process memory readings shared by the reliability tests (and {@code ScopeMemoryTest}). */
+public final class Memory {
     private Memory() {}
 
     /** True when the long runs were asked for: {@code -Dtangent.soak=true}. */
@@ -18,7 +18,7 @@ final class Memory {
      * Live native bytes once the garbage collector's cleaner has freed what earlier tests left
      * unscoped (it runs on its own thread and could otherwise change the count mid-test).
      */
-    static long settledLiveBytes() throws InterruptedException {
+    public static long settledLiveBytes() throws InterruptedException {
         long last = -1;
         for (int i = 0; i < 40; i++) {
             System.gc();
@@ -33,7 +33,7 @@ final class Memory {
     }
 
     /** Resident set size from /proc/self/status (VmRSS), in bytes. */
-    static long rssBytes() {
+    public static long rssBytes() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("VmRSS:")) {
