@@ -34,8 +34,13 @@ final class CpuTeam {
 
     private static final LongAdder SPLIT = new LongAdder();
 
-    /** How long a borrowed helper watches for the next job: 100 µs ({@code tangent.cpu.helper_watch_us}). */
-    static final long WATCH_NANOS = Long.getLong("tangent.cpu.helper_watch_us", 100L) * 1000;
+    /**
+     * How long a borrowed helper watches for the next job: 400 µs ({@code tangent.cpu.helper_watch_us}),
+     * long enough to bridge one request thread's gap between calls as well as between layers (at
+     * 100 µs the eager batch-1 jvp's p99 was ~30 % higher: benchmarks/SERVING.md, "The helper
+     * watches for the next job").
+     */
+    static final long WATCH_NANOS = Long.getLong("tangent.cpu.helper_watch_us", 400L) * 1000;
     /** Helpers watching for a borrowed job right now. */
     private static final AtomicInteger SPINNERS = new AtomicInteger();
     /** The next borrowed job, for a watching helper to take. */
