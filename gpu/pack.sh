@@ -5,7 +5,7 @@
 #   tangent-bindings.jar, tangent.jar   the library (the CUDA kernels' fatbin inside tangent.jar)
 #   test-classes/       the CUDA backend's JUnit tests
 #   junit-console.jar   JUnit's console launcher (junit-platform-console-standalone, pinned)
-#   bench/              gpu/bench/CudaBench.java and GpuServing.java compiled
+#   bench/              gpu/bench/*.java compiled (CudaBench, GpuServing)
 # Usage: bash gpu/pack.sh   (from anywhere; builds the working tree with Maven)
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -52,8 +52,7 @@ mvn -B -ntp -q dependency:copy \
 mv "$out.tmp/junit-platform-console-standalone.jar" "$out.tmp/junit-console.jar"
 
 echo "pack: benchmark main"
-javac --release 22 -d "$out.tmp/bench" -cp "$out.tmp/tangent-bindings.jar:$out.tmp/tangent.jar" gpu/bench/CudaBench.java \
-  gpu/bench/GpuServing.java
+javac --release 22 -d "$out.tmp/bench" -cp "$out.tmp/tangent-bindings.jar:$out.tmp/tangent.jar" gpu/bench/*.java
 
 # The runtime: what ../shared/device/make-jre.sh makes (java.base + jdk.unsupported, same jlink
 # flags) plus java.logging, which JUnit's console launcher needs (its LoggerFactory uses

@@ -44,13 +44,7 @@ public final class CudaBench {
             all("seed x.exp().sum(1) 4x4", t -> t.exp().sum(1), x, v, 2000, 20000);
         }
         if (only.isEmpty() || only.contains("mlp")) {
-            Tensor w1 = Tensor.randn(1, 784, 1024).mul(1 / Math.sqrt(784)).to(GPU);
-            Tensor b1 = Tensor.randn(2, 1024).mul(0.01).to(GPU);
-            Tensor w2 = Tensor.randn(3, 1024, 1024).mul(1 / Math.sqrt(1024)).to(GPU);
-            Tensor b2 = Tensor.randn(4, 1024).mul(0.01).to(GPU);
-            Tensor w3 = Tensor.randn(5, 1024, 10).mul(1 / Math.sqrt(1024)).to(GPU);
-            Tensor b3 = Tensor.randn(6, 10).mul(0.01).to(GPU);
-            Function<Tensor, Tensor> mlp = t -> t.matmul(w1).add(b1).tanh().matmul(w2).add(b2).tanh().matmul(w3).add(b3);
+            Function<Tensor, Tensor> mlp = GpuMlp.on(GPU);
             for (int b : new int[] {1, 1024, 8192}) {
                 Tensor x = Tensor.randn(10 + b, b, 784).to(GPU);
                 Tensor v = Tensor.randn(20 + b, b, 784).to(GPU);

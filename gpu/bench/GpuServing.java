@@ -50,13 +50,7 @@ public final class GpuServing {
             System.out.println("device: " + be);
             sync = be::synchronize;
         }
-        Tensor w1 = Tensor.randn(1, 784, 1024).mul(1 / Math.sqrt(784)).to(dev);
-        Tensor b1 = Tensor.randn(2, 1024).mul(0.01).to(dev);
-        Tensor w2 = Tensor.randn(3, 1024, 1024).mul(1 / Math.sqrt(1024)).to(dev);
-        Tensor b2 = Tensor.randn(4, 1024).mul(0.01).to(dev);
-        Tensor w3 = Tensor.randn(5, 1024, 10).mul(1 / Math.sqrt(1024)).to(dev);
-        Tensor b3 = Tensor.randn(6, 10).mul(0.01).to(dev);
-        Function<Tensor, Tensor> mlp = t -> t.matmul(w1).add(b1).tanh().matmul(w2).add(b2).tanh().matmul(w3).add(b3);
+        Function<Tensor, Tensor> mlp = GpuMlp.on(dev);
         JvpPlan<Tensor, Tensor> plan = JvpPlan.compile(mlp, Tensor.randn(7, 1, 784).to(dev));
 
         List<String> rows = new ArrayList<>();
