@@ -37,8 +37,8 @@ final class CpuTeam {
     /**
      * How long a borrowed helper watches for the next job: 400 µs ({@code tangent.cpu.helper_watch_us}),
      * long enough to bridge one request thread's gap between calls as well as between layers (at
-     * 100 µs the eager batch-1 jvp's p99 was ~30 % higher: benchmarks/SERVING.md, "The helper
-     * watches for the next job").
+     * 100 µs the eager batch-1 jvp's p99 was ~30 % higher: benchmarks/SERVING.md, "Watching 400 µs
+     * instead of 100").
      */
     static final long WATCH_NANOS = Long.getLong("tangent.cpu.helper_watch_us", 400L) * 1000;
     /** Helpers watching for a borrowed job right now. */
