@@ -92,16 +92,6 @@ class CoreSlotsPlacementTest {
         return n;
     }
 
-    /** The scheduling policy of thread {@code tid} of this process (field 41 of its stat; 0 OTHER, 3 BATCH). */
-    private static int policy(int tid) {
-        try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/self/task/" + tid + "/stat"));
-            return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[38]);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
-
     /** Returns once {@code w} is parked (a virtual thread reports WAITING too). */
     private static void awaitParked(Thread w) throws InterruptedException {
         while (w.getState() != Thread.State.WAITING) {
@@ -121,19 +111,19 @@ class CoreSlotsPlacementTest {
             if (!virtual) {
                 masks[0] = mask();
                 tid[0] = NativeCpuLibrary.threadId();
-                POLICIES[0] = policy(tid[0]);
+                POLICIES[0] = SchedPolicy.of(tid[0]);
             }
             s.acquire();
             if (!virtual) {
                 masks[1] = mask();
-                POLICIES[2] = policy(tid[0]);
+                POLICIES[2] = SchedPolicy.of(tid[0]);
             }
             s.release(1);
         };
         Thread w = virtual ? Thread.ofVirtual().start(body) : Thread.ofPlatform().start(body);
         awaitParked(w);
         if (!virtual) {
-            POLICIES[1] = policy(tid[0]);
+            POLICIES[1] = SchedPolicy.of(tid[0]);
         }
         s.release(1);
         w.join(10_000);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.tangent.backend.SchedPolicy;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -123,13 +124,9 @@ class NativeThreadPlacementTest {
         }
     }
 
+    /** The calling thread's scheduling policy. */
     private static int policy() {
-        try {
-            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/thread-self/stat"));
-            return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[38]);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
+        return SchedPolicy.of(NativeCpuLibrary.threadId());
     }
 
     /** With the thread's own mask as {@code allowed}, a CPU outside it is not imposed: false, nothing changed. */
